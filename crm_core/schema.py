@@ -1,0 +1,127 @@
+"""The canonical tables (DESIGN.md, "Data model"): the one place column names and types live.
+
+Timestamps are the company's local wall-clock time (TIMESTAMP, no time zone). Ids are text, so that
+ids from any source CRM ("C0001", Salesforce's "0015g00000AbCdE") load as they are.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+TABLES: dict[str, dict[str, str]] = {
+    "departments": {
+        "department_id": "VARCHAR PRIMARY KEY",
+        "name": "VARCHAR NOT NULL",
+        "parent_id": "VARCHAR",
+    },
+    "employees": {
+        "employee_id": "VARCHAR PRIMARY KEY",
+        "name": "VARCHAR NOT NULL",
+        "department_id": "VARCHAR",
+        "email": "VARCHAR",
+        "active": "BOOLEAN DEFAULT TRUE",
+    },
+    "customers": {
+        "customer_id": "VARCHAR PRIMARY KEY",
+        "name": "VARCHAR NOT NULL",
+        "owner_id": "VARCHAR",
+        "created_at": "TIMESTAMP NOT NULL",
+        "source": "VARCHAR",
+        "category": "VARCHAR",
+        "industry": "VARCHAR",
+        "size": "VARCHAR",
+        "country": "VARCHAR",
+        "region": "VARCHAR",
+        "city": "VARCHAR",
+        "lat": "DOUBLE",
+        "lon": "DOUBLE",
+        "assigned_at": "TIMESTAMP",
+        "won_at": "TIMESTAMP",
+        "lost_at": "TIMESTAMP",
+        "next_contact_at": "TIMESTAMP",
+        "birthday": "DATE",
+        "pool": "VARCHAR",
+    },
+    "follow_ups": {
+        "follow_up_id": "VARCHAR PRIMARY KEY",
+        "customer_id": "VARCHAR NOT NULL",
+        "employee_id": "VARCHAR",
+        "contacted_at": "TIMESTAMP NOT NULL",
+        "channel": "VARCHAR",
+        "next_contact_at": "TIMESTAMP",
+        "note": "VARCHAR",
+    },
+    "deals": {
+        "deal_id": "VARCHAR PRIMARY KEY",
+        "customer_id": "VARCHAR",
+        "owner_id": "VARCHAR",
+        "product": "VARCHAR",
+        "stage": "VARCHAR",
+        "amount": "DOUBLE",
+        "created_at": "TIMESTAMP",
+        "expected_close_at": "TIMESTAMP",
+        "closed_at": "TIMESTAMP",
+        "status": "VARCHAR",
+    },
+    "deal_stage_history": {
+        "deal_id": "VARCHAR NOT NULL",
+        "stage": "VARCHAR NOT NULL",
+        "entered_at": "TIMESTAMP NOT NULL",
+    },
+    "targets": {
+        "period_start": "DATE NOT NULL",
+        "period": "VARCHAR NOT NULL",
+        "employee_id": "VARCHAR",
+        "department_id": "VARCHAR",
+        "metric": "VARCHAR NOT NULL",
+        "target": "DOUBLE NOT NULL",
+    },
+    "pool_events": {
+        "event_id": "VARCHAR PRIMARY KEY",
+        "customer_id": "VARCHAR NOT NULL",
+        "employee_id": "VARCHAR",
+        "pool": "VARCHAR",
+        "action": "VARCHAR NOT NULL",
+        "at": "TIMESTAMP NOT NULL",
+    },
+    "customer_tags": {
+        "customer_id": "VARCHAR NOT NULL",
+        "tag": "VARCHAR NOT NULL",
+    },
+    "customer_fields": {
+        "customer_id": "VARCHAR NOT NULL",
+        "field": "VARCHAR NOT NULL",
+        "value": "VARCHAR",
+    },
+    "surveys": {
+        "survey_id": "VARCHAR PRIMARY KEY",
+        "customer_id": "VARCHAR",
+        "responded_at": "TIMESTAMP NOT NULL",
+        "score": "INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10)",
+    },
+    # Key/value settings: schema_version, data_version (bumped by every write), deal_stages, pool rules.
+    "settings": {
+        "key": "VARCHAR PRIMARY KEY",
+        "value": "VARCHAR",
+    },
+}
+
+DEFAULT_DEAL_STAGES = ("lead", "qualified", "proposal", "negotiation", "won")
+DEAL_STATUSES = ("open", "won", "lost")
+POOL_ACTIONS = ("reclaimed", "released", "claimed")
+PERIODS = ("day", "week", "month", "quarter", "year")
+
+
+def columns(table: str) -> list[str]:
+    """Column names of a canonical table, in order."""
+    return list(TABLES[table])
+
+
+def create_statements() -> list[str]:
+    """DDL creating every canonical table that does not exist yet."""
+    return [
+        f'CREATE TABLE IF NOT EXISTS {name} ('
+        + ", ".join(f'"{col}" {typ}' for col, typ in cols.items())
+        + ")"
+        for name, cols in TABLES.items()
+    ]

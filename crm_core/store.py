@@ -1,0 +1,108 @@
+"""Opening the database: the DuckDB file under data/ by default, or any Ibis backend URL.
+
+One ``Store`` per process holds the DuckDB connection; every thread reads through its own cursor
+(Streamlit runs each session in its own thread), and writes go one at a time through ``Store.write``,
+a single transaction that bumps ``data_version`` so caches keyed on it refresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import ibis
+
+from . import schema
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "crm.duckdb"
+DB_ENV = "CRM_DB"
+
+
+def default_db_path() -> str:
+    """The database to open: $CRM_DB if set, else data/crm.duckdb beside the code."""
+    return os.environ.get(DB_ENV) or str(DEFAULT_DB)
+
+
+class Store:
+    """A DuckDB database file with the canonical schema; thread-safe reads, one writer at a time."""
+
+    def __init__(self, path: str | os.PathLike, read_only: bool = False):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(self.path, read_only=read_only)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        if not read_only:
+            self.migrate()
+
+    # -- reading ---------------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's own DuckDB cursor on the shared database."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._local.cursor = self._con.cursor()
+        return cur
+
+    def backend(self) -> ibis.BaseBackend:
+        """This thread's Ibis backend (over its own cursor); what every metric function takes."""
+        be = getattr(self._local, "backend", None)
+        if be is None:
+            be = self._local.backend = ibis.duckdb.from_connection(self.cursor())
+        return be
+
+    def data_version(self) -> int:
+        """A number that changes whenever data is written: the cache key of every report."""
+        row = self.cursor().execute("SELECT value FROM settings WHERE key = 'data_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def is_empty(self) -> bool:
+        return self.cursor().execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+
+    # -- writing ---------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction on a dedicated cursor: all of it lands, or none of it does."""
+        with self._write_lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute(
+                    "INSERT INTO settings VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
+                    "SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+
+    def migrate(self) -> None:
+        """Create missing tables and record the schema version."""
+        with self._write_lock:
+            cur = self._con.cursor()
+            for ddl in schema.create_statements():
+                cur.execute(ddl)
+            cur.execute(
+                "INSERT INTO settings VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE "
+                "SET value = excluded.value",
+                [str(schema.SCHEMA_VERSION)],
+            )
+            cur.close()
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.cursor().execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def open_store(path: str | os.PathLike | None = None, read_only: bool = False) -> Store:
+    return Store(path or default_db_path(), read_only=read_only)

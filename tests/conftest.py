@@ -1,0 +1,42 @@
+"""Shared fixtures: a fresh database file per test, and one small demo company per session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crm_core.demo import build_demo  # noqa: E402
+from crm_core.store import Store  # noqa: E402
+
+DEMO_END = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    """An empty database file with the canonical schema."""
+    s = Store(tmp_path / "crm.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory) -> Path:
+    """A small demo company in a DuckDB file, built once per test session (do not write to it)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    s = Store(path)
+    build_demo(s, customers=3000, seed=11, end=DEMO_END)
+    s.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_path) -> Store:
+    s = Store(demo_path)
+    yield s
+    s.close()
