@@ -82,7 +82,7 @@ def _existing_store(path: str | None):
 def _check_ids(store, table: str, column: str, ids: list[str], what: str) -> None:
     if not ids:
         return
-    known = {r[0] for r in store.cursor().execute(f"SELECT {column} FROM {table}").fetchall()}
+    known = {r[0] for r in store.query(f"SELECT {column} FROM {table}")}
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise UserError(f"unknown {what} {', '.join(unknown)}; known ones: {', '.join(sorted(known)[:20])}"

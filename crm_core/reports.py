@@ -25,6 +25,8 @@ REPORTS: dict[str, Report] = {
     "next-contact": _series(metrics.next_contact_customers),
     "won-customers": _series(metrics.won_customers),
     "net-growth": _series(metrics.net_growth),
+    # Not in the CLI contract's table, used by the Overview page: totals now and in the range before.
+    "growth-summary": lambda backend, filters, opts: metrics.growth_summary(backend, filters),
 }
 
 

@@ -52,16 +52,20 @@ class Store:
         """This thread's Ibis backend (over its own cursor); what every metric function takes."""
         be = getattr(self._local, "backend", None)
         if be is None:
-            be = self._local.backend = ibis.duckdb.from_connection(self.cursor())
+            # Its own cursor: Ibis must never find another query's unfinished result on it.
+            be = self._local.backend = ibis.duckdb.from_connection(self._con.cursor())
         return be
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """All rows of a small query on this thread's cursor (fetched to the end, so the cursor is free)."""
+        return self.cursor().execute(sql, params or []).fetchall()
 
     def data_version(self) -> int:
         """A number that changes whenever data is written: the cache key of every report."""
-        row = self.cursor().execute("SELECT value FROM settings WHERE key = 'data_version'").fetchone()
-        return int(row[0]) if row else 0
+        return int(self.get_setting("data_version", "0"))
 
     def is_empty(self) -> bool:
-        return self.cursor().execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+        return self.query("SELECT count(*) FROM customers")[0][0] == 0
 
     # -- writing ---------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -97,8 +101,8 @@ class Store:
             cur.close()
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
-        row = self.cursor().execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-        return row[0] if row else default
+        rows = self.query("SELECT value FROM settings WHERE key = ?", [key])
+        return rows[0][0] if rows else default
 
     def close(self) -> None:
         self._con.close()

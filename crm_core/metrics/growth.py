@@ -7,11 +7,13 @@ then the count. Attribution: follow-ups to who made the contact, customers to th
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 import pandas as pd
 
-from ..filters import Filters
-from .common import By, combine_series, count_per_period
+from ..filters import Filters, attributed, in_range
+from .common import By, combine_series, count_per_period, resolve_range
 
 NEW = dict(table="customers", date_col="created_at", employee_col="owner_id", value="new_customers")
 CONTACTED = dict(table="follow_ups", date_col="contacted_at", employee_col="employee_id",
@@ -55,3 +57,33 @@ def net_growth(backend: ibis.BaseBackend, filters: Filters, by: By = None) -> pd
     out = combine_series(backend, filters, [NEW, CHURNED], by=by)
     out["net_growth"] = out["new_customers"] - out["churned_customers"]
     return out
+
+
+SUMMARY_METRICS = {"new_customers": NEW, "contacted_customers": CONTACTED,
+                   "next_contact_customers": NEXT_CONTACT, "won_customers": WON, "churned_customers": CHURNED}
+
+
+def _total(backend: ibis.BaseBackend, filters: Filters, start, end, spec: dict) -> int:
+    t = attributed(backend, filters, backend.table(spec["table"]), spec["employee_col"])
+    t = t.filter(in_range(t[spec["date_col"]], start, end))
+    measure = t[spec["distinct"]].nunique() if spec.get("distinct") else t.count()
+    return int(measure.execute())
+
+
+def growth_summary(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
+    """Totals over the whole range and over the equally long range just before it.
+
+    Columns: metric (new_customers, contacted_customers, next_contact_customers, won_customers,
+    churned_customers, net_growth), current, previous. Contacted customers are distinct over the range."""
+    rng = resolve_range(backend, filters, [("customers", "created_at")])
+    if rng is None:
+        return pd.DataFrame(columns=["metric", "current", "previous"])
+    start, end = rng
+    length = end - start + dt.timedelta(days=1)
+    prev_start, prev_end = start - length, start - dt.timedelta(days=1)
+    rows = [(name, _total(backend, filters, start, end, spec), _total(backend, filters, prev_start, prev_end, spec))
+            for name, spec in SUMMARY_METRICS.items()]
+    out = pd.DataFrame(rows, columns=["metric", "current", "previous"])
+    net = out.set_index("metric").loc["new_customers"] - out.set_index("metric").loc["churned_customers"]
+    return pd.concat([out, pd.DataFrame([("net_growth", int(net.current), int(net.previous))], columns=out.columns)],
+                     ignore_index=True)

@@ -1,0 +1,26 @@
+"""Texts of the Overview and Customer growth pages."""
+
+TEXTS = {
+    "page.overview": {"zh": "概览", "en": "Overview"},
+    "page.growth": {"zh": "客户增长", "en": "Customer growth"},
+    "overview.title": {"zh": "销售概览", "en": "Sales overview"},
+    "overview.trend": {"zh": "趋势", "en": "Trend"},
+    "overview.trends": {"zh": "各周期走势", "en": "Trends per period"},
+    "growth.title": {"zh": "客户增长", "en": "Customer growth"},
+    "growth.metric": {"zh": "指标", "en": "Metric"},
+    "growth.barmode": {"zh": "显示方式", "en": "Bars"},
+    "growth.barmode.stack": {"zh": "堆叠", "en": "Stacked"},
+    "growth.barmode.group": {"zh": "并列", "en": "Side by side"},
+    "metric.new_customers": {"zh": "新增客户", "en": "New customers"},
+    "metric.contacted_customers": {"zh": "跟进客户", "en": "Contacted customers"},
+    "metric.next_contact_customers": {"zh": "下次联系客户", "en": "Next-contact customers"},
+    "metric.won_customers": {"zh": "成交客户", "en": "Won customers"},
+    "metric.churned_customers": {"zh": "流失客户", "en": "Churned customers"},
+    "metric.net_growth": {"zh": "净增长", "en": "Net growth"},
+    "help.new_customers": {"zh": "创建时间在该周期内的客户数（归属当前负责人）", "en": "Customers created in the period (attributed to their current owner)"},
+    "help.contacted_customers": {"zh": "该周期内至少有一条跟进记录的客户数（按跟进人，去重）", "en": "Distinct customers with at least one follow-up in the period (attributed to who made it)"},
+    "help.next_contact_customers": {"zh": "下次联系时间在该周期内的客户数", "en": "Customers whose next contact is scheduled in the period"},
+    "help.won_customers": {"zh": "成交时间在该周期内的客户数", "en": "Customers marked won in the period"},
+    "help.churned_customers": {"zh": "流失时间在该周期内的客户数", "en": "Customers marked lost in the period"},
+    "help.net_growth": {"zh": "新增客户 − 流失客户", "en": "New customers − churned customers"},
+}

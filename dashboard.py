@@ -1,0 +1,22 @@
+"""CRM Insight: the entry point. Page config, the navigation, and the shared sidebar (in each page)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import streamlit as st  # noqa: E402
+
+from ui.i18n import t  # noqa: E402
+from ui.state import get_store  # noqa: E402
+
+st.set_page_config(page_title="CRM Insight", page_icon="📈", layout="wide")
+get_store()  # builds the demo company on first start when there is no data at all
+
+pages = {
+    t("nav.group.reports"): [
+        st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
+        st.Page("pages/growth.py", title=t("page.growth"), icon=":material/trending_up:", url_path="growth"),
+    ],
+}
+st.navigation(pages).run()

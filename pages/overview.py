@@ -1,0 +1,33 @@
+"""Overview: the five growth numbers for the range, against the range before, with their trends."""
+
+import streamlit as st
+
+from ui.charts import sparkline
+from ui.data import report
+from ui.i18n import fmt_date, fmt_int, t
+from ui.state import sidebar_filters
+
+filters = sidebar_filters()
+st.title(t("overview.title"))
+st.caption(t("common.range_caption", start=fmt_date(filters.start), end=fmt_date(filters.end),
+             period=t(f"period.{filters.period}")))
+
+summary = report("growth-summary", filters).set_index("metric")
+trend = report("net-growth", filters)
+trends = {
+    "new_customers": trend["new_customers"],
+    "contacted_customers": report("contacted-customers", filters)["contacted_customers"],
+    "next_contact_customers": report("next-contact", filters)["next_contact_customers"],
+    "won_customers": report("won-customers", filters)["won_customers"],
+    "churned_customers": trend["churned_customers"],
+    "net_growth": trend["net_growth"],
+}
+
+for row in (list(trends)[:3], list(trends)[3:]):
+    for col, metric in zip(st.columns(3, border=True), row):
+        current, previous = summary.loc[metric, "current"], summary.loc[metric, "previous"]
+        col.metric(t(f"metric.{metric}"), fmt_int(current), delta=fmt_int(current - previous),
+                   delta_color="inverse" if metric == "churned_customers" else "normal",
+                   help=t(f"help.{metric}") + " · " + t("common.vs_previous"))
+        col.plotly_chart(sparkline(trends[metric].tolist()), config={"displayModeBar": False, "staticPlot": True},
+                         key=f"spark_{metric}")

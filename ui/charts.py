@@ -1,0 +1,38 @@
+"""Plotly figures in one house style: calm colours, readable labels, no chart junk."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+PALETTE = ["#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16",
+           "#64748b", "#f97316", "#14b8a6", "#a855f7"]
+
+
+def _style(fig: go.Figure, height: int = 360) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=24, b=8), plot_bgcolor="rgba(0,0,0,0)",
+                      paper_bgcolor="rgba(0,0,0,0)", legend=dict(orientation="h", y=-0.18, title=None),
+                      hoverlabel=dict(namelength=-1), font=dict(size=13))
+    fig.update_xaxes(showgrid=False, title=None, type="category")
+    fig.update_yaxes(gridcolor="rgba(128,128,128,0.2)", title=None, rangemode="tozero")
+    return fig
+
+
+def period_bars(df: pd.DataFrame, x: str, y: str, color: str | None = None, barmode: str = "stack",
+                y_label: str = "", height: int = 360) -> go.Figure:
+    """Bars per period (x already formatted as labels), stacked or grouped by ``color``."""
+    fig = px.bar(df, x=x, y=y, color=color, barmode=barmode, color_discrete_sequence=PALETTE,
+                 labels={y: y_label, x: "", **({color: ""} if color else {})})
+    return _style(fig, height)
+
+
+def sparkline(values: list, height: int = 70) -> go.Figure:
+    """A small trend line for a KPI card."""
+    fig = go.Figure(go.Scatter(y=values, mode="lines", line=dict(color=PALETTE[0], width=2), fill="tozeroy",
+                               fillcolor="rgba(37,99,235,0.12)", hoverinfo="skip"))
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), showlegend=False,
+                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, rangemode="tozero")
+    return fig

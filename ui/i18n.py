@@ -1,0 +1,68 @@
+"""The language switch and the formats that follow it. Every visible text goes through ``t``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+from crm_core.texts import DEFAULT_LANGUAGE, LANGUAGES, text
+
+_LOCALE = {"zh": "zh_CN", "en": "en_US"}
+
+
+def browser_language() -> str:
+    """The browser's language when it is one we speak, else Chinese."""
+    try:
+        locale = (st.context.locale or "").lower()
+    except Exception:  # no browser (AppTest, bare mode)
+        locale = ""
+    for lang in LANGUAGES:
+        if locale.startswith(lang):
+            return lang
+    return DEFAULT_LANGUAGE
+
+
+def lang() -> str:
+    """The current language: the sidebar switch, first taken from the URL (?lang=en) or the browser."""
+    if "lang" not in st.session_state:
+        wanted = st.query_params.get("lang")
+        st.session_state["lang"] = wanted if wanted in LANGUAGES else browser_language()
+    return st.session_state["lang"]
+
+
+def t(key: str, **values) -> str:
+    return text(key, lang(), **values)
+
+
+def fmt_int(n) -> str:
+    return format_decimal(int(n), locale=_LOCALE[lang()])
+
+
+def fmt_num(x, digits: int = 1) -> str:
+    return format_decimal(round(float(x), digits), locale=_LOCALE[lang()])
+
+
+def fmt_pct(x, digits: int = 1) -> str:
+    return format_percent(float(x), format="#,##0." + "0" * digits + "%", locale=_LOCALE[lang()])
+
+
+def fmt_date(d: dt.date) -> str:
+    return format_date(d, format="medium", locale=_LOCALE[lang()])
+
+
+def fmt_period(d: dt.date, period: str) -> str:
+    """A bucket's name as a manager reads it: 2025-03 / 2025年3月, 2025 Q1, W12."""
+    if period == "month":
+        return f"{d.year}年{d.month}月" if lang() == "zh" else d.strftime("%b %Y")
+    if period == "quarter":
+        q = (d.month - 1) // 3 + 1
+        return f"{d.year}年Q{q}" if lang() == "zh" else f"Q{q} {d.year}"
+    if period == "year":
+        return f"{d.year}年" if lang() == "zh" else str(d.year)
+    if period == "week":
+        y, w, _ = d.isocalendar()
+        return f"{y}年第{w}周" if lang() == "zh" else f"W{w} {y}"
+    return d.isoformat()

@@ -1,0 +1,147 @@
+"""The database connection (one per process) and the shared sidebar filters, kept in the URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from crm_core.filters import Filters
+from crm_core.periods import next_period, period_start
+from crm_core.schema import PERIODS
+from crm_core.store import Store, default_db_path
+
+from .i18n import LANGUAGES, lang, t
+
+DEMO_CUSTOMERS = 20000
+QUICK_RANGES = ("this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
+                "last_12_months", "all_time", "custom")
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> Store:
+    return Store(path)
+
+
+def get_store() -> Store:
+    """The process's Store; a hosted app with no database yet gets the demo company, built once."""
+    store = _open_store(default_db_path())
+    if store.is_empty() and store.get_setting("demo_declined") is None:
+        from crm_core.demo import build_demo
+
+        with st.spinner(t("app.building_demo")):
+            build_demo(store, customers=DEMO_CUSTOMERS)
+    return store
+
+
+@st.cache_data(show_spinner=False)
+def _lookups(version: int) -> dict:
+    store = get_store()
+    deps = store.query("SELECT department_id, name, parent_id FROM departments ORDER BY department_id")
+    emps = store.query("SELECT employee_id, name, department_id FROM employees ORDER BY employee_id")
+    span = store.query("SELECT min(created_at)::DATE, max(created_at)::DATE FROM customers")[0]
+    return {"departments": deps, "employees": emps, "span": span}
+
+
+def lookups() -> dict:
+    """Departments, employees and the data's date span, for the filter widgets and labels."""
+    return _lookups(get_store().data_version())
+
+
+def department_label(dep_id) -> str:
+    names = {d[0]: d[1] for d in lookups()["departments"]}
+    return names.get(dep_id, t("common.unassigned") if dep_id is None else str(dep_id))
+
+
+def employee_label(emp_id) -> str:
+    names = {e[0]: e[1] for e in lookups()["employees"]}
+    return names.get(emp_id, t("common.unassigned") if emp_id is None else str(emp_id))
+
+
+def quick_range(key: str, today: dt.date, span: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
+    """The dates of a quick pick such as this quarter or last year."""
+    if key == "this_month":
+        return period_start(today, "month"), today
+    if key == "last_month":
+        first = period_start(period_start(today, "month") - dt.timedelta(days=1), "month")
+        return first, next_period(first, "month") - dt.timedelta(days=1)
+    if key == "this_quarter":
+        return period_start(today, "quarter"), today
+    if key == "last_quarter":
+        first = period_start(period_start(today, "quarter") - dt.timedelta(days=1), "quarter")
+        return first, next_period(first, "quarter") - dt.timedelta(days=1)
+    if key == "this_year":
+        return period_start(today, "year"), today
+    if key == "last_year":
+        return dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
+    if key == "last_12_months":
+        following = next_period(period_start(today, "month"), "month")
+        return following.replace(year=following.year - 1), today
+    return span
+
+
+def _init_from_url() -> None:
+    """First run of a session: the widgets start from the URL, so a shared link shows the same view."""
+    if st.session_state.get("_filters_ready"):
+        return
+    q = st.query_params
+    st.session_state["f_range"] = q.get("range") if q.get("range") in QUICK_RANGES else "this_year"
+    try:
+        if q.get("start") and q.get("end"):
+            st.session_state["f_dates"] = (dt.date.fromisoformat(q["start"]), dt.date.fromisoformat(q["end"]))
+            st.session_state["f_range"] = q.get("range") if q.get("range") in QUICK_RANGES else "custom"
+    except ValueError:
+        pass
+    st.session_state["f_period"] = q.get("period") if q.get("period") in PERIODS else "month"
+    st.session_state["f_departments"] = q.get_all("dept")
+    st.session_state["f_employees"] = q.get_all("emp")
+    st.session_state["_filters_ready"] = True
+
+
+def _on_quick_range() -> None:
+    st.session_state.pop("f_dates", None)
+
+
+def sidebar_filters(today: dt.date | None = None) -> Filters:
+    """Draw the shared filters in the sidebar and return them; the URL query string follows them."""
+    today = today or dt.date.today()
+    _init_from_url()
+    info = lookups()
+    span = info["span"] if info["span"][0] else (today, today)
+    deps = {d[0]: d[1] for d in info["departments"]}
+    emps = {e[0]: e for e in info["employees"]}
+    st.session_state["f_departments"] = [d for d in st.session_state.get("f_departments", []) if d in deps]
+    st.session_state["f_employees"] = [e for e in st.session_state.get("f_employees", []) if e in emps]
+
+    sb = st.sidebar
+    sb.radio(t("sidebar.language"), LANGUAGES, key="lang", horizontal=True,
+             format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+    sb.subheader(t("sidebar.filters"))
+    key = sb.selectbox(t("sidebar.quick_range"), QUICK_RANGES, key="f_range",
+                       format_func=lambda k: t(f"range.{k}"), on_change=_on_quick_range)
+    default = quick_range(key, today, span)
+    if "f_dates" not in st.session_state:
+        st.session_state["f_dates"] = default
+    dates = sb.date_input(t("sidebar.date_range"), key="f_dates", disabled=key != "custom")
+    start, end = (dates if isinstance(dates, (tuple, list)) and len(dates) == 2 else default)
+    if key != "custom":
+        start, end = default
+    period = sb.segmented_control(t("sidebar.period"), PERIODS, key="f_period",
+                                  format_func=lambda p: t(f"period.{p}")) or "month"
+    departments = sb.multiselect(t("sidebar.departments"), list(deps), key="f_departments",
+                                 format_func=lambda d: deps[d], placeholder=t("sidebar.all"))
+    employees = sb.multiselect(t("sidebar.employees"), list(emps), key="f_employees",
+                               format_func=lambda e: f"{emps[e][1]} · {deps.get(emps[e][2], '')}",
+                               placeholder=t("sidebar.all"))
+
+    st.query_params.from_dict({
+        "lang": lang(), "range": key, "start": start.isoformat(), "end": end.isoformat(), "period": period,
+        "dept": departments, "emp": employees,
+    })
+    return Filters(start=start, end=end, period=period, departments=tuple(departments),
+                   employees=tuple(employees), visible_employees=viewer_scope())
+
+
+def viewer_scope() -> tuple[str, ...] | None:
+    """The employees the viewer may see. With no login configured a viewer sees everything."""
+    return None

@@ -1,0 +1,55 @@
+"""Views shared by pages: a time series as bars on top and its history table below, with a download."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from crm_core.exports import to_csv
+
+from .charts import period_bars
+from .data import report
+from .i18n import fmt_period, t
+from .state import department_label, employee_label
+
+_LABEL = {"department_id": department_label, "employee_id": employee_label}
+
+
+def split_choice(key: str) -> str | None:
+    """The 'split by' control: none, department or employee."""
+    choice = st.segmented_control(t("common.group_by"), ["none", "department", "employee"], default="none",
+                                  key=key, format_func=lambda g: t(f"common.group.{g}")) or "none"
+    return None if choice == "none" else choice
+
+
+def series_view(report_name: str, value: str, filters, key: str = "growth") -> pd.DataFrame:
+    """Bars per period of ``value`` (split by department or employee on request), the table below."""
+    left, right = st.columns([3, 2])
+    with left:
+        by = split_choice(f"{key}_by")
+    with right:
+        barmode = "stack"
+        if by:
+            barmode = st.segmented_control(t("growth.barmode"), ["stack", "group"], default="stack",
+                                           key=f"{key}_barmode",
+                                           format_func=lambda m: t(f"growth.barmode.{m}")) or "stack"
+    df = report(report_name, filters, by=by) if by else report(report_name, filters)
+    if df.empty or not df[value].abs().sum():
+        st.info(t("common.nothing"))
+        return df
+    shown = df.copy()
+    shown["period_label"] = shown["period"].map(lambda d: fmt_period(d, filters.period))
+    group_col = {"department": "department_id", "employee": "employee_id"}.get(by)
+    if group_col:
+        shown["group_label"] = shown[group_col].map(_LABEL[group_col])
+    st.plotly_chart(period_bars(shown, "period_label", value, color="group_label" if group_col else None,
+                                barmode=barmode, y_label=t(f"metric.{value}")), key=f"{key}_chart")
+    st.subheader(t("common.history"))
+    table = shown[["period_label"] + (["group_label"] if group_col else []) +
+                  [c for c in df.columns if c not in ("period", "department_id", "employee_id")]]
+    table = table.rename(columns={"period_label": t("col.period"), "group_label": t(f"col.{group_col}") if group_col else "",
+                                  **{c: t(f"metric.{c}") for c in df.columns}})
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(t("common.download_csv"), to_csv(df), file_name=f"{report_name}.csv", mime="text/csv",
+                       key=f"{key}_download")
+    return df
