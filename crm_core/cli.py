@@ -7,6 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+import duckdb
+
 from .exports import to_csv, to_json
 from .filters import Filters
 from .schema import PERIODS
@@ -71,12 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _existing_store(path: str | None):
+def _existing_store(path: str | None, read_only: bool = True):
     path = path or default_db_path()
     if not Path(path).exists():
         raise UserError(f"no database at {path}: build one with `python -m crm_core demo --db {path}` "
                         f"or load your data with `python -m crm_core import FILE --db {path}`")
-    return open_store(path)
+    return _open(path, read_only)
+
+
+def _open(path: str | None, read_only: bool = False):
+    try:
+        return open_store(path, read_only=read_only)
+    except duckdb.IOException as e:
+        if "lock" in str(e).lower():
+            raise UserError(f"the database {path or default_db_path()} is in use by another program "
+                            "(the dashboard?); stop it or use another --db, then try again")
+        raise
 
 
 def _check_ids(store, table: str, column: str, ids: list[str], what: str) -> None:
@@ -110,7 +122,7 @@ def cmd_report(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import build_demo
 
-    store = open_store(args.db)
+    store = _open(args.db)
     size = build_demo(store, customers=args.customers, seed=args.seed, end=args.end)
     print(f"demo company in {store.path}: {size.customers} customers, {size.employees} employees, "
           f"{size.follow_ups} follow-ups", file=sys.stderr)

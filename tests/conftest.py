@@ -37,6 +37,7 @@ def demo_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_store(demo_path) -> Store:
-    s = Store(demo_path)
+    """The demo company, read-only (so CLI runs in other processes can read it too)."""
+    s = Store(demo_path, read_only=True)
     yield s
     s.close()
