@@ -41,3 +41,28 @@ def demo_store(demo_path) -> Store:
     s = Store(demo_path, read_only=True)
     yield s
     s.close()
+
+
+@pytest.fixture
+def app_db(demo_path, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo company for a page under test, named by $CRM_DB."""
+    import shutil
+
+    path = tmp_path / "app.duckdb"
+    shutil.copyfile(demo_path, path)
+    monkeypatch.setenv("CRM_DB", str(path))
+    return path
+
+
+def run_page(page: str | None = None, **query):
+    """Run the dashboard (and switch to ``page``, e.g. "pages/growth.py") under AppTest with a URL query."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at

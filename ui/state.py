@@ -98,12 +98,34 @@ def _init_from_url() -> None:
     st.session_state["_filters_ready"] = True
 
 
-def _on_quick_range() -> None:
-    st.session_state.pop("f_dates", None)
-
-
 def sidebar_filters(today: dt.date | None = None) -> Filters:
-    """Draw the shared filters in the sidebar and return them; the URL query string follows them."""
+    """Draw the shared filters in the sidebar and return them; the URL query string follows them.
+
+    Each page draws them. Streamlit forgets a widget's value when another page draws it anew, so the
+    values are kept under their own keys (updated by the widgets' on_change) and put back first."""
+    for key in _KEPT:
+        if "_kept_" + key in st.session_state:
+            st.session_state[key] = st.session_state["_kept_" + key]
+    filters = draw_sidebar_filters(today)
+    for key in _KEPT:
+        if key in st.session_state:
+            st.session_state["_kept_" + key] = st.session_state[key]
+    return filters
+
+
+_KEPT = ("lang", "f_range", "f_dates", "f_period", "f_departments", "f_employees")
+
+
+def _keep(key: str):
+    def keep():
+        st.session_state["_kept_" + key] = st.session_state[key]
+        if key == "f_range":  # a new quick pick sets new dates
+            st.session_state.pop("f_dates", None)
+            st.session_state.pop("_kept_f_dates", None)
+    return keep
+
+
+def draw_sidebar_filters(today: dt.date | None = None) -> Filters:
     today = today or dt.date.today()
     _init_from_url()
     info = lookups()
@@ -114,23 +136,24 @@ def sidebar_filters(today: dt.date | None = None) -> Filters:
     st.session_state["f_employees"] = [e for e in st.session_state.get("f_employees", []) if e in emps]
 
     sb = st.sidebar
-    sb.radio(t("sidebar.language"), LANGUAGES, key="lang", horizontal=True,
+    sb.radio(t("sidebar.language"), LANGUAGES, key="lang", horizontal=True, on_change=_keep("lang"),
              format_func=lambda code: {"zh": "中文", "en": "English"}[code])
     sb.subheader(t("sidebar.filters"))
     key = sb.selectbox(t("sidebar.quick_range"), QUICK_RANGES, key="f_range",
-                       format_func=lambda k: t(f"range.{k}"), on_change=_on_quick_range)
+                       format_func=lambda k: t(f"range.{k}"), on_change=_keep("f_range"))
     default = quick_range(key, today, span)
     if "f_dates" not in st.session_state:
         st.session_state["f_dates"] = default
-    dates = sb.date_input(t("sidebar.date_range"), key="f_dates", disabled=key != "custom")
+    dates = sb.date_input(t("sidebar.date_range"), key="f_dates", disabled=key != "custom",
+                          on_change=_keep("f_dates"))
     start, end = (dates if isinstance(dates, (tuple, list)) and len(dates) == 2 else default)
     if key != "custom":
         start, end = default
-    period = sb.segmented_control(t("sidebar.period"), PERIODS, key="f_period",
+    period = sb.segmented_control(t("sidebar.period"), PERIODS, key="f_period", on_change=_keep("f_period"),
                                   format_func=lambda p: t(f"period.{p}")) or "month"
-    departments = sb.multiselect(t("sidebar.departments"), list(deps), key="f_departments",
+    departments = sb.multiselect(t("sidebar.departments"), list(deps), key="f_departments", on_change=_keep("f_departments"),
                                  format_func=lambda d: deps[d], placeholder=t("sidebar.all"))
-    employees = sb.multiselect(t("sidebar.employees"), list(emps), key="f_employees",
+    employees = sb.multiselect(t("sidebar.employees"), list(emps), key="f_employees", on_change=_keep("f_employees"),
                                format_func=lambda e: f"{emps[e][1]} · {deps.get(emps[e][2], '')}",
                                placeholder=t("sidebar.all"))
 

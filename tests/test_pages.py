@@ -1,0 +1,75 @@
+"""The Overview and Customer growth pages under Streamlit's AppTest, on a copy of the demo company."""
+
+import re
+
+from conftest import run_page
+
+RANGE_2026 = dict(range="custom", start="2026-01-01", end="2026-11-23")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def ui_texts(at) -> list[str]:
+    """Every text the app itself writes (titles, labels, captions, headers), not the data in tables."""
+    texts = [e.value for e in [*at.title, *at.subheader, *at.caption, *at.info]]
+    texts += [m.label for m in at.metric]
+    for widgets in (at.selectbox, at.multiselect, at.date_input, at.button_group, at.radio):
+        texts += [w.label for w in widgets if w.key != "lang"]
+    return [t for t in texts if t]
+
+
+def test_overview_shows_six_kpis_for_the_range(app_db):
+    at = run_page(**RANGE_2026)
+    labels = [m.label for m in at.metric]
+    assert labels == ["新增客户", "跟进客户", "下次联系客户", "成交客户", "流失客户", "净增长"]
+    assert all(int(m.value.replace(",", "")) >= 0 for m in at.metric)
+    assert int(at.metric[0].value.replace(",", "")) > 100
+
+
+def test_overview_numbers_follow_the_filters(app_db):
+    at = run_page(**RANGE_2026)
+    before = [m.value for m in at.metric]
+    at.sidebar.multiselect(key="f_departments").set_value(["D120"]).run()
+    after = [m.value for m in at.metric]
+    assert not at.exception and before != after
+    assert int(after[0].replace(",", "")) < int(before[0].replace(",", ""))
+
+
+def test_growth_page_draws_chart_table_and_download(app_db):
+    at = run_page("pages/growth.py", **RANGE_2026)
+    assert at.title[0].value == "客户增长"
+    table = at.dataframe[0].value
+    assert len(table) == 11  # January to November
+    assert len(at.get("plotly_chart")) == 1
+    assert at.get("download_button")
+
+
+def test_growth_page_switches_metric_and_split(app_db):
+    at = run_page("pages/growth.py", **RANGE_2026)
+    new = at.dataframe[0].value.iloc[:, 1].tolist()
+    at.button_group(key="growth_metric").set_value("won_customers").run()
+    won = at.dataframe[0].value.iloc[:, 1].tolist()
+    assert new != won and sum(won) < sum(new)
+    at.button_group(key="growth_by").set_value("department").run()
+    split = at.dataframe[0].value
+    assert split.shape[1] == 3 and len(split) > 11
+
+
+def test_growth_page_period_change_regroups(app_db):
+    at = run_page("pages/growth.py", **RANGE_2026)
+    at.sidebar.button_group(key="f_period").set_value("quarter").run()
+    assert len(at.dataframe[0].value) == 4
+
+
+def test_english_switches_every_visible_text(app_db):
+    for page in (None, "pages/growth.py"):
+        at = run_page(page, **RANGE_2026)
+        assert any(CJK.search(t) for t in ui_texts(at)), "Chinese first"
+        at.sidebar.radio(key="lang").set_value("en").run()
+        assert not at.exception
+        leftovers = [t for t in ui_texts(at) if CJK.search(t)]
+        assert leftovers == [], leftovers
+
+
+def test_language_from_the_url(app_db):
+    at = run_page(lang="en", **RANGE_2026)
+    assert at.title[0].value == "Sales overview"
