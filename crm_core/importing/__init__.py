@@ -1,0 +1,23 @@
+"""Importing the exports managers have: CSV (any common encoding and dialect) or Excel, from any CRM.
+
+    source = read_file("客户列表.csv")          # or read_file(uploaded_bytes, "客户列表.csv")
+    mapping = propose_mapping(source.headers)   # table detected from the headers; editable
+    problems = validate(store, source, mapping) # (file, row, column, value, message), nothing written
+    result = load(store, source, mapping)       # one transaction: all rows or none (or skip_bad_rows=True)
+
+The page (pages/import_data.py) and the CLI (``python -m crm_core import``) both go through these.
+"""
+
+from .command import cli_import
+from .fields import CUSTOM, FIELDS, IGNORE, LOAD_ORDER
+from .loading import check as validate
+from .loading import load
+from .mapping import (Mapping, detect_table, load_mapping_file, propose_mapping, save_mapping, saved_mapping,
+                      table_scores)
+from .problems import ImportFailed, ImportResult, Problem, problems_csv
+from .reading import MAX_FILE_BYTES, SourceFile, read_file
+
+__all__ = ["cli_import", "read_file", "detect_table", "propose_mapping", "validate", "load", "Mapping",
+           "SourceFile", "Problem", "ImportFailed", "ImportResult", "problems_csv", "save_mapping",
+           "saved_mapping", "load_mapping_file", "table_scores", "FIELDS", "CUSTOM", "IGNORE", "LOAD_ORDER",
+           "MAX_FILE_BYTES"]

@@ -1,0 +1,445 @@
+"""Checking and loading one file, all in SQL inside one transaction: stage, resolve, validate, upsert.
+
+1. stage: the file's text columns, trimmed and typed (dates, numbers, stage words), one row per record;
+2. resolve: people, departments and accounts named in the file are matched to the ones loaded (by id,
+   then by name); new people and departments get ids derived from their names, so a re-import finds them;
+3. validate: every problem (file, row, column, value, message) is collected; any problem stops the
+   import and rolls the transaction back, unless the manager asked to skip the bad rows;
+4. upsert: rows whose id is already loaded are replaced (columns the file does not have keep their
+   value), new ones inserted; then tags, custom fields, deal stage history and map coordinates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from .. import schema
+from .fields import CUSTOM, FIELDS, IGNORE, Field
+from .mapping import Mapping, check_mapping, propose_mapping
+from .problems import ImportFailed, ImportResult, Problem
+from .reading import ROW, SourceFile
+from .values import CHANNEL_WORDS, STAGE_WORDS, STATUS_WORDS, boolean, clean, lit, number, q, timestamp, word_key
+
+MAX_PROBLEMS = 1000  # problems listed in full; the total is always counted
+ID_PREFIX = {"customers": "C-", "follow_ups": "F-", "deals": "O-", "employees": "E-", "departments": "D-"}
+KEY = {t: next(iter(schema.TABLES[t])) for t in ID_PREFIX}
+TAG_SEPARATORS = "[、,，;；|\n]"
+Progress = Callable[[float, str], None]
+
+
+class _DryRun(Exception):
+    """Raised after validation to roll the transaction back when only checking."""
+
+
+def check(store, source: SourceFile, mapping: Mapping | None = None) -> list[Problem]:
+    """Every problem the file has, without writing anything (the import runs and is rolled back)."""
+    try:
+        load(store, source, mapping, _dry_run=True)
+    except ImportFailed as e:
+        return e.problems
+    except _DryRun:
+        pass
+    return []
+
+
+def load(store, source: SourceFile, mapping: Mapping | None = None, *, skip_bad_rows: bool = False,
+         progress: Progress | None = None, _dry_run: bool = False) -> ImportResult:
+    """Import one file in one transaction. Raises ImportFailed (nothing written) when it has problems,
+    unless ``skip_bad_rows``: then the good rows load and the result lists the skipped problems."""
+    mapping = mapping or propose_mapping(source.headers)
+    check_mapping(mapping, source.name)
+    say = progress or (lambda fraction, step: None)
+    _require_columns(source, mapping)
+    with store.write() as cur:
+        job = _Job(cur, source, mapping)
+        say(0.1, "stage")
+        job.stage()
+        say(0.35, "resolve")
+        job.resolve()
+        say(0.5, "validate")
+        problems, total = job.problems()
+        if problems and not skip_bad_rows:
+            raise ImportFailed(problems, total)
+        if _dry_run:
+            raise _DryRun()
+        job.drop_bad_rows()
+        say(0.6, "write")
+        result = job.write()
+        result.skipped = problems
+        say(1.0, "done")
+    return result
+
+
+def _require_columns(source: SourceFile, mapping: Mapping) -> None:
+    mapped = set(mapping.columns.values())
+    missing = [f for f in FIELDS[mapping.table] if f.required and f.key not in mapped]
+    if missing:
+        names = "; ".join(f"{f.key} ({' / '.join(f.aliases[:3])})" for f in missing)
+        raise ImportFailed([Problem(source.name, 1, None, None, "missing_column",
+                                    f"no column for {names}, which a {mapping.table} file needs; "
+                                    f"the columns are: {', '.join(source.headers)}")])
+    if source.rows == 0:
+        raise ImportFailed([Problem(source.name, 2, None, None, "no_rows",
+                                    "the file has a header row but no data rows")])
+
+
+class _Job:
+    """One import on one cursor. Temp tables: imp_s (the staged rows), imp_p (problems), imp_emp,
+    imp_dep, imp_cust (names resolved to ids)."""
+
+    def __init__(self, cur, source: SourceFile, mapping: Mapping):
+        self.cur, self.source, self.mapping, self.table = cur, source, mapping, mapping.table
+        self.fields: dict[str, tuple[Field, str]] = {}  # key -> (field, header)
+        for header, key in mapping.columns.items():
+            if key not in (CUSTOM, IGNORE) and header in source.headers:
+                self.fields[key] = (next(f for f in FIELDS[self.table] if f.key == key), header)
+        self.custom = [h for h, k in mapping.columns.items()
+                       if k == CUSTOM and self.table == "customers" and h in source.headers]
+        if self.table == "customers" and "address" in self.fields:
+            self.custom.append(self.fields["address"][1])
+        self.now = dt.datetime.now().replace(microsecond=0)
+        self.notes: list[str] = []
+
+    def has(self, key: str) -> bool:
+        return key in self.fields
+
+    def x(self, sql: str, params=None):
+        return self.cur.execute(sql, params or [])
+
+    # -- 1. stage --------------------------------------------------------------------------------
+    def stage(self) -> None:
+        self.cur.register("imp_raw", self.source.data)
+        cols, raws = [f"{q(ROW)} AS row"], []
+        for key, (f, header) in self.fields.items():
+            raw = clean(q(header))
+            raws.append(raw)
+            cols.append(f"{raw} AS {q('r_' + key)}")
+            cols.append(f"{self._typed(f, raw)} AS {q('v_' + key)}")
+        for i, header in enumerate(self.custom):
+            raw = clean(q(header))
+            raws.append(raw)
+            cols.append(f"{raw} AS c_{i}")
+        blank = " AND ".join(f"{r} IS NULL" for r in raws) or "FALSE"
+        self.x(f"CREATE TEMP TABLE imp_s AS SELECT {', '.join(cols)} FROM imp_raw WHERE NOT ({blank})")
+        self.cur.unregister("imp_raw")
+
+    def _typed(self, f: Field, raw: str) -> str:
+        if f.kind == "timestamp":
+            return timestamp(raw, self.mapping.day_first)
+        if f.kind == "date":
+            return f"CAST({timestamp(raw, self.mapping.day_first)} AS DATE)"
+        if f.kind == "number":
+            return number(raw)
+        if f.kind == "bool":
+            return boolean(raw)
+        if f.kind == "stage":
+            return _case(word_key(raw), {w: s for w, (s, _) in STAGE_WORDS.items() if s})
+        if f.kind == "status":
+            return _case(word_key(raw), STATUS_WORDS)
+        if f.kind == "channel":
+            return f"COALESCE({_case(word_key(raw), CHANNEL_WORDS)}, lower({raw}))"
+        return raw
+
+    # -- 2. resolve ------------------------------------------------------------------------------
+    def resolve(self) -> None:
+        t = self.table
+        if t == "deals" and self.has("stage"):  # a stage word also says won / lost
+            statuses = {w: s for w, (_, s) in STAGE_WORDS.items()}
+            self.x("ALTER TABLE imp_s ADD COLUMN stage_status VARCHAR")
+            self.x(f"UPDATE imp_s SET stage_status = {_case(word_key('r_stage'), statuses)}")
+        people = [k for k in ("owner", "employee") if self.has(k)]
+        if people:
+            dept = "v_department" if self.has("department") and t == "customers" else "NULL"
+            self._resolve_people(f"SELECT v_{people[0]} AS value, {dept} AS dept FROM imp_s")
+        if self.has("customer"):
+            self._resolve_customers()
+        self._resolve_departments()
+        self._make_ids()
+
+    def _resolve_people(self, values: str) -> None:
+        self.x(f"""CREATE TEMP TABLE imp_emp AS
+            WITH v AS (SELECT value, any_value(dept) AS dept FROM ({values}) WHERE value IS NOT NULL GROUP BY value),
+                 n AS (SELECT name, min(employee_id) AS employee_id FROM employees GROUP BY name)
+            SELECT v.value, v.dept, COALESCE(i.employee_id, n.employee_id,
+                       'E-' || substr(md5(v.value), 1, 10)) AS employee_id,
+                   i.employee_id IS NULL AND n.employee_id IS NULL AS is_new
+            FROM v LEFT JOIN employees i ON i.employee_id = v.value LEFT JOIN n ON n.name = v.value""")
+
+    def _resolve_customers(self) -> None:
+        self.x("""CREATE TEMP TABLE imp_cust AS
+            WITH v AS (SELECT DISTINCT v_customer AS value FROM imp_s WHERE v_customer IS NOT NULL),
+                 n AS (SELECT name, min(customer_id) AS customer_id FROM customers GROUP BY name)
+            SELECT v.value, COALESCE(i.customer_id, n.customer_id) AS customer_id
+            FROM v LEFT JOIN customers i ON i.customer_id = v.value LEFT JOIN n ON n.name = v.value""")
+
+    def _resolve_departments(self) -> None:
+        """Departments named in the file, with the parent each one has in the file (teams, offices)."""
+        t, parts = self.table, []
+        if t == "customers" and self.has("owner") and self.has("department"):
+            parts.append("SELECT dept AS value, NULL AS parent FROM imp_emp WHERE is_new")
+        if t == "employees":
+            office = "v_office" if self.has("office") else "NULL"
+            manager = "v_manager" if self.has("manager") else "NULL"
+            if self.has("office"):
+                parts.append("SELECT v_office AS value, NULL AS parent FROM imp_s")
+            if self.has("manager"):
+                parts.append(f"SELECT v_manager, {office} FROM imp_s")
+            if self.has("department"):
+                parts.append(f"SELECT v_department, COALESCE({manager}, {office}) FROM imp_s")
+        if t == "departments":
+            parts.append("SELECT v_parent, NULL FROM imp_s" if self.has("parent") else "SELECT NULL, NULL")
+        if not parts:
+            self.x("CREATE TEMP TABLE imp_dep (value VARCHAR, parent VARCHAR, department_id VARCHAR, is_new BOOLEAN)")
+            return
+        own = ("SELECT department_id AS value, department_id FROM imp_s_ids UNION ALL "
+               "SELECT v_name, department_id FROM imp_s_ids") if t == "departments" else "SELECT NULL, NULL WHERE FALSE"
+        if t == "departments":
+            key = "v_department_id" if self.has("department_id") else "NULL"
+            self.x(f"""CREATE TEMP TABLE imp_s_ids AS SELECT row, v_name, COALESCE({key},
+                (SELECT min(department_id) FROM departments d WHERE d.name = imp_s.v_name),
+                'D-' || substr(md5(v_name), 1, 10)) AS department_id FROM imp_s""")
+        self.x(f"""CREATE TEMP TABLE imp_dep AS
+            WITH v AS (SELECT value, any_value(parent) AS parent FROM ({' UNION ALL '.join(parts)}) p(value, parent)
+                       WHERE value IS NOT NULL GROUP BY value),
+                 n AS (SELECT name, min(department_id) AS department_id FROM departments GROUP BY name),
+                 f AS (SELECT value, any_value(department_id) AS department_id FROM ({own}) o(value, department_id)
+                       GROUP BY value)
+            SELECT v.value, v.parent, COALESCE(i.department_id, f.department_id, n.department_id,
+                       'D-' || substr(md5(v.value), 1, 10)) AS department_id,
+                   i.department_id IS NULL AND n.department_id IS NULL AND f.department_id IS NULL AS is_new
+            FROM v LEFT JOIN departments i ON i.department_id = v.value LEFT JOIN n ON n.name = v.value
+                   LEFT JOIN f ON f.value = v.value""")
+
+    def _make_ids(self) -> None:
+        """Each row's id: the file's own, else the loaded record with the same name, else one derived
+        from what identifies the row (so re-importing the same export finds the same records)."""
+        t, key = self.table, KEY[self.table]
+        prefix = ID_PREFIX[t]
+        own = f"v_{key}" if self.has(key) else "NULL"
+        if t == "customers":
+            by_name = "(SELECT min(customer_id) FROM customers c WHERE c.name = imp_s.v_name)"
+            derived = f"{by_name}, '{prefix}' || substr(md5(v_name), 1, 12)"
+        elif t == "employees":
+            by_name = "(SELECT min(employee_id) FROM employees e WHERE e.name = imp_s.v_name)"
+            derived = f"{by_name}, '{prefix}' || substr(md5(v_name), 1, 10)"
+        elif t == "departments":
+            derived = "(SELECT department_id FROM imp_s_ids WHERE imp_s_ids.row = imp_s.row)"
+        else:
+            parts = [f"COALESCE(CAST(v_{k} AS VARCHAR), '')" for k in
+                     ("customer", "owner", "employee", "product", "created_at", "contacted_at", "note") if self.has(k)]
+            derived = f"'{prefix}' || substr(md5(concat_ws('|', {', '.join(parts)})), 1, 16)"
+        self.x(f"ALTER TABLE imp_s ADD COLUMN id VARCHAR")
+        self.x(f"UPDATE imp_s SET id = COALESCE({own}, {derived})")
+
+    # -- 3. validate -----------------------------------------------------------------------------
+    def problems(self) -> tuple[list[Problem], int]:
+        checks = []
+
+        def add(key: str, where: str, code: str, message: str, value: str | None = None) -> None:
+            header = self.fields[key][1] if key in self.fields else None
+            value = value or (f"r_{key}" if key in self.fields else "NULL")
+            checks.append(f"SELECT row, {lit(header) if header else 'NULL'}, {value}, '{code}', {lit(message)} "
+                          f"FROM imp_s WHERE {where}")
+
+        for key, (f, header) in self.fields.items():
+            r, v = f"r_{key}", f"v_{key}"
+            if f.required or (key == "created_at" and self.table == "customers"):
+                add(key, f"{r} IS NULL", "missing", f"{header} is empty; every row needs it")
+            if f.kind in ("timestamp", "date"):
+                add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_date",
+                    "not a date; write it like 2024-05-03, 2024/5/3 14:02 or 2024年5月3日")
+            elif f.kind == "number":
+                add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_number", "not a number")
+            elif f.kind == "bool":
+                add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_value", "not yes/no (是/否, true/false, 1/0)")
+            elif f.kind == "stage":
+                add(key, f"{r} IS NOT NULL AND stage_status IS NULL", "unknown_stage",
+                    "unknown deal stage; use lead, qualified, proposal, negotiation, won or lost "
+                    "(初步接洽, 需求确定, 方案报价, 谈判, 赢单, 输单; Prospecting ... Closed Won / Closed Lost)")
+            elif f.kind == "status":
+                add(key, f"{r} IS NOT NULL AND {v} IS NULL", "unknown_status", "unknown status; use open, won or lost")
+            elif f.kind == "customer":
+                add(key, f"{r} IS NOT NULL AND v_customer NOT IN (SELECT value FROM imp_cust WHERE customer_id IS NOT NULL)",
+                    "unknown_customer", "no customer with this name or id is loaded; import the customer list first")
+            elif f.kind == "employee_id":
+                add(key, f"{r} IS NOT NULL AND {r} NOT IN (SELECT employee_id FROM employees)", "unknown_employee",
+                    "no employee with this id is loaded; import the team list first, or use the owner's name")
+        self._duplicates(add)
+        self.x(f"CREATE TEMP TABLE imp_p AS {' UNION ALL '.join(checks)}")
+        total = self.x("SELECT count(*) FROM imp_p").fetchone()[0]
+        rows = self.x(f"SELECT * FROM imp_p ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}").fetchall()
+        return [Problem(self.source.name, r[0], r[1], r[2], r[3], r[4]) for r in rows], total
+
+    def _duplicates(self, add) -> None:
+        key = KEY[self.table]
+        self.x("""CREATE TEMP TABLE imp_first AS SELECT row, id, min(row) OVER (PARTITION BY id) AS first FROM imp_s""")
+        if self.has(key):
+            add(key, "row IN (SELECT row FROM imp_first WHERE row > first)", "duplicate_id", "the same id is on an "
+                "earlier row; each id may appear once")
+        elif self.table in ("customers", "employees", "departments"):
+            add("name", "row IN (SELECT row FROM imp_first WHERE row > first)", "duplicate_name",
+                "the same name is on an earlier row; add an id column to tell them apart")
+        else:  # the same record exported twice: keep the first
+            self.x("DELETE FROM imp_s WHERE row IN (SELECT row FROM imp_first WHERE row > first)")
+
+    def drop_bad_rows(self) -> None:
+        self.x("DELETE FROM imp_s WHERE row IN (SELECT row FROM imp_p)")
+
+    # -- 4. write --------------------------------------------------------------------------------
+    def write(self) -> ImportResult:
+        rows_read = self.source.rows
+        new_deps = self._write_departments()
+        new_emps = self._write_employees()
+        columns = self._final_columns()
+        key, t = KEY[self.table], self.table
+        select = ", ".join(f"{expr} AS {q(col)}" for col, expr in columns.items())
+        self.x(f"""CREATE TEMP TABLE imp_final AS SELECT {select}, e.{q(key)} IS NOT NULL AS existed
+                   FROM imp_s s LEFT JOIN {t} e ON e.{q(key)} = s.id {self._joins()}""")
+        updated, loaded = self.x("SELECT count(*) FILTER (existed), count(*) FROM imp_final").fetchone()
+        self.x(f"DELETE FROM {t} WHERE {q(key)} IN (SELECT {q(key)} FROM imp_final)")
+        cols = ", ".join(q(c) for c in columns)
+        self.x(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM imp_final")
+        if t == "customers":
+            self._write_tags_and_fields()
+        if t == "deals":
+            self._write_stage_history()
+        return ImportResult(self.source.name, t, rows_read, loaded, loaded - updated, updated,
+                            new_emps, new_deps, notes=self.notes)
+
+    def _write_departments(self) -> int:
+        used = self.x("SELECT count(*) FROM imp_dep WHERE is_new").fetchone()[0]
+        self.x("""INSERT INTO departments SELECT d.department_id, d.value,
+                      (SELECT p.department_id FROM imp_dep p WHERE p.value = d.parent)
+                  FROM imp_dep d WHERE is_new""")
+        return used
+
+    def _write_employees(self) -> int:
+        if not (self.has("owner") or self.has("employee")):
+            return 0
+        person = "v_owner" if self.has("owner") else "v_employee"
+        self.x(f"""INSERT INTO employees (employee_id, name, department_id, active)
+                   SELECT employee_id, value, (SELECT department_id FROM imp_dep d WHERE d.value = imp_emp.dept), TRUE
+                   FROM imp_emp WHERE is_new AND value IN (SELECT {person} FROM imp_s)""")
+        return self.x(f"SELECT count(*) FROM imp_emp WHERE is_new AND value IN (SELECT {person} FROM imp_s)").fetchone()[0]
+
+    def _joins(self) -> str:
+        joins = []
+        for k in ("owner", "employee"):
+            if self.has(k):
+                joins.append(f"LEFT JOIN imp_emp em ON em.value = s.v_{k}")
+        if self.has("customer"):
+            joins.append("LEFT JOIN imp_cust cu ON cu.value = s.v_customer")
+        if self.table == "customers" and any(self.has(k) for k in ("region", "city", "address")):
+            self._places()
+            joins.append("LEFT JOIN imp_places pl ON pl.region IS NOT DISTINCT FROM s.v_region "
+                         "AND pl.city IS NOT DISTINCT FROM s.v_city AND pl.address IS NOT DISTINCT FROM s.v_address")
+        if self.table in ("employees", "departments"):
+            for k in ("department", "manager", "office", "parent"):
+                if self.has(k):
+                    joins.append(f"LEFT JOIN imp_dep d_{k} ON d_{k}.value = s.v_{k}")
+        return " ".join(joins)
+
+    def _final_columns(self) -> dict[str, str]:
+        """Each canonical column's value: from the file when it has the field, else the loaded value."""
+        t = self.table
+        cols = {c: f"e.{q(c)}" for c in schema.TABLES[t]}
+        cols[KEY[t]] = "s.id"
+        for key, (f, _) in self.fields.items():
+            if f.target in cols and f.kind not in ("employee", "customer", "department", "stage", "status", "id"):
+                cols[f.target] = f"s.v_{key}"
+        if self.has("owner_id"):
+            cols["owner_id"] = "s.v_owner_id"
+        for k, col in (("owner", "owner_id"), ("employee", "employee_id")):
+            if self.has(k):
+                cols[col] = "em.employee_id"
+        if self.has("customer"):
+            cols["customer_id"] = "cu.customer_id"
+        if t == "customers":
+            if not self.has("created_at"):
+                cols["created_at"] = f"COALESCE(e.created_at, TIMESTAMP '{self.now}')"
+                self.notes.append("no creation date column: new customers are dated with the import time")
+            if self.has("region") or self.has("city") or self.has("address"):
+                cols["region"] = "pl.region_out" if self.has("region") or self.has("address") else cols["region"]
+                cols["city"] = "pl.city_out" if self.has("city") or self.has("address") or self.has("region") else cols["city"]
+                lat = "s.v_lat" if self.has("lat") else "NULL"
+                lon = "s.v_lon" if self.has("lon") else "NULL"
+                cols["lat"] = f"CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL THEN {lat} ELSE COALESCE(pl.lat, e.lat) END"
+                cols["lon"] = f"CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL THEN {lon} ELSE COALESCE(pl.lon, e.lon) END"
+        if t == "deals":
+            status = "COALESCE(s.v_status, s.stage_status, 'open')" if self.has("status") else "COALESCE(s.stage_status, 'open')"
+            cols["status"] = status
+            cols["stage"] = f"CASE WHEN {status} = 'won' THEN 'won' ELSE COALESCE(s.v_stage, e.stage) END"
+            if self.has("closed_at") and not self.has("expected_close_at"):
+                # An open deal's "Close Date" is when it is expected to close (Salesforce, the pipeline exports).
+                cols["expected_close_at"] = f"CASE WHEN {status} = 'open' THEN s.v_closed_at ELSE e.expected_close_at END"
+                cols["closed_at"] = f"CASE WHEN {status} = 'open' THEN NULL ELSE s.v_closed_at END"
+        if t == "employees":
+            cols["department_id"] = "COALESCE(" + ", ".join(
+                [f"d_{k}.department_id" for k in ("department", "manager", "office") if self.has(k)] + ["e.department_id"]) + ")"
+            cols["active"] = "COALESCE(s.v_active, e.active, TRUE)" if self.has("active") else "COALESCE(e.active, TRUE)"
+        if t == "departments" and self.has("parent"):
+            cols["parent_id"] = "d_parent.department_id"
+        if t == "follow_ups" and not self.has("channel"):
+            cols["channel"] = "e.channel"
+        return cols
+
+    def _places(self) -> None:
+        import pandas as pd
+
+        from .regions import normalise_places
+
+        exprs = [f"v_{k}" if self.has(k) else "NULL" for k in ("region", "city", "address")]
+        for k in ("region", "city", "address"):
+            if not self.has(k):
+                self.x(f"ALTER TABLE imp_s ADD COLUMN v_{k} VARCHAR")
+        distinct = self.x(f"SELECT DISTINCT {', '.join(exprs)} FROM imp_s").df()
+        distinct.columns = ["region", "city", "address"]
+        places = normalise_places(distinct) if len(distinct) else distinct.assign(
+            region_out=None, city_out=None, lat=None, lon=None)
+        frame = pd.DataFrame({"region": places["region"].astype(object), "city": places["city"].astype(object),
+                              "address": places["address"].astype(object),
+                              "region_out": places["region_out"].astype(object),
+                              "city_out": places["city_out"].astype(object),
+                              "lat": pd.to_numeric(places["lat"]), "lon": pd.to_numeric(places["lon"])})
+        self.cur.register("imp_places_df", frame)
+        self.x("""CREATE TEMP TABLE imp_places AS SELECT CAST(region AS VARCHAR) region, CAST(city AS VARCHAR) city,
+                  CAST(address AS VARCHAR) address, CAST(region_out AS VARCHAR) region_out,
+                  CAST(city_out AS VARCHAR) city_out, CAST(lat AS DOUBLE) lat, CAST(lon AS DOUBLE) lon
+                  FROM imp_places_df""")
+        self.cur.unregister("imp_places_df")
+
+    def _write_tags_and_fields(self) -> None:
+        if self.has("tags"):
+            self.x("DELETE FROM customer_tags WHERE customer_id IN (SELECT id FROM imp_s)")
+            self.x(f"""INSERT INTO customer_tags SELECT DISTINCT id, tag FROM (
+                       SELECT id, trim(unnest(regexp_split_to_array(v_tags, '{TAG_SEPARATORS}'))) AS tag
+                       FROM imp_s WHERE v_tags IS NOT NULL) WHERE tag <> ''""")
+        if self.custom:
+            names = ", ".join(lit(h) for h in self.custom)
+            self.x(f"DELETE FROM customer_fields WHERE customer_id IN (SELECT id FROM imp_s) AND field IN ({names})")
+            values = " UNION ALL ".join(f"SELECT id, {lit(h)}, c_{i} FROM imp_s WHERE c_{i} IS NOT NULL"
+                                        for i, h in enumerate(self.custom))
+            self.x(f"INSERT INTO customer_fields {values}")
+
+    def _write_stage_history(self) -> None:
+        """What the export tells of each deal's path: it entered the first stage when created, and its
+        current stage when closed (or when created, for open deals). Rows already recorded stay."""
+        first = schema.DEFAULT_DEAL_STAGES[0]
+        self.x(f"""INSERT INTO deal_stage_history
+            WITH f AS (SELECT deal_id, stage, created_at, closed_at, status FROM imp_final),
+            h AS (SELECT deal_id, '{first}' AS stage, created_at AS entered_at FROM f WHERE created_at IS NOT NULL
+                  UNION ALL
+                  SELECT deal_id, stage, CASE WHEN status <> 'open' THEN COALESCE(closed_at, created_at)
+                                              ELSE created_at END
+                  FROM f WHERE stage IS NOT NULL AND stage <> '{first}')
+            SELECT DISTINCT h.deal_id, h.stage, h.entered_at FROM h
+            WHERE h.entered_at IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM deal_stage_history x WHERE x.deal_id = h.deal_id AND x.stage = h.stage)""")
+
+
+def _case(expr: str, words: dict[str, str]) -> str:
+    """SQL looking a normalised word up in a small dictionary (NULL when absent)."""
+    if not words:
+        return "NULL"
+    return f"(CASE {expr} " + " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in words.items()) + " END)"

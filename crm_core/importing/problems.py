@@ -1,0 +1,86 @@
+"""What can be wrong with an export, said so a manager can find it: file, row, column, value, message."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a file. ``row`` is the row number a spreadsheet shows (the header is row 1);
+    ``code`` names the kind of problem (the page translates it), ``message`` says it in English."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column!r}"
+        if self.value not in (None, ""):
+            where += f", value {self.value!r}"
+        return f"{where}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported as it is; nothing was written. Carries every problem found."""
+
+    def __init__(self, problems: list[Problem], total: int | None = None):
+        self.problems = list(problems)
+        self.total = total if total is not None else len(self.problems)
+        shown = "; ".join(str(p) for p in self.problems[:3])
+        more = f" (and {self.total - 3} more)" if self.total > 3 else ""
+        super().__init__(shown + more)
+
+
+def file_problem(file: str, code: str, message: str, row: int | None = None) -> ImportFailed:
+    """A problem with the file as a whole (empty, binary, too large, unreadable bytes...)."""
+    return ImportFailed([Problem(file, row, None, None, code, message)])
+
+
+def problems_csv(problems: list[Problem]) -> str:
+    """The downloadable error file: one problem per row, safe to open in a spreadsheet."""
+    from ..exports import neutralise
+
+    out = io.StringIO()
+    names = [f for f in Problem.__dataclass_fields__ if f != "code"]
+    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    for p in problems:
+        row = asdict(p)
+        row.pop("code")
+        writer.writerow({k: neutralise(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    file: str
+    table: str
+    rows_read: int
+    rows_loaded: int
+    inserted: int = 0
+    updated: int = 0
+    new_employees: int = 0
+    new_departments: int = 0
+    skipped: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (f"{self.file}: {self.rows_loaded} of {self.rows_read} rows loaded into {self.table} "
+                f"({self.inserted} new, {self.updated} updated)")
+        if self.new_employees or self.new_departments:
+            text += f"; {self.new_employees} new employees, {self.new_departments} new departments"
+        if self.skipped:
+            text += f"; {len({p.row for p in self.skipped})} bad rows skipped"
+        return text

@@ -1,0 +1,250 @@
+"""Reading an export into an Arrow table of text: CSV in any common encoding and dialect, or Excel.
+
+Encodings: a BOM decides (UTF-8, UTF-16 as Excel's "Unicode text" writes it); otherwise UTF-8 if the
+bytes are valid UTF-8, else charset-normalizer's guess, where any GBK-family guess is decoded as
+GB18030 (its superset, so rare characters in names survive). Non-UTF-8 files are transcoded in chunks;
+Arrow then parses the CSV in parallel. Every value stays text here; typing happens in SQL later.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .problems import file_problem
+
+MAX_FILE_BYTES = 1024 * 1024 * 1024  # 1 GiB: a few million rows; larger exports should be split
+CHUNK = 16 * 1024 * 1024
+ROW = "__row"  # the column holding each record's row number as a spreadsheet shows it
+GBK_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936", "hz_gb_2312", "iso2022_cn"}
+
+
+@dataclass
+class SourceFile:
+    """One export, read: its headers (as written, made unique) and every record as text, with its row number."""
+
+    name: str
+    headers: list[str]
+    data: pa.Table  # one string column per header (names made unique), plus ROW
+    encoding: str | None = None  # None for Excel
+    delimiter: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.data.num_rows
+
+
+def read_file(source: str | os.PathLike | bytes, name: str | None = None,
+              max_bytes: int = MAX_FILE_BYTES) -> SourceFile:
+    """Read a CSV or Excel export from a path or from bytes (an upload). ``name`` is what messages call it."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        raw = bytes(source)
+        name = name or "upload"
+        if len(raw) > max_bytes:
+            raise _too_large(name, len(raw), max_bytes)
+    else:
+        path = Path(source)
+        name = name or path.name
+        if not path.is_file():
+            raise file_problem(name, "not_found", f"there is no file at {path}")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _too_large(name, size, max_bytes)
+        raw = path.read_bytes()
+    if not raw.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise file_problem(name, "empty", "the file is empty")
+    if raw[:4] == b"PK\x03\x04" or raw[:4] == b"\xd0\xcf\x11\xe0":
+        return _read_excel(raw, name)
+    return _read_csv(raw, name)
+
+
+def _too_large(name: str, size: int, limit: int):
+    return file_problem(name, "too_large", f"the file is {size / 2**20:.0f} MB; the limit is "
+                        f"{limit / 2**20:.0f} MB: export fewer rows at a time (for example one year per file)")
+
+
+# -- CSV -------------------------------------------------------------------------------------------
+def detect_encoding(raw: bytes, name: str = "file") -> str:
+    """The codec to decode ``raw`` with (a Python codec name)."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = raw[: 1 << 20]
+    if b"\x00" in sample[:8192]:
+        raise file_problem(name, "binary", "this is not a CSV or Excel export (it looks like a binary file); "
+                           "export the data again as CSV or .xlsx")
+    cut = sample if len(raw) == len(sample) else sample[: sample.rfind(b"\n") + 1] or sample
+    try:
+        cut.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(cut).best()
+    if best is None:
+        raise file_problem(name, "encoding", "cannot tell which text encoding this file uses; "
+                           "save it again as CSV UTF-8")
+    enc = best.encoding.lower().replace("-", "_")
+    return "gb18030" if enc in GBK_FAMILY else best.encoding
+
+
+def to_utf8(raw: bytes, encoding: str, name: str = "file") -> bytes:
+    """The file's text as UTF-8 bytes, transcoded in chunks; undecodable bytes name their row."""
+    if encoding == "utf-8":
+        view, start = memoryview(raw), 0
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        for start in range(0, len(raw), CHUNK):
+            try:
+                decoder.decode(view[start:start + CHUNK], final=start + CHUNK >= len(raw))
+            except UnicodeDecodeError as e:
+                raise _bad_bytes(raw, start + e.start, encoding, name)
+        return raw
+    decoder = codecs.getincrementaldecoder(encoding)()
+    parts = []
+    for start in range(0, len(raw), CHUNK):
+        try:
+            parts.append(decoder.decode(raw[start:start + CHUNK], final=start + CHUNK >= len(raw)).encode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise _bad_bytes(raw, start + e.start, encoding, name)
+    out = b"".join(parts)
+    return out[3:] if out.startswith(codecs.BOM_UTF8) else out
+
+
+def _bad_bytes(raw: bytes, offset: int, encoding: str, name: str):
+    if encoding.startswith("utf-16"):
+        row = raw[:offset].decode(encoding, errors="replace").count("\n") + 1
+    else:
+        row = raw.count(b"\n", 0, offset) + 1
+    shown = {"gb18030": "GBK/GB18030", "utf-8-sig": "UTF-8"}.get(encoding, encoding.upper())
+    return file_problem(name, "encoding", f"bytes {raw[offset:offset + 4].hex(' ')} at line {row} are not valid "
+                        f"{shown} text (the file is damaged or mixes encodings); save it again as CSV UTF-8",
+                        row=row)
+
+
+def sniff_dialect(text: str) -> tuple[str, str, int]:
+    """(delimiter, quote character, lines to skip) from the start of the file's text."""
+    skip = 0
+    first = text.split("\n", 1)[0].strip()
+    if first.lower().startswith("sep=") and len(first) == 5:  # Excel's "sep=;" hint line
+        return first[4], '"', 1
+    sample = text[:65536]
+    sample = sample[: sample.rfind("\n") + 1] or sample
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+        delimiter, quote = dialect.delimiter, dialect.quotechar or '"'
+    except csv.Error:
+        counts = {d: first.count(d) for d in ",\t;|"}
+        delimiter, quote = max(counts, key=counts.get), '"'
+    # The header line must split on it; the sniffer is sometimes fooled by commas inside values.
+    if first.count(delimiter) == 0 and ("\t" in first or "," in first):
+        delimiter = "\t" if first.count("\t") >= first.count(",") else ","
+    return delimiter, quote, skip
+
+
+def _read_csv(raw: bytes, name: str) -> SourceFile:
+    encoding = detect_encoding(raw, name)
+    data = to_utf8(raw, encoding, name)
+    head = data[:65536].decode("utf-8", errors="ignore")
+    delimiter, quote, skip = sniff_dialect(head)
+    lines = head.split("\n")[skip:]
+    headers = [h.strip().strip("\ufeff") for h in next(csv.reader(io.StringIO("\n".join(lines)),
+                                                               delimiter=delimiter, quotechar=quote), [])]
+    if not any(headers):
+        raise file_problem(name, "no_header", "the first row is empty; it must hold the column names")
+    headers = names = unique_names(headers)
+    bad_rows = []
+
+    def invalid(row):
+        bad_rows.append(row)
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 + skip, block_size=8 << 20),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, newlines_in_values=True,
+                                         invalid_row_handler=invalid),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    if bad_rows:
+        from .problems import ImportFailed, Problem
+
+        raise ImportFailed([Problem(name, r.number, None, (r.text or "")[:80], "ragged",
+                                    f"this row has {r.actual_columns} values but the header has "
+                                    f"{r.expected_columns} columns (a value with an unquoted "
+                                    f"{'comma' if delimiter == ',' else 'separator'}?)")
+                            for r in bad_rows[:100]], total=len(bad_rows))
+    import numpy as np
+
+    table = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64) + 2 + skip))
+    label = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
+    return SourceFile(name, headers, table, label.get(encoding, encoding), delimiter)
+
+
+def unique_names(headers: list[str]) -> list[str]:
+    """Headers made unique and non-empty (a blank header becomes 'column 3', a repeat 'name (2)')."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(headers, start=1):
+        base = h or f"column {i}"
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        out.append(base if n == 1 else f"{base} ({n})")
+    return out
+
+
+# -- Excel -----------------------------------------------------------------------------------------
+def _cell(value) -> str:
+    """An Excel cell as the text a CSV export of it would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_excel(raw: bytes, name: str) -> SourceFile:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    except Exception as e:  # noqa: BLE001 - any reader error means the same to the manager
+        raise file_problem(name, "bad_excel", f"this Excel file cannot be opened ({e}); save it again as .xlsx or CSV")
+    rows: list[list] = []
+    for sheet in book.sheet_names:
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        if any(any(c not in (None, "") for c in r) for r in rows):
+            break
+    filled = [sum(c not in (None, "") for c in r) for r in rows[:20]]
+    if not filled or max(filled) == 0:
+        raise file_problem(name, "empty", "the workbook has no data")
+    # Some exports put a title line above the header: the header is the first row nearly as wide as the widest.
+    top = next(i for i, n in enumerate(filled) if n >= max(1, max(filled) // 2 + 1) or n == max(filled))
+    headers = [_cell(c).strip() for c in rows[top]]
+    while headers and not headers[-1]:
+        headers.pop()
+    headers = names = unique_names(headers)
+    body = [r for r in rows[top + 1:]]
+    numbers = [top + 2 + i for i, r in enumerate(body) if any(c not in (None, "") for c in r)]
+    body = [r for r in body if any(c not in (None, "") for c in r)]
+    columns = {n: pa.array([_cell(r[j]) if j < len(r) else "" for r in body], pa.string())
+               for j, n in enumerate(names)}
+    columns[ROW] = pa.array(numbers, pa.int64())
+    return SourceFile(name, headers, pa.table(columns))

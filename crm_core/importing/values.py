@@ -1,0 +1,115 @@
+"""Turning exported text into typed values, as SQL over the whole column (no Python per row).
+
+Dates: ISO (2024-05-03, 2024-05-03T14:02), slashes and dots (2024/5/3 14:02), Chinese (2024年5月3日
+14时02分), day/month/year or month/day/year as the manager states, and Excel serial numbers (45415).
+Numbers: thousands separators, currency signs and 万 / 亿. Deal stages: the words of Salesforce, HubSpot,
+Zoho and Chinese SCRMs, onto the ordered stages and the open / won / lost status.
+"""
+
+from __future__ import annotations
+
+from ..schema import DEFAULT_DEAL_STAGES
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def clean(col: str) -> str:
+    """The cell, trimmed (also of non-breaking and full-width spaces), NULL when blank."""
+    return f"NULLIF(trim(replace(replace({col}, chr(160), ' '), chr(12288), ' ')), '')"
+
+
+_YMD = ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y.%m.%d",
+        "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y年%m月%d日 %H时%M分", "%Y年%m月%d日",
+        "%Y年%m月", "%Y%m%d"]
+_DMY = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%m-%Y"]
+_MDY = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m-%d-%Y"]
+
+
+def timestamp(x: str, day_first: bool = False) -> str:
+    """SQL for a cleaned text value ``x`` read as a TIMESTAMP, NULL when it is no date."""
+    formats = _YMD + (_DMY if day_first else _MDY)
+    fmt = "[" + ", ".join(lit(f) for f in formats) + "]"
+    serial = (f"CASE WHEN regexp_full_match({x}, '[1-9][0-9]{{4}}(\\.[0-9]+)?') "
+              f"AND TRY_CAST({x} AS DOUBLE) BETWEEN 20000 AND 80000 THEN TIMESTAMP '1899-12-30' "
+              f"+ to_microseconds(CAST(round(TRY_CAST({x} AS DOUBLE) * 86400e6) AS BIGINT)) END")
+    iso = f"CASE WHEN regexp_matches({x}, '^[0-9]{{4}}-') THEN TRY_CAST({x} AS TIMESTAMP) END"
+    return f"COALESCE({iso}, try_strptime({x}, {fmt}), {serial})"
+
+
+def number(x: str) -> str:
+    """SQL for a cleaned text value read as a DOUBLE: '¥1,200.50', '$3,000', '1.2万', '(500)'."""
+    bare = f"regexp_replace({x}, '[,，\\s¥￥$€£元]|RMB|CNY|USD', '', 'g')"
+    scale = (f"CASE WHEN suffix({bare}, '亿') THEN 1e8 WHEN suffix({bare}, '万') THEN 1e4 "
+             f"WHEN suffix(lower({bare}), 'k') THEN 1e3 ELSE 1 END")
+    digits = f"regexp_replace({bare}, '[万亿kK]$', '')"
+    neg = f"regexp_full_match({digits}, '\\(.*\\)')"
+    value = f"TRY_CAST(trim({digits}, '()') AS DOUBLE)"
+    return f"(CASE WHEN {neg} THEN -1 ELSE 1 END * {value} * {scale})"
+
+
+_TRUE = ("1", "true", "yes", "y", "是", "在职", "启用", "正常", "active", "enabled", "t")
+_FALSE = ("0", "false", "no", "n", "否", "离职", "停用", "禁用", "inactive", "disabled", "f", "已离职")
+
+
+def boolean(x: str) -> str:
+    return (f"CASE WHEN lower({x}) IN ({', '.join(map(lit, _TRUE))}) THEN TRUE "
+            f"WHEN lower({x}) IN ({', '.join(map(lit, _FALSE))}) THEN FALSE END")
+
+
+# Stage words, normalised (lower case, no spaces or punctuation) -> (stage or None, status).
+STAGE_WORDS: dict[str, tuple[str | None, str]] = {}
+
+
+def _stages(words: str, stage: str | None, status: str) -> None:
+    for w in words.split("|"):
+        STAGE_WORDS[_word(w)] = (stage, status)
+
+
+def _word(text: str) -> str:
+    import re
+
+    return re.sub(r"[\s\-_/.:：,()（）]", "", text.lower())
+
+
+_stages("lead|prospecting|prospect|new|open|appointment scheduled|初步接洽|初步沟通|初次接触|线索|潜在|"
+        "验证客户|新建|接洽|意向客户|attempted to contact|connected", "lead", "open")
+_stages("qualified|qualification|engaging|discovery|needs analysis|qualified to buy|需求确定|需求确认|需求分析|确认需求|有意向|"
+        "意向明确|value proposition|id decision makers|perception analysis|presentation scheduled", "qualified", "open")
+_stages("proposal|proposal/price quote|proposal price quote|quote|方案报价|方案|报价|方案制定|提交方案|"
+        "decision maker bought in|contract sent|proposal sent|demo", "proposal", "open")
+_stages("negotiation|negotiation/review|negotiation review|谈判|商务谈判|谈判审核|合同谈判|谈判中|签约中|"
+        "review|commit|closing", "negotiation", "open")
+_stages("won|closed won|closedwon|赢单|成交|已成交|签约|已签约|赢得|win|deal won|closed - won", "won", "won")
+_stages("lost|closed lost|closedlost|输单|丢单|失败|已输单|无效|closed - lost|dead|deal lost|"
+        "disqualified", None, "lost")
+
+STATUS_WORDS = {_word(w): s for s, ws in {
+    "open": "open|进行中|跟进中|未成交|active|in progress|pending",
+    "won": "won|赢单|成交|已成交|赢|closed won|win",
+    "lost": "lost|输单|丢单|失败|已输单|closed lost|lose",
+}.items() for w in ws.split("|")}
+
+CHANNEL_WORDS = {_word(w): c for c, ws in {
+    "phone": "电话|打电话|电话沟通|电话拜访|phone|call|phone call|calls|telephone",
+    "wechat": "微信|企业微信|企微|wechat|weixin",
+    "visit": "拜访|上门拜访|上门|面谈|当面|visit|meeting|in person|onsite",
+    "email": "邮件|电子邮件|邮箱|email|e-mail|mail",
+    "sms": "短信|sms|text|text message",
+}.items() for w in ws.split("|")}
+
+
+def word_key(x: str) -> str:
+    """SQL giving the same normalised form of a word as ``_word`` does in Python."""
+    return f"regexp_replace(lower({x}), '[\\s\\-_/.:：,()（）]', '', 'g')"
+
+
+def stage_order() -> tuple[str, ...]:
+    return DEFAULT_DEAL_STAGES
