@@ -24,7 +24,7 @@ def cli_import(args) -> int:
                 return 2
         else:
             mapping = (saved_mapping(source.headers) if not args.table else None) \
-                or propose_mapping(source.headers, args.table)
+                or propose_mapping(source.headers, args.table, file=source.name)
         if args.day_first:
             mapping.day_first = True
         store = open_store(args.db or default_db_path())

@@ -38,12 +38,12 @@ FIELDS: dict[str, list[Field]] = {
         _f("name", "text", "客户名称|客户|客户名|公司名称|企业名称|单位名称|名称|Customer Name|Customer|Account Name|"
            "Account|Company|Company Name|Organization", required=True),
         _f("owner", "employee", "负责人|客户负责人|归属人|所属销售|销售|销售代表|业务员|跟进人|Owner|Account Owner|"
-           "Customer Owner|Sales Agent|Sales Rep|Salesperson|Owner Name|Contact Owner", column="owner_id"),
+           "Customer Owner|Sales Agent|Sales Rep|Salesperson|Owner Name|Contact Owner|Company Owner|HubSpot Owner", column="owner_id"),
         _f("owner_id", "employee_id", "负责人ID|负责人编号|负责人工号|Owner ID|Account Owner ID"),
         _f("department", "department", "所属部门|部门|负责人部门|归属部门|Department|Team|Sales Team|Owner Department"),
         _f("created_at", "timestamp", "创建时间|创建日期|录入时间|建档时间|添加时间|Created Date|Create Date|Created Time|"
            "Created At|Date Created|Created On|Create Time|Creation Date"),
-        _f("source", "text", "客户来源|来源|线索来源|获客渠道|Lead Source|Source|Original Source|Channel"),
+        _f("source", "text", "客户来源|来源|线索来源|获客渠道|Lead Source|Source|Original Source|Original Source Type|Channel"),
         _f("category", "text", "客户类型|客户分类|客户级别|客户等级|类型|分类|Category|Type|Account Type|Customer Type|"
            "Customer Category|Rating|Tier"),
         _f("industry", "text", "行业|所属行业|客户行业|Industry|Sector"),
@@ -51,7 +51,7 @@ FIELDS: dict[str, list[Field]] = {
            "Number of Employees|Headcount"),
         _f("country", "text", "国家|国家/地区|国家地区|Country|Country/Region|Billing Country|Office Location"),
         _f("region", "text", "省份|省|所在省份|省/直辖市|省市|地区|所在地区|区域|Province|State|Region|State/Province|"
-           "Billing State|Billing State/Province"),
+           "Billing State|Billing State/Province|State/Region|省/市"),
         _f("city", "text", "城市|市|所在城市|City|Billing City"),
         _f("address", "text", "地址|详细地址|公司地址|联系地址|Address|Street|Billing Street|Billing Address"),
         _f("lat", "number", "纬度|Latitude|Lat"),

@@ -47,7 +47,7 @@ def load(store, source: SourceFile, mapping: Mapping | None = None, *, skip_bad_
          progress: Progress | None = None, _dry_run: bool = False) -> ImportResult:
     """Import one file in one transaction. Raises ImportFailed (nothing written) when it has problems,
     unless ``skip_bad_rows``: then the good rows load and the result lists the skipped problems."""
-    mapping = mapping or propose_mapping(source.headers)
+    mapping = mapping or propose_mapping(source.headers, file=source.name)
     check_mapping(mapping, source.name)
     say = progress or (lambda fraction, step: None)
     _require_columns(source, mapping)

@@ -59,9 +59,12 @@ def detect_table(headers: list[str], file: str = "file") -> str:
     return best
 
 
-def propose_mapping(headers: list[str], table: str | None = None, day_first: bool = False) -> Mapping:
+def propose_mapping(headers: list[str], table: str | None = None, day_first: bool = False,
+                    file: str = "file") -> Mapping:
     """The field each header most likely fills; unmatched customer columns become custom fields."""
-    table = table or detect_table(headers)
+    if table is not None and table not in FIELDS:
+        raise file_problem(file, "bad_mapping", f"unknown table {table!r}; one of: {', '.join(FIELDS)}")
+    table = table or detect_table(headers, file)
     columns, used = {}, set()
     for h in headers:
         key = match_header(table, h)

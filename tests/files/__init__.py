@@ -1,0 +1,1 @@
+"""Real-looking CRM exports made on the fly for the import tests (and data/samples/)."""
