@@ -1,0 +1,105 @@
+"""End to end: `streamlit run` on 127.0.0.1, driven by Playwright in headless Debian Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("Debian chromium is missing: `make test` installs it (apt-get install chromium)")
+    pytest.skip("Debian chromium is not installed (make test installs it)", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+RANGE = "range=custom&start=2026-01-01&end=2026-11-23"
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "tests" / "screenshots"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_path, tmp_path_factory):
+    db = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
+    shutil.copyfile(demo_path, db)
+    port = free_port()
+    env = {**os.environ, "CRM_DB": str(db)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def test_overview_renders_kpis(server, page):
+    page.goto(f"{server}/?{RANGE}")
+    expect(page.get_by_test_id("stMetric")).to_have_count(6, timeout=60000)
+    expect(page.get_by_text("新增客户").first).to_be_visible()
+    expect(page.locator(".js-plotly-plot")).to_have_count(6, timeout=30000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
+
+
+def test_changing_the_period_redraws_the_chart(server, page):
+    page.goto(f"{server}/growth?{RANGE}")
+    ticks = page.locator(".js-plotly-plot .xaxislayer-above .xtick text")
+    expect(ticks).to_have_count(11, timeout=60000)  # January to November
+    expect(ticks.first).to_have_text("2026年1月")
+    page.get_by_test_id("stSidebar").get_by_text("季度", exact=True).click()
+    expect(ticks).to_have_text(["2026年Q1", "2026年Q2", "2026年Q3", "2026年Q4"], timeout=30000)
+    assert "period=quarter" in page.url  # the link reproduces the view
+    page.screenshot(path=str(SHOTS / "growth.png"), full_page=True)
+
+
+def test_language_switch_in_the_browser(server, page):
+    page.goto(f"{server}/?{RANGE}")
+    expect(page.get_by_test_id("stMetric")).to_have_count(6, timeout=60000)
+    page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+    expect(page.get_by_role("heading", name="Sales overview")).to_be_visible(timeout=30000)
+    expect(page.get_by_text("New customers").first).to_be_visible()
