@@ -92,11 +92,27 @@ def detect_encoding(raw: bytes, name: str = "file") -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(cut).best()
+    guess = best.encoding.lower().replace("-", "_") if best else None
+    if guess in ("big5", "big5hkscs", "cp950"):
+        return best.encoding
+    # GBK-family, or read best as GBK: short Chinese files are often taken for Korean, Japanese or even
+    # Cyrillic, and a damaged byte defeats the detector; the strict decoding that follows names its row.
+    if guess in GBK_FAMILY or _reads_as_chinese(cut):
+        return "gb18030"
     if best is None:
         raise file_problem(name, "encoding", "cannot tell which text encoding this file uses; "
                            "save it again as CSV UTF-8")
-    enc = best.encoding.lower().replace("-", "_")
-    return "gb18030" if enc in GBK_FAMILY else best.encoding
+    return best.encoding
+
+
+def _reads_as_chinese(raw: bytes) -> bool:
+    """True when the bytes decode as GB18030 (but for a damaged byte or two) into mostly Chinese and ASCII."""
+    text = raw.decode("gb18030", errors="replace")
+    wide = [c for c in text if ord(c) > 127 and c != "\ufffd"]
+    if not wide or text.count("\ufffd") > max(2, len(wide) // 100):
+        return False
+    return sum("\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+               for c in wide) >= 0.9 * len(wide)
 
 
 def to_utf8(raw: bytes, encoding: str, name: str = "file") -> bytes:
@@ -180,7 +196,7 @@ def _read_csv(raw: bytes, name: str) -> SourceFile:
     if bad_rows:
         from .problems import ImportFailed, Problem
 
-        raise ImportFailed([Problem(name, r.number, None, (r.text or "")[:80], "ragged",
+        raise ImportFailed([Problem(name, r.number or _line_of(data, r.text), None, None, "ragged",
                                     f"this row has {r.actual_columns} values but the header has "
                                     f"{r.expected_columns} columns (a value with an unquoted "
                                     f"{'comma' if delimiter == ',' else 'separator'}?)")
@@ -190,6 +206,12 @@ def _read_csv(raw: bytes, name: str) -> SourceFile:
     table = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64) + 2 + skip))
     label = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
     return SourceFile(name, headers, table, label.get(encoding, encoding), delimiter)
+
+
+def _line_of(data: bytes, text: str | None) -> int | None:
+    """The line number where a row's text starts (Arrow does not always know it)."""
+    at = data.find(text.encode("utf-8")) if text else -1
+    return None if at < 0 else data.count(b"\n", 0, at) + 1
 
 
 def unique_names(headers: list[str]) -> list[str]:
