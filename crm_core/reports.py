@@ -11,6 +11,7 @@ from typing import Callable
 import pandas as pd
 
 from . import metrics
+from .metrics import statistics
 
 Report = Callable[..., pd.DataFrame]
 
@@ -27,6 +28,20 @@ REPORTS: dict[str, Report] = {
     "net-growth": _series(metrics.net_growth),
     # Not in the CLI contract's table, used by the Overview page: totals now and in the range before.
     "growth-summary": lambda backend, filters, opts: metrics.growth_summary(backend, filters),
+    # The statistics module (issue 4): distributions, owners, regions, the public pool.
+    "categories": statistics.categories,
+    "tags": statistics.tags,
+    "custom-field": statistics.custom_field,
+    "customers-per-owner": statistics.customers_per_owner,
+    "regions": statistics.regions,
+    "pool-risk": statistics.pool_risk,
+    "pool-claims": statistics.pool_claims,
+    # Not in the CLI contract's table, used by the statistics pages.
+    "custom-fields": statistics.custom_fields,
+    "owners-by-department": statistics.owners_by_department,
+    "follow-up-hygiene": statistics.followup_hygiene,
+    "customer-list": statistics.customer_list,
+    "customer-count": statistics.customer_count,
 }
 
 

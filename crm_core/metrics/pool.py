@@ -1,0 +1,167 @@
+"""The public pool (公海): customers about to be reclaimed, claims from the pools, follow-up hygiene.
+
+Pool risk as of a day D under a recycle rule of N days and a window of W days: customers owned, neither
+won nor lost by D (won_at / lost_at empty or after D), assigned on or before D (no assigned_at: taken as
+assigned at created_at), whose last contact day L (the latest follow-up on or before D, or the assignment
+day if none since) gives a reclaim day L + N within D+1 .. D+W. Whole calendar days; follow-ups after D do
+not count. N is the category's rule from the settings (key ``pool_rule_days``: JSON {category: days},
+"*" for every other category), else 30; ``rule_days`` overrides every category.
+
+Only the follow-ups of the last max(N) days before D are read: a customer whose last contact is older
+than that is at risk only through its assignment day, which this reading still sees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from ..filters import Filters, attributed, in_range
+from ..periods import bucket, periods_between
+from .common import resolve_range
+
+DEFAULT_RULE_DAYS = 30
+RULE_SETTING = "pool_rule_days"
+HYGIENE_DAYS = 30  # the longest no-contact band the hygiene view tells apart
+
+
+def _ts(day: dt.date) -> ir.TimestampValue:
+    return ibis.timestamp(dt.datetime.combine(day, dt.time()))
+
+
+def rules(backend: ibis.BaseBackend, rule_days: int | None = None) -> tuple[int, dict[str, int]]:
+    """(the default rule, {category: its own rule}) from the settings; ``rule_days`` overrides all."""
+    if rule_days is not None:
+        return int(rule_days), {}
+    s = backend.table("settings")
+    found = s.filter(s.key == RULE_SETTING).select("value").to_pyarrow().column(0).to_pylist()
+    default, per_category = DEFAULT_RULE_DAYS, {}
+    if found and found[0]:
+        try:
+            raw = json.loads(found[0])
+        except ValueError:
+            raise ValueError(f"the setting {RULE_SETTING} is not JSON like {{\"重点客户\": 60}}: {found[0]!r}")
+        for cat, days in (raw or {}).items():
+            if cat == "*":
+                default = int(days)
+            else:
+                per_category[str(cat)] = int(days)
+    return default, per_category
+
+
+def _last_contact(backend: ibis.BaseBackend, customers: ir.Table, as_of: dt.date, lookback: int) -> ir.Table:
+    """``customers`` with assigned_day and last_contact_day: the later of the assignment day and the day of
+    the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days."""
+    fu = backend.table("follow_ups")
+    fu = fu.filter(in_range(fu.contacted_at, as_of - dt.timedelta(days=max(lookback, 1) - 1), as_of))
+    last = fu.group_by(fu_customer=fu.customer_id).aggregate(last_fu=fu.contacted_at.max())
+    j = customers.left_join(last, customers.customer_id == last.fu_customer)
+    assigned_day = ibis.coalesce(j.assigned_at, j.created_at).date()
+    j = j.mutate(assigned_day=assigned_day,
+                 last_contact_day=ibis.greatest(assigned_day, ibis.coalesce(j.last_fu.date(), assigned_day)))
+    return j.drop("fu_customer", "last_fu")
+
+
+def _open_owned(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date, won_counts: bool) -> ir.Table:
+    """Owned customers in scope, assigned on or before ``as_of`` and not lost by then (nor won, unless
+    ``won_counts``)."""
+    c = attributed(backend, filters, backend.table("customers"), "owner_id")
+    after = _ts(as_of + dt.timedelta(days=1))
+    c = c.filter(c.owner_id.notnull(), c.lost_at.isnull() | (c.lost_at >= after),
+                 ibis.coalesce(c.assigned_at, c.created_at) < after)
+    if not won_counts:
+        c = c.filter(c.won_at.isnull() | (c.won_at >= after))
+    return c
+
+
+def at_risk_rows(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date | None = None,
+                 rule_days: int | None = None, window_days: int | None = None) -> ir.Table:
+    """The customers at pool risk (see the module), with rule_days, last_contact_day and reclaim_day."""
+    as_of = as_of or dt.date.today()
+    window = 1 if window_days is None else int(window_days)
+    default, per_category = rules(backend, rule_days)
+    c = _open_owned(backend, filters, as_of, won_counts=False)
+    if per_category:
+        n = ibis.cases(*[(c.category == cat, days) for cat, days in per_category.items()], else_=default)
+    else:
+        n = ibis.literal(default)
+    c = c.mutate(rule_days=n.cast("int64"))
+    c = _last_contact(backend, c, as_of, max([default, *per_category.values()]))
+    age = ibis.date(as_of).delta(c.last_contact_day, unit="day")
+    # Reclaim day L + N in D+1 .. D+W  <=>  N - W <= D - L <= N - 1.
+    c = c.filter(age >= c.rule_days - window, age <= c.rule_days - 1)
+    return c.mutate(reclaim_day=c.last_contact_day + c.rule_days.as_interval("D"))
+
+
+def pool_risk(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date | None = None,
+              rule_days: int | None = None, window_days: int | None = None) -> pd.DataFrame:
+    """Customers that will be reclaimed into the pool within the window, per owner; owners with none are
+    left out. Sorted by customers (most first), then employee_id. Columns: employee_id, customers."""
+    rows = at_risk_rows(backend, filters, as_of, rule_days, window_days)
+    df = rows.group_by(employee_id=rows.owner_id).aggregate(customers=rows.count()).to_pandas()
+    df["customers"] = df["customers"].astype("int64")
+    return df.sort_values(["customers", "employee_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def pool_claims(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
+    """Claims from the pools (pool_events with action claimed) per period, employee (who claimed) and pool.
+    Every period of the range appears: each (employee, pool) with a claim in the range on every period,
+    0 where it claimed nothing; a range without claims gives one row per period with empty employee and
+    pool and 0. Columns: period, employee_id, pool, claims."""
+    cols = ["period", "employee_id", "pool", "claims"]
+    rng = resolve_range(backend, filters, [("pool_events", "at")])
+    if rng is None:
+        return pd.DataFrame(columns=cols)
+    start, end = rng
+    e = attributed(backend, filters, backend.table("pool_events"), "employee_id")
+    e = e.filter(e.action == "claimed", in_range(e["at"], start, end))
+    df = e.group_by(period=bucket(e["at"], filters.period), employee_id=e.employee_id, pool=e.pool) \
+          .aggregate(claims=e.count()).to_pandas()
+    periods = periods_between(start, end, filters.period)
+    df["period"] = pd.to_datetime(df["period"]).dt.date
+    for col in ("employee_id", "pool"):
+        df[col] = df[col].astype(object).where(df[col].notna(), None)
+    pairs = df[["employee_id", "pool"]].drop_duplicates()
+    if pairs.empty:
+        pairs = pd.DataFrame({"employee_id": [None], "pool": [None]})
+    grid = pd.DataFrame({"period": periods}).merge(pairs, how="cross")
+    out = grid.merge(df, on=["period", "employee_id", "pool"], how="left")
+    out["claims"] = out["claims"].fillna(0).astype("int64")
+    out = out.sort_values(["period", "employee_id", "pool"], na_position="last", kind="stable")
+    return out[cols].reset_index(drop=True)
+
+
+HYGIENE_BANDS = {
+    # name: predicate on the days since the last contact (see hygiene_rows)
+    "no_contact_7": lambda t: (t.days_since_contact >= 7) & (t.days_since_contact < 15),
+    "no_contact_15": lambda t: (t.days_since_contact >= 15) & (t.days_since_contact < 30),
+    "no_contact_30": lambda t: t.days_since_contact >= 30,
+    "overdue_next_contact": lambda t: t.overdue,
+}
+
+
+def hygiene_rows(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date | None = None) -> ir.Table:
+    """Owned customers in scope not lost by D (as of, default today), assigned on or before D, with
+    days_since_contact (D - L, L as in pool risk; 30 stands for "30 or more") and overdue (next_contact_at
+    on a day before D)."""
+    as_of = as_of or dt.date.today()
+    c = _last_contact(backend, _open_owned(backend, filters, as_of, won_counts=True), as_of, HYGIENE_DAYS)
+    age = ibis.date(as_of).delta(c.last_contact_day, unit="day")
+    return c.mutate(days_since_contact=age,
+                    overdue=c.next_contact_at.notnull() & (c.next_contact_at < _ts(as_of)))
+
+
+def followup_hygiene(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Per owner, as of D: customers (owned, not lost, assigned by D), those with no contact for 7-14,
+    15-29 and 30+ days, and those whose next contact is overdue. Sorted by employee_id.
+    Columns: employee_id, customers, no_contact_7, no_contact_15, no_contact_30, overdue_next_contact."""
+    rows = hygiene_rows(backend, filters, as_of)
+    measures = {name: pred(rows).cast("int64").sum() for name, pred in HYGIENE_BANDS.items()}
+    df = rows.group_by(employee_id=rows.owner_id).aggregate(customers=rows.count(), **measures).to_pandas()
+    for col in ["customers", *HYGIENE_BANDS]:
+        df[col] = df[col].fillna(0).astype("int64")
+    return df.sort_values("employee_id").reset_index(drop=True)[["employee_id", "customers", *HYGIENE_BANDS]]
