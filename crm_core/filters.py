@@ -14,6 +14,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from .backend import table, to_rows
 from .schema import PERIODS
 
 Period = Literal["day", "week", "month", "quarter", "year"]
@@ -55,7 +56,7 @@ class Filters:
 
 def department_subtree(backend: ibis.BaseBackend, roots: tuple[str, ...]) -> set[str]:
     """The given departments and every department below them."""
-    deps = backend.table("departments").select("department_id", "parent_id").to_pyarrow().to_pylist()
+    deps = to_rows(table(backend, "departments").select("department_id", "parent_id"))
     children: dict[str | None, list[str]] = {}
     for d in deps:
         children.setdefault(d["parent_id"], []).append(d["department_id"])
@@ -70,7 +71,7 @@ def department_subtree(backend: ibis.BaseBackend, roots: tuple[str, ...]) -> set
 
 def employees_in_scope(backend: ibis.BaseBackend, filters: Filters) -> ir.Table:
     """The employees table narrowed to the selected departments, employees and the viewer's scope."""
-    emp = backend.table("employees")
+    emp = table(backend, "employees")
     if filters.departments:
         emp = emp.filter(emp.department_id.isin(sorted(department_subtree(backend, filters.departments))))
     if filters.employees:

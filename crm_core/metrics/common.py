@@ -8,6 +8,8 @@ from typing import Literal
 import ibis
 import pandas as pd
 
+from ..backend import table as table_of
+from ..backend import to_frame, to_rows
 from ..filters import Filters, attributed, employees_in_scope, in_range
 from ..periods import bucket, periods_between
 
@@ -19,8 +21,8 @@ def data_span(backend: ibis.BaseBackend, columns: list[tuple[str, str]]) -> tupl
     """First and last day found in the given (table, column) pairs, or None when all are empty."""
     lows, highs = [], []
     for table, col in columns:
-        t = backend.table(table)
-        lo, hi = t.aggregate(lo=t[col].min(), hi=t[col].max()).to_pyarrow().to_pylist()[0].values()
+        t = table_of(backend, table)
+        lo, hi = to_rows(t.aggregate(lo=t[col].min(), hi=t[col].max()))[0].values()
         if lo is not None:
             lows.append(lo.date() if isinstance(lo, dt.datetime) else lo)
             highs.append(hi.date() if isinstance(hi, dt.datetime) else hi)
@@ -45,7 +47,7 @@ def group_keys(backend: ibis.BaseBackend, filters: Filters, by: By) -> list:
     """The groups every period is shown for: the employees (or their departments) in scope."""
     emp = employees_in_scope(backend, filters)
     col = GROUP_COLUMN[by]
-    return sorted(v for v in emp.select(col).distinct().to_pyarrow().column(0).to_pylist() if v is not None)
+    return sorted(r[col] for r in to_rows(emp.select(col).distinct()) if r[col] is not None)
 
 
 def complete_series(
@@ -57,6 +59,9 @@ def complete_series(
     df = df.copy()
     if len(df):
         df["period"] = pd.to_datetime(df["period"]).dt.date
+    if not group_col:  # the common case, kept cheap
+        out = df.set_index("period")[value_cols].reindex(periods, fill_value=0).fillna(0).astype("int64")
+        return out.rename_axis("period").reset_index()
     if group_col:
         df[group_col] = df[group_col].astype(object).where(df[group_col].notna(), None)
         seen = set(df[group_col].tolist())
@@ -88,17 +93,17 @@ def counts_in_range(
 ) -> pd.DataFrame:
     """Rows of ``table`` (or distinct ``distinct`` values) per period of ``date_col`` within
     [start, end], attributed to ``employee_col``; only the periods (and groups) that have any."""
-    t = attributed(backend, filters, backend.table(table), employee_col)
+    t = attributed(backend, filters, table_of(backend, table), employee_col)
     t = t.filter(in_range(t[date_col], start, end))
     keys = {"period": bucket(t[date_col], filters.period)}
     if by == "employee":
         keys["employee_id"] = t[employee_col]
     elif by == "department":
-        emp = backend.table("employees").select("employee_id", "department_id")
+        emp = table_of(backend, "employees").select("employee_id", "department_id")
         t = t.left_join(emp, t[employee_col] == emp.employee_id)
         keys["department_id"] = t.department_id
     measure = t[distinct].nunique() if distinct else t.count()
-    return t.group_by(**keys).aggregate(**{value: measure}).to_pandas()
+    return to_frame(t.group_by(**keys).aggregate(**{value: measure}))
 
 
 def count_per_period(

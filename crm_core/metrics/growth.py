@@ -12,6 +12,7 @@ import datetime as dt
 import ibis
 import pandas as pd
 
+from ..backend import table, to_rows
 from ..filters import Filters, attributed, in_range
 from .common import By, combine_series, count_per_period, resolve_range
 
@@ -64,10 +65,10 @@ SUMMARY_METRICS = {"new_customers": NEW, "contacted_customers": CONTACTED,
 
 
 def _total(backend: ibis.BaseBackend, filters: Filters, start, end, spec: dict) -> int:
-    t = attributed(backend, filters, backend.table(spec["table"]), spec["employee_col"])
+    t = attributed(backend, filters, table(backend, spec["table"]), spec["employee_col"])
     t = t.filter(in_range(t[spec["date_col"]], start, end))
     measure = t[spec["distinct"]].nunique() if spec.get("distinct") else t.count()
-    return int(measure.execute())
+    return int(list(to_rows(measure.name("n").as_table())[0].values())[0])
 
 
 def growth_summary(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
