@@ -25,6 +25,7 @@ MAX_PROBLEMS = 1000  # problems listed in full; the total is always counted
 ID_PREFIX = {"customers": "C-", "follow_ups": "F-", "deals": "O-", "employees": "E-", "departments": "D-"}
 KEY = {t: next(iter(schema.TABLES[t])) for t in ID_PREFIX}
 TAG_SEPARATORS = "[、,，;；|\n]"
+TYPED = {"timestamp", "date", "number", "bool", "stage", "status", "channel"}  # kinds whose text is converted
 Progress = Callable[[float, str], None]
 
 
@@ -101,6 +102,10 @@ class _Job:
         self.now = dt.datetime.now().replace(microsecond=0)
         self.notes: list[str] = []
 
+    def raw(self, key: str) -> str:
+        """The column holding a field's text as the file has it (trimmed)."""
+        return f"r_{key}" if self.fields[key][0].kind in TYPED else f"v_{key}"
+
     def has(self, key: str) -> bool:
         return key in self.fields
 
@@ -114,7 +119,8 @@ class _Job:
         for key, (f, header) in self.fields.items():
             raw = clean(q(header))
             raws.append(raw)
-            cols.append(f"{raw} AS {q('r_' + key)}")
+            if f.kind in TYPED:  # text kinds are their own raw value: r_key is v_key
+                cols.append(f"{raw} AS {q('r_' + key)}")
             cols.append(f"{self._typed(f, raw)} AS {q('v_' + key)}")
         for i, header in enumerate(self.custom):
             raw = clean(q(header))
@@ -147,7 +153,7 @@ class _Job:
         if t == "deals" and self.has("stage"):  # a stage word also says won / lost
             statuses = {w: s for w, (_, s) in STAGE_WORDS.items()}
             self.x("ALTER TABLE imp_s ADD COLUMN stage_status VARCHAR")
-            self.x(f"UPDATE imp_s SET stage_status = {_case(word_key('r_stage'), statuses)}")
+            self.x(f"UPDATE imp_s SET stage_status = {_case(word_key(self.raw('stage')), statuses)}")
         people = [k for k in ("owner", "employee") if self.has(k)]
         if people:
             dept = "v_department" if self.has("department") and t == "customers" else "NULL"
@@ -229,8 +235,10 @@ class _Job:
             parts = [f"COALESCE(CAST(v_{k} AS VARCHAR), '')" for k in
                      ("customer", "owner", "employee", "product", "created_at", "contacted_at", "note") if self.has(k)]
             derived = f"'{prefix}' || substr(md5(concat_ws('|', {', '.join(parts)})), 1, 16)"
-        self.x(f"ALTER TABLE imp_s ADD COLUMN id VARCHAR")
-        self.x(f"UPDATE imp_s SET id = COALESCE({own}, {derived})")
+        self.x(f"ALTER TABLE imp_s ADD COLUMN id VARCHAR DEFAULT NULL")
+        if own != "NULL":
+            self.x(f"UPDATE imp_s SET id = {own}")
+        self.x(f"UPDATE imp_s SET id = COALESCE({derived}) WHERE id IS NULL")
 
     # -- 3. validate -----------------------------------------------------------------------------
     def problems(self) -> tuple[list[Problem], int]:
@@ -238,12 +246,12 @@ class _Job:
 
         def add(key: str, where: str, code: str, message: str, value: str | None = None) -> None:
             header = self.fields[key][1] if key in self.fields else None
-            value = value or (f"r_{key}" if key in self.fields else "NULL")
+            value = value or (self.raw(key) if key in self.fields else "NULL")
             checks.append(f"SELECT row, {lit(header) if header else 'NULL'}, {value}, '{code}', {lit(message)} "
                           f"FROM imp_s WHERE {where}")
 
         for key, (f, header) in self.fields.items():
-            r, v = f"r_{key}", f"v_{key}"
+            r, v = self.raw(key), f"v_{key}"
             if f.required or (key == "created_at" and self.table == "customers"):
                 add(key, f"{r} IS NULL", "missing", f"{header} is empty; every row needs it")
             if f.kind in ("timestamp", "date"):
@@ -273,15 +281,17 @@ class _Job:
 
     def _duplicates(self, add) -> None:
         key = KEY[self.table]
-        self.x("""CREATE TEMP TABLE imp_first AS SELECT row, id, min(row) OVER (PARTITION BY id) AS first FROM imp_s""")
+        self.x("""CREATE TEMP TABLE imp_first AS SELECT row, first FROM (
+                      SELECT row, min(row) OVER (PARTITION BY id) AS first FROM imp_s
+                      WHERE id IN (SELECT id FROM imp_s GROUP BY id HAVING count(*) > 1)) WHERE row > first""")
         if self.has(key):
-            add(key, "row IN (SELECT row FROM imp_first WHERE row > first)", "duplicate_id", "the same id is on an "
+            add(key, "row IN (SELECT row FROM imp_first)", "duplicate_id", "the same id is on an "
                 "earlier row; each id may appear once")
         elif self.table in ("customers", "employees", "departments"):
-            add("name", "row IN (SELECT row FROM imp_first WHERE row > first)", "duplicate_name",
+            add("name", "row IN (SELECT row FROM imp_first)", "duplicate_name",
                 "the same name is on an earlier row; add an id column to tell them apart")
         else:  # the same record exported twice: keep the first
-            self.x("DELETE FROM imp_s WHERE row IN (SELECT row FROM imp_first WHERE row > first)")
+            self.x("DELETE FROM imp_s WHERE row IN (SELECT row FROM imp_first)")
 
     def drop_bad_rows(self) -> None:
         self.x("DELETE FROM imp_s WHERE row IN (SELECT row FROM imp_p)")
@@ -297,9 +307,11 @@ class _Job:
         self.x(f"""CREATE TEMP TABLE imp_final AS SELECT {select}, e.{q(key)} IS NOT NULL AS existed
                    FROM imp_s s LEFT JOIN {t} e ON e.{q(key)} = s.id {self._joins()}""")
         updated, loaded = self.x("SELECT count(*) FILTER (existed), count(*) FROM imp_final").fetchone()
-        self.x(f"DELETE FROM {t} WHERE {q(key)} IN (SELECT {q(key)} FROM imp_final)")
+        if updated:  # an UPDATE leaves the key's index alone: much cheaper than delete + insert
+            sets = ", ".join(f"{q(c)} = f.{q(c)}" for c in columns if c != key)
+            self.x(f"UPDATE {t} SET {sets} FROM imp_final f WHERE f.existed AND {t}.{q(key)} = f.{q(key)}")
         cols = ", ".join(q(c) for c in columns)
-        self.x(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM imp_final")
+        self.x(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM imp_final WHERE NOT existed")
         if t == "customers":
             self._write_tags_and_fields()
         if t == "deals":

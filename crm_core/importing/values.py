@@ -22,8 +22,8 @@ def lit(text: str) -> str:
 
 
 def clean(col: str) -> str:
-    """The cell, trimmed (also of non-breaking and full-width spaces), NULL when blank."""
-    return f"NULLIF(trim(replace(replace({col}, chr(160), ' '), chr(12288), ' ')), '')"
+    """The cell without surrounding spaces, NULL when blank."""
+    return f"NULLIF(trim({col}), '')"
 
 
 _YMD = ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y.%m.%d",
@@ -40,7 +40,7 @@ def timestamp(x: str, day_first: bool = False) -> str:
     serial = (f"CASE WHEN regexp_full_match({x}, '[1-9][0-9]{{4}}(\\.[0-9]+)?') "
               f"AND TRY_CAST({x} AS DOUBLE) BETWEEN 20000 AND 80000 THEN TIMESTAMP '1899-12-30' "
               f"+ to_microseconds(CAST(round(TRY_CAST({x} AS DOUBLE) * 86400e6) AS BIGINT)) END")
-    iso = f"CASE WHEN regexp_matches({x}, '^[0-9]{{4}}-') THEN TRY_CAST({x} AS TIMESTAMP) END"
+    iso = f"CASE WHEN substr({x}, 5, 1) IN ('-', '/') THEN TRY_CAST({x} AS TIMESTAMP) END"  # year first
     return f"COALESCE({iso}, try_strptime({x}, {fmt}), {serial})"
 
 
