@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from ui.charts import sparkline
+from ui.charts import growth_trend, sparkline
 from ui.data import report
-from ui.i18n import fmt_date, fmt_int, t
+from ui.i18n import fmt_date, fmt_int, fmt_period, t
 from ui.state import sidebar_filters
 
 filters = sidebar_filters()
@@ -31,3 +31,10 @@ for row in (list(trends)[:3], list(trends)[3:]):
                    help=t(f"help.{metric}") + " · " + t("common.vs_previous"))
         col.plotly_chart(sparkline(trends[metric].tolist()), config={"displayModeBar": False, "staticPlot": True},
                          key=f"spark_{metric}")
+
+st.subheader(t("overview.trends"))
+labels = [fmt_period(p, filters.period) for p in trend["period"]]
+st.plotly_chart(growth_trend(labels, trend["new_customers"].tolist(), trend["churned_customers"].tolist(),
+                             trend["net_growth"].tolist(),
+                             (t("metric.new_customers"), t("metric.churned_customers"), t("metric.net_growth"))),
+                key="overview_trend")

@@ -81,7 +81,7 @@ def test_overview_renders_kpis(server, page):
     page.goto(f"{server}/?{RANGE}")
     expect(page.get_by_test_id("stMetric")).to_have_count(6, timeout=60000)
     expect(page.get_by_text("新增客户").first).to_be_visible()
-    expect(page.locator(".js-plotly-plot")).to_have_count(6, timeout=30000)
+    expect(page.locator(".js-plotly-plot")).to_have_count(7, timeout=30000)  # six sparklines and the trend
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
 

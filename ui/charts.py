@@ -36,3 +36,16 @@ def sparkline(values: list, height: int = 70) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, rangemode="tozero")
     return fig
+
+
+def growth_trend(labels: list[str], new: list[int], churned: list[int], net: list[int],
+                 names: tuple[str, str, str]) -> go.Figure:
+    """New customers up, churned down, net growth as a line: the customer base per period at a glance."""
+    fig = go.Figure([
+        go.Bar(x=labels, y=new, name=names[0], marker_color=PALETTE[0]),
+        go.Bar(x=labels, y=[-c for c in churned], name=names[1], marker_color=PALETTE[3],
+               customdata=churned, hovertemplate="%{customdata}<extra>" + names[1] + "</extra>"),
+        go.Scatter(x=labels, y=net, name=names[2], mode="lines+markers", line=dict(color=PALETTE[2], width=3)),
+    ])
+    fig.update_layout(barmode="relative")
+    return _style(fig, 380)

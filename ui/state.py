@@ -48,6 +48,21 @@ def lookups() -> dict:
     return _lookups(get_store().data_version())
 
 
+def department_tree(rows: list[tuple]) -> dict[str, str]:
+    """Department id -> its name indented under its parent, in tree order (for the filter's options)."""
+    children: dict = {}
+    for dep_id, name, parent in rows:
+        children.setdefault(parent if parent in {r[0] for r in rows} else None, []).append((dep_id, name))
+    out: dict[str, str] = {}
+
+    def walk(parent, depth):
+        for dep_id, name in sorted(children.get(parent, []), key=lambda d: d[0]):
+            out[dep_id] = "\u3000" * depth + ("└ " if depth else "") + name
+            walk(dep_id, depth + 1)
+    walk(None, 0)
+    return out
+
+
 def department_label(dep_id) -> str:
     names = {d[0]: d[1] for d in lookups()["departments"]}
     return names.get(dep_id, t("common.unassigned") if dep_id is None else str(dep_id))
@@ -130,7 +145,7 @@ def draw_sidebar_filters(today: dt.date | None = None) -> Filters:
     _init_from_url()
     info = lookups()
     span = info["span"] if info["span"][0] else (today, today)
-    deps = {d[0]: d[1] for d in info["departments"]}
+    deps = department_tree(info["departments"])
     emps = {e[0]: e for e in info["employees"]}
     st.session_state["f_departments"] = [d for d in st.session_state.get("f_departments", []) if d in deps]
     st.session_state["f_employees"] = [e for e in st.session_state.get("f_employees", []) if e in emps]
@@ -154,7 +169,7 @@ def draw_sidebar_filters(today: dt.date | None = None) -> Filters:
     departments = sb.multiselect(t("sidebar.departments"), list(deps), key="f_departments", on_change=_keep("f_departments"),
                                  format_func=lambda d: deps[d], placeholder=t("sidebar.all"))
     employees = sb.multiselect(t("sidebar.employees"), list(emps), key="f_employees", on_change=_keep("f_employees"),
-                               format_func=lambda e: f"{emps[e][1]} · {deps.get(emps[e][2], '')}",
+                               format_func=lambda e: f"{emps[e][1]} · {department_label(emps[e][2])}",
                                placeholder=t("sidebar.all"))
 
     st.query_params.from_dict({
