@@ -234,6 +234,7 @@ class _Job:
         else:
             parts = [f"COALESCE(CAST(v_{k} AS VARCHAR), '')" for k in
                      ("customer", "owner", "employee", "product", "created_at", "contacted_at", "note") if self.has(k)]
+            parts = parts or [f"COALESCE(CAST(v_{k} AS VARCHAR), '')" for k in self.fields]
             derived = f"'{prefix}' || substr(md5(concat_ws('|', {', '.join(parts)})), 1, 16)"
         self.x(f"ALTER TABLE imp_s ADD COLUMN id VARCHAR DEFAULT NULL")
         if own != "NULL":
@@ -372,8 +373,9 @@ class _Job:
                 cols["created_at"] = f"COALESCE(e.created_at, TIMESTAMP '{self.now}')"
                 self.notes.append("no creation date column: new customers are dated with the import time")
             if self.has("region") or self.has("city") or self.has("address"):
-                cols["region"] = "pl.region_out" if self.has("region") or self.has("address") else cols["region"]
-                cols["city"] = "pl.city_out" if self.has("city") or self.has("address") or self.has("region") else cols["city"]
+                # A column the file has is taken as normalised; one it lacks is filled from the others.
+                for col in ("region", "city"):
+                    cols[col] = f"pl.{col}_out" if self.has(col) else f"COALESCE(pl.{col}_out, e.{col})"
                 lat = "s.v_lat" if self.has("lat") else "NULL"
                 lon = "s.v_lon" if self.has("lon") else "NULL"
                 cols["lat"] = f"CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL THEN {lat} ELSE COALESCE(pl.lat, e.lat) END"
