@@ -14,10 +14,11 @@ from .loading import check as validate
 from .loading import load
 from .mapping import (Mapping, detect_table, load_mapping_file, propose_mapping, save_mapping, saved_mapping,
                       table_scores)
-from .problems import ImportFailed, ImportResult, Problem, problems_csv
+from .problems import NOTES, ImportFailed, ImportResult, Problem, problems_csv
 from .reading import MAX_FILE_BYTES, SourceFile, read_file
+from .review import field_options, load_order, mapping_from_rows, mapping_rows
 
 __all__ = ["cli_import", "read_file", "detect_table", "propose_mapping", "validate", "load", "Mapping",
            "SourceFile", "Problem", "ImportFailed", "ImportResult", "problems_csv", "save_mapping",
            "saved_mapping", "load_mapping_file", "table_scores", "FIELDS", "CUSTOM", "IGNORE", "LOAD_ORDER",
-           "MAX_FILE_BYTES"]
+           "MAX_FILE_BYTES", "NOTES", "field_options", "load_order", "mapping_from_rows", "mapping_rows"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .loading import load
 from .mapping import load_mapping_file, propose_mapping, saved_mapping
-from .problems import ImportFailed
+from .problems import NOTES, ImportFailed
 from .reading import read_file
 
 
@@ -43,6 +43,6 @@ def cli_import(args) -> int:
     for p in result.skipped:
         print(f"skipped: {p}", file=sys.stderr)
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {NOTES[note]}", file=sys.stderr)
     print(result.summary(), file=sys.stderr)
     return 0

@@ -371,7 +371,7 @@ class _Job:
         if t == "customers":
             if not self.has("created_at"):
                 cols["created_at"] = f"COALESCE(e.created_at, TIMESTAMP '{self.now}')"
-                self.notes.append("no creation date column: new customers are dated with the import time")
+                self.notes.append("no_created_at")
             if self.has("region") or self.has("city") or self.has("address"):
                 # A column the file has is taken as normalised; one it lacks is filled from the others.
                 for col in ("region", "city"):

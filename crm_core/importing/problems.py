@@ -61,6 +61,9 @@ def problems_csv(problems: list[Problem]) -> str:
     return out.getvalue()
 
 
+NOTES = {"no_created_at": "no creation date column: new customers are dated with the import time"}
+
+
 @dataclass
 class ImportResult:
     """What an import did."""
@@ -74,7 +77,7 @@ class ImportResult:
     new_employees: int = 0
     new_departments: int = 0
     skipped: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # codes of NOTES
 
     def summary(self) -> str:
         text = (f"{self.file}: {self.rows_loaded} of {self.rows_read} rows loaded into {self.table} "

@@ -1,0 +1,87 @@
+"""Texts of the Import data page."""
+
+_FIELDS = {  # field key -> (zh, en): what the mapping table offers for each column
+    "customer_id": ("客户编号", "Customer ID"), "name": ("名称", "Name"), "owner": ("负责人（姓名或编号）", "Owner (name or ID)"),
+    "owner_id": ("负责人编号", "Owner ID"), "department": ("部门", "Department"), "created_at": ("创建时间", "Created at"),
+    "source": ("客户来源", "Source"), "category": ("客户类型", "Category"), "industry": ("行业", "Industry"),
+    "size": ("规模", "Size"), "country": ("国家", "Country"), "region": ("省份/州", "Province / state"),
+    "city": ("城市", "City"), "address": ("地址", "Address"), "lat": ("纬度", "Latitude"), "lon": ("经度", "Longitude"),
+    "assigned_at": ("分配时间", "Assigned at"), "won_at": ("成交时间", "Won at"), "lost_at": ("流失时间", "Lost at"),
+    "next_contact_at": ("下次联系时间", "Next contact"), "birthday": ("生日", "Birthday"), "pool": ("公海", "Pool"),
+    "tags": ("客户标签", "Tags"), "follow_up_id": ("跟进记录编号", "Follow-up ID"),
+    "customer": ("客户（名称或编号）", "Customer (name or ID)"), "employee": ("跟进人（姓名或编号）", "Employee (name or ID)"),
+    "contacted_at": ("跟进时间", "Contacted at"), "channel": ("跟进方式", "Channel"), "note": ("跟进内容", "Note"),
+    "deal_id": ("商机编号", "Deal ID"), "product": ("产品", "Product"), "stage": ("销售阶段", "Stage"),
+    "status": ("赢/输状态", "Status"), "amount": ("金额", "Amount"), "expected_close_at": ("预计成交日期", "Expected close"),
+    "closed_at": ("结单时间", "Closed at"), "employee_id": ("员工编号", "Employee ID"), "manager": ("上级/经理", "Manager"),
+    "office": ("大区/分公司", "Regional office"), "email": ("邮箱", "Email"), "active": ("是否在职", "Active"),
+    "department_id": ("部门编号", "Department ID"), "parent": ("上级部门", "Parent department"),
+    "custom": ("自定义字段", "Custom field"), "ignore": ("不导入", "Leave out"),
+}
+_TABLES = {"customers": ("客户", "Customers"), "follow_ups": ("跟进记录", "Follow-ups"), "deals": ("商机", "Deals"),
+           "employees": ("员工/团队", "Employees / teams"), "departments": ("部门", "Departments")}
+_PROBLEMS = {
+    "empty": ("文件是空的", "The file is empty"),
+    "binary": ("这不是 CSV 或 Excel 导出文件", "Not a CSV or Excel export"),
+    "too_large": ("文件超过大小上限，请分批导出", "The file is over the size limit; export fewer rows at a time"),
+    "encoding": ("文件中有无法识别的字节（文件损坏或混用编码），请另存为 CSV UTF-8", "Bytes that cannot be read (damaged file or mixed encodings); save it again as CSV UTF-8"),
+    "bad_excel": ("Excel 文件无法打开", "The Excel file cannot be opened"),
+    "no_header": ("第一行为空，应为列名", "The first row is empty; it must hold the column names"),
+    "no_rows": ("只有表头，没有数据行", "A header but no data rows"),
+    "ragged": ("这一行的列数与表头不一致", "This row has a different number of values than the header"),
+    "unknown_table": ("无法从表头判断文件内容，请选择数据类型", "Cannot tell what the file holds; choose the table"),
+    "missing_column": ("缺少必需的列", "A required column is missing"),
+    "bad_mapping": ("列对应关系有误", "The mapping is not valid"),
+    "not_found": ("找不到文件", "File not found"),
+    "missing": ("必填项为空", "A required value is empty"),
+    "bad_date": ("不是日期，请写成 2024-05-03、2024/5/3 14:02 或 2024年5月3日", "Not a date; write it like 2024-05-03, 2024/5/3 14:02 or 2024年5月3日"),
+    "bad_number": ("不是数字", "Not a number"),
+    "bad_value": ("不是 是/否", "Not yes/no"),
+    "unknown_stage": ("无法识别的销售阶段", "Unknown deal stage"),
+    "unknown_status": ("无法识别的状态（应为 进行中/赢单/输单）", "Unknown status; use open, won or lost"),
+    "unknown_customer": ("系统中没有这个客户，请先导入客户列表", "No such customer is loaded; import the customer list first"),
+    "unknown_employee": ("系统中没有这个员工编号", "No employee with this ID is loaded"),
+    "duplicate_id": ("编号与前面某行重复", "The same ID is on an earlier row"),
+    "duplicate_name": ("名称与前面某行重复，请加编号列区分", "The same name is on an earlier row; add an ID column"),
+}
+
+TEXTS = {
+    "page.import": {"zh": "导入数据", "en": "Import data"},
+    "import.title": {"zh": "导入数据", "en": "Import data"},
+    "import.intro": {"zh": "上传 CRM 导出的 CSV 或 Excel 文件（客户、跟进记录、商机、员工/团队），中英文表头、GBK 或 UTF-8 均可。"
+                           "每个文件整体导入：有错误时不会写入任何数据；再次导入同一文件会按编号更新，不会重复。",
+                     "en": "Upload the CSV or Excel exports of your CRM (customers, follow-ups, deals, teams), Chinese or English "
+                           "headers, GBK or UTF-8. Each file is imported whole: with errors nothing is written; importing it "
+                           "again updates records by their ID instead of duplicating them."},
+    "import.upload": {"zh": "选择文件（可多选）", "en": "Choose files (several at once)"},
+    "import.day_first": {"zh": "日期为 日/月/年（如 03/05/2024 表示 5 月 3 日）", "en": "Dates are day/month/year (03/05/2024 is 3 May)"},
+    "import.none": {"zh": "还没有选择文件。可以先试试 data/samples/ 里的示例文件。", "en": "No file chosen yet. Try the examples in data/samples/."},
+    "import.read_failed": {"zh": "无法读取：{name}", "en": "Cannot read {name}"},
+    "import.detected": {"zh": "{rows} 行 · 编码 {encoding} · 识别为：{table}", "en": "{rows} rows · {encoding} · looks like: {table}"},
+    "import.table": {"zh": "数据类型", "en": "Table"},
+    "import.mapping": {"zh": "列对应关系（可修改）", "en": "Column mapping (editable)"},
+    "import.col.column": {"zh": "文件中的列", "en": "Column in the file"},
+    "import.col.sample": {"zh": "示例值", "en": "Example value"},
+    "import.col.field": {"zh": "导入为", "en": "Import as"},
+    "import.saved_used": {"zh": "已套用上次为同样表头保存的对应关系。", "en": "Using the mapping saved earlier for these headers."},
+    "import.save_mapping": {"zh": "保存对应关系，下次自动套用", "en": "Save this mapping for files with the same headers"},
+    "import.saved": {"zh": "已保存：{path}", "en": "Saved: {path}"},
+    "import.valid": {"zh": "检查通过：{rows} 行可以导入。", "en": "Checked: all {rows} rows can be imported."},
+    "import.problems": {"zh": "发现 {count} 个问题，修正文件后重新上传，或跳过有问题的行导入。", "en": "{count} problems found: fix the file and upload it again, or import skipping the bad rows."},
+    "import.problems_download": {"zh": "下载问题清单", "en": "Download the problem list"},
+    "import.col.row": {"zh": "行号", "en": "Row"},
+    "import.col.value": {"zh": "值", "en": "Value"},
+    "import.col.message": {"zh": "问题", "en": "Problem"},
+    "import.col.file": {"zh": "文件", "en": "File"},
+    "import.run": {"zh": "导入", "en": "Import"},
+    "import.run_skip": {"zh": "跳过问题行并导入", "en": "Import, skipping the bad rows"},
+    "import.running": {"zh": "正在导入 {name}…", "en": "Importing {name}…"},
+    "import.done": {"zh": "{name}：导入 {loaded}/{read} 行到「{table}」（新增 {inserted}，更新 {updated}；新员工 {employees}，新部门 {departments}）",
+                    "en": "{name}: {loaded} of {read} rows into {table} ({inserted} new, {updated} updated; {employees} new employees, {departments} new departments)"},
+    "import.skipped": {"zh": "跳过了 {count} 行有问题的数据。", "en": "{count} bad rows were skipped."},
+    "import.failed": {"zh": "{name} 未导入，数据库保持不变。", "en": "{name} was not imported; the database is unchanged."},
+    "import.note.no_created_at": {"zh": "文件没有创建时间列：新客户的创建时间记为导入时间。", "en": "No creation date column: new customers are dated with the import time."},
+}
+TEXTS.update({f"import.field.{k}": {"zh": zh, "en": en} for k, (zh, en) in _FIELDS.items()})
+TEXTS.update({f"import.table.{k}": {"zh": zh, "en": en} for k, (zh, en) in _TABLES.items()})
+TEXTS.update({f"import.problem.{k}": {"zh": zh, "en": en} for k, (zh, en) in _PROBLEMS.items()})
