@@ -73,3 +73,11 @@ def test_english_switches_every_visible_text(app_db):
 def test_language_from_the_url(app_db):
     at = run_page(lang="en", **RANGE_2026)
     assert at.title[0].value == "Sales overview"
+
+
+def test_a_hosted_start_with_no_database_builds_the_demo_company(tmp_path, monkeypatch):
+    db = tmp_path / "fresh" / "crm.duckdb"
+    monkeypatch.setenv("CRM_DB", str(db))
+    at = run_page(range="all_time")
+    assert db.exists()
+    assert int(at.metric[0].value.replace(",", "")) > 1000  # every customer of the demo company is new once
