@@ -1,0 +1,57 @@
+"""Customers per owner: each employee's customers, contacted in the range or not; department roll-up."""
+
+import streamlit as st
+
+from crm_core.exports import to_csv
+from ui.data import report
+from ui.drilldown import chart_clicked, customer_list_view, pick
+from ui.i18n import fmt_date, t
+from ui.state import department_label, employee_label, sidebar_filters
+from ui.stats_charts import MAX_BARS, stacked_owner_bars
+
+filters = sidebar_filters()
+st.title(t("stats.owners.title"))
+st.caption(t("stats.owners.caption", start=fmt_date(filters.start), end=fmt_date(filters.end)))
+df = report("customers-per-owner", filters)
+if df.empty:
+    st.info(t("common.nothing"))
+    st.stop()
+
+shown = df.assign(name=df["employee_id"].map(employee_label), total=df["contacted"] + df["not_contacted"])
+shown["rate"] = (shown["contacted"] / shown["total"]).where(shown["total"] > 0)
+order = st.segmented_control(t("stats.owners.sort"), ["total", "not_contacted", "rate"], default="total",
+                             key="owners_sort", format_func=lambda s: t(f"stats.owners.sort.{s}")) or "total"
+shown = shown.sort_values([order, "employee_id"], ascending=[order == "rate", True], na_position="last")
+fig = stacked_owner_bars(shown, "name", "employee_id", {"contacted": t("stats.owners.contacted"),
+                                                        "not_contacted": t("stats.owners.not_contacted")})
+event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="owners_chart")
+if len(shown) > MAX_BARS:
+    st.caption(t("stats.owners.top", n=MAX_BARS))
+
+cols = {"name": t("col.employee_id"), "total": t("stats.owners.total"), "contacted": t("stats.owners.contacted"),
+        "not_contacted": t("stats.owners.not_contacted"), "rate": t("stats.owners.rate")}
+st.dataframe(shown[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
+             column_config={cols["rate"]: st.column_config.NumberColumn(format="percent")})
+st.download_button(t("common.download_csv"), to_csv(df), file_name="customers-per-owner.csv", mime="text/csv",
+                   key="owners_download")
+
+st.subheader(t("stats.owners.by_department"))
+deps = report("owners-by-department", filters)
+deps = deps.assign(name=["\u3000" * d + department_label(i) for d, i in zip(deps["depth"], deps["department_id"])])
+dcols = {"name": t("col.department_id"), "employees": t("stats.owners.employees"),
+         "contacted": t("stats.owners.contacted"), "not_contacted": t("stats.owners.not_contacted")}
+st.dataframe(deps[list(dcols)].rename(columns=dcols), hide_index=True, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    owners = shown.loc[shown["total"] > 0, "employee_id"].tolist()
+    picked = pick(t("stats.owners.pick_employee"), owners, "owners_pick", clicked=chart_clicked(event),
+                  format_func=employee_label)
+with right:
+    status = st.segmented_control(t("stats.owners.pick_status"), ["all", "contacted", "not_contacted"],
+                                  default="all", key="owners_status",
+                                  format_func=lambda s: t(f"stats.owners.status.{s}")) or "all"
+if picked is not None:
+    contacted = {"all": None, "contacted": True, "not_contacted": False}[status]
+    customer_list_view(filters, "owner", picked, employee_label(picked), key="owners_list",
+                       **({} if contacted is None else {"contacted": contacted}))

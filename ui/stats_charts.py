@@ -1,0 +1,58 @@
+"""Charts of the statistics pages, in the house style of ui.charts: ranked bars, a donut, stacked owner bars.
+
+Every clickable chart carries the raw value (category, employee id, ...) as customdata[0], which
+ui.drilldown.chart_clicked reads back from the selection.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from .charts import PALETTE, _style
+
+MAX_BARS = 30
+
+
+def ranked_bars(df: pd.DataFrame, label: str, value: str, key: str, value_label: str = "",
+                text: str | None = None) -> go.Figure:
+    """Horizontal bars, largest on top (at most MAX_BARS of them); ``key`` is the raw value per bar."""
+    df = df.head(MAX_BARS)
+    fig = px.bar(df, y=label, x=value, orientation="h", custom_data=[key], text=text,
+                 color_discrete_sequence=PALETTE, labels={value: value_label, label: ""})
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    fig = _style(fig, height=max(260, 28 * len(df) + 80))
+    fig.update_yaxes(autorange="reversed", type="category", title=None, gridcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(type="linear", showgrid=True, gridcolor="rgba(128,128,128,0.2)")
+    return fig
+
+
+def donut(df: pd.DataFrame, label: str, value: str, key: str) -> go.Figure:
+    """Shares of ``value`` per ``label`` as a donut (the small ones beyond MAX_BARS left out)."""
+    df = df.head(MAX_BARS)
+    fig = go.Figure(go.Pie(labels=df[label], values=df[value], hole=0.55, customdata=df[[key]].to_numpy(),
+                           sort=False, direction="clockwise", marker=dict(colors=PALETTE * 3),
+                           textinfo="label+percent", hovertemplate="%{label}: %{value} (%{percent})<extra></extra>"))
+    fig.update_layout(height=420, margin=dict(l=8, r=8, t=24, b=8), showlegend=False,
+                      paper_bgcolor="rgba(0,0,0,0)", font=dict(size=13))
+    return fig
+
+
+def stacked_owner_bars(df: pd.DataFrame, label: str, key: str, parts: dict[str, str]) -> go.Figure:
+    """Horizontal stacked bars per owner: ``parts`` maps each column to its legend name."""
+    df = df.head(MAX_BARS)
+    fig = go.Figure([go.Bar(y=df[label], x=df[col], name=name, orientation="h", customdata=df[[key]].to_numpy(),
+                            marker_color=color)
+                     for (col, name), color in zip(parts.items(), [PALETTE[2], PALETTE[3], PALETTE[1], PALETTE[0]])])
+    fig.update_layout(barmode="stack")
+    fig = _style(fig, height=max(260, 26 * len(df) + 100))
+    fig.update_yaxes(autorange="reversed", type="category", gridcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(type="linear", showgrid=True, gridcolor="rgba(128,128,128,0.2)")
+    return fig
+
+
+def period_stack(df: pd.DataFrame, x: str, y: str, color: str, y_label: str = "") -> go.Figure:
+    """Bars per period stacked by ``color`` (periods already formatted, in order)."""
+    fig = px.bar(df, x=x, y=y, color=color, color_discrete_sequence=PALETTE, labels={y: y_label, x: "", color: ""})
+    return _style(fig)
