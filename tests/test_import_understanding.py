@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_core.importing import (CUSTOM, IGNORE, Mapping, detect_table, load, load_mapping_file, propose_mapping,
+from crm_core.importing import (CUSTOM, IGNORE, Mapping, check_together, detect_table, load, load_mapping_file, propose_mapping,
                                 read_file, save_mapping, saved_mapping, validate)
 from files import crm_exports
 from files.checks import rows, snapshot
@@ -148,3 +148,11 @@ def test_cli_refuses_a_broken_mapping_file(tmp_path):
     assert run.returncode == 2
     assert "'company_name', which is not a field of customers" in run.stderr
     assert load_mapping_file  # the same reader the page uses
+
+
+def test_files_checked_together_see_the_customers_of_the_file_before_them(store, tmp_path):
+    customers = read_file(crm_exports.scrm_customers_gbk(tmp_path))
+    follow_ups = read_file(crm_exports.follow_ups_utf8_bom(tmp_path))
+    assert [p.code for p in validate(store, follow_ups)] == ["unknown_customer"] * 4  # alone: no such customers
+    assert check_together(store, [(customers, None), (follow_ups, None)]) == [[], []]
+    assert rows(store, "SELECT count(*) FROM customers") == [(0,)]  # and nothing was written

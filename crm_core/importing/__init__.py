@@ -11,6 +11,7 @@ The page (pages/import_data.py) and the CLI (``python -m crm_core import``) both
 from .command import cli_import
 from .fields import CUSTOM, FIELDS, IGNORE, LOAD_ORDER
 from .loading import check as validate
+from .loading import check_together
 from .loading import load
 from .mapping import (Mapping, detect_table, load_mapping_file, propose_mapping, save_mapping, saved_mapping,
                       table_scores)
@@ -21,4 +22,4 @@ from .review import field_options, load_order, mapping_from_rows, mapping_rows
 __all__ = ["cli_import", "read_file", "detect_table", "propose_mapping", "validate", "load", "Mapping",
            "SourceFile", "Problem", "ImportFailed", "ImportResult", "problems_csv", "save_mapping",
            "saved_mapping", "load_mapping_file", "table_scores", "FIELDS", "CUSTOM", "IGNORE", "LOAD_ORDER",
-           "MAX_FILE_BYTES", "NOTES", "field_options", "load_order", "mapping_from_rows", "mapping_rows"]
+           "MAX_FILE_BYTES", "NOTES", "check_together", "field_options", "load_order", "mapping_from_rows", "mapping_rows"]

@@ -35,25 +35,42 @@ class _DryRun(Exception):
 
 def check(store, source: SourceFile, mapping: Mapping | None = None) -> list[Problem]:
     """Every problem the file has, without writing anything (the import runs and is rolled back)."""
+    return check_together(store, [(source, mapping)])[0]
+
+
+def check_together(store, files: list[tuple[SourceFile, Mapping | None]]) -> list[list[Problem]]:
+    """The problems of files to be imported one after the other (customers, then their follow-ups...):
+    each is checked as if the ones before it were loaded, and then all of it is rolled back."""
+    found: list[list[Problem]] = []
     try:
-        load(store, source, mapping, _dry_run=True)
-    except ImportFailed as e:
-        return e.problems
+        with store.write() as cur:
+            for source, mapping in files:
+                try:
+                    _import(cur, source, mapping, skip_bad_rows=False, say=lambda f, s: None)
+                    found.append([])
+                except ImportFailed as e:
+                    found.append(e.problems)
+            raise _DryRun()
     except _DryRun:
         pass
-    return []
+    return found
 
 
 def load(store, source: SourceFile, mapping: Mapping | None = None, *, skip_bad_rows: bool = False,
-         progress: Progress | None = None, _dry_run: bool = False) -> ImportResult:
+         progress: Progress | None = None) -> ImportResult:
     """Import one file in one transaction. Raises ImportFailed (nothing written) when it has problems,
     unless ``skip_bad_rows``: then the good rows load and the result lists the skipped problems."""
+    say = progress or (lambda fraction, step: None)
+    with store.write() as cur:
+        return _import(cur, source, mapping, skip_bad_rows, say)
+
+
+def _import(cur, source: SourceFile, mapping: Mapping | None, skip_bad_rows: bool, say: Progress) -> ImportResult:
     mapping = mapping or propose_mapping(source.headers, file=source.name)
     check_mapping(mapping, source.name)
-    say = progress or (lambda fraction, step: None)
     _require_columns(source, mapping)
-    with store.write() as cur:
-        job = _Job(cur, source, mapping)
+    job = _Job(cur, source, mapping)
+    try:
         say(0.1, "stage")
         job.stage()
         say(0.35, "resolve")
@@ -62,14 +79,14 @@ def load(store, source: SourceFile, mapping: Mapping | None = None, *, skip_bad_
         problems, total = job.problems()
         if problems and not skip_bad_rows:
             raise ImportFailed(problems, total)
-        if _dry_run:
-            raise _DryRun()
         job.drop_bad_rows()
         say(0.6, "write")
         result = job.write()
         result.skipped = problems
         say(1.0, "done")
-    return result
+        return result
+    finally:
+        job.clean_up()
 
 
 def _require_columns(source: SourceFile, mapping: Mapping) -> None:
@@ -101,6 +118,16 @@ class _Job:
             self.custom.append(self.fields["address"][1])
         self.now = dt.datetime.now().replace(microsecond=0)
         self.notes: list[str] = []
+
+    def clean_up(self) -> None:
+        """Drop this import's temp tables, so the next file on the same cursor starts afresh."""
+        for (name,) in self.x("SELECT table_name FROM duckdb_tables() WHERE temporary AND "
+                              "table_name LIKE 'imp\\_%' ESCAPE '\\'").fetchall():
+            self.x(f"DROP TABLE {q(name)}")
+        try:
+            self.cur.unregister("imp_raw")
+        except Exception:  # noqa: BLE001 - already gone
+            pass
 
     def raw(self, key: str) -> str:
         """The column holding a field's text as the file has it (trimmed)."""

@@ -1,0 +1,138 @@
+"""Import data: upload CRM exports, review the detected table and column mapping, see problems, import.
+
+Thin: reading, mapping, checking and loading are crm_core.importing (the same code as the CLI).
+"""
+
+import pandas as pd
+import streamlit as st
+
+from crm_core.importing import (FIELDS, ImportFailed, check_together, detect_table, field_options, load, load_order,
+                                mapping_from_rows, mapping_rows, problems_csv, propose_mapping, read_file,
+                                save_mapping, saved_mapping)
+from ui.i18n import fmt_int, lang, t
+from ui.state import get_store
+
+st.title(t("import.title"))
+st.caption(t("import.intro"))
+uploads = st.file_uploader(t("import.upload"), type=["csv", "txt", "tsv", "xlsx", "xlsm", "xls"],
+                           accept_multiple_files=True, key="import_files")
+day_first = st.toggle(t("import.day_first"), key="import_day_first")
+if not uploads:
+    st.info(t("import.none"))
+    st.stop()
+
+store = get_store()
+cache = st.session_state.setdefault("import_cache", {})
+
+
+def problem_table(problems) -> pd.DataFrame:
+    """Problems as the manager reads them (data shown as text, never as HTML)."""
+    message = (lambda p: p.message) if lang() == "en" else (lambda p: t(f"import.problem.{p.code}"))
+    return pd.DataFrame({t("import.col.file"): [p.file for p in problems],
+                         t("import.col.row"): [p.row for p in problems],
+                         t("import.col.column"): [p.column or "" for p in problems],
+                         t("import.col.value"): [p.value or "" for p in problems],
+                         t("import.col.message"): [message(p) for p in problems]})
+
+
+def show_problems(name: str, problems, total: int) -> None:
+    st.error(t("import.problems", count=fmt_int(total)))
+    st.dataframe(problem_table(problems), hide_index=True, width="stretch")
+    st.download_button(t("import.problems_download"), problems_csv(problems), file_name=f"{name}.problems.csv",
+                       mime="text/csv", key=f"problems_{name}")
+
+
+# -- read each file once per upload ---------------------------------------------------------------
+plans = []
+for upload in uploads:
+    if upload.file_id not in cache:
+        try:
+            cache[upload.file_id] = read_file(upload.getvalue(), upload.name)
+        except ImportFailed as e:
+            cache[upload.file_id] = e
+    source = cache[upload.file_id]
+    if isinstance(source, ImportFailed):
+        st.subheader(upload.name)
+        show_problems(upload.name, source.problems, source.total)
+        continue
+    try:
+        detected = detect_table(source.headers, source.name)
+    except ImportFailed:
+        detected = None
+    plans.append((upload.file_id, source, detected))
+
+order = load_order([d or "customers" for _, _, d in plans])
+ready = []
+for i in order:
+    file_id, source, detected = plans[i]
+    st.subheader(source.name)
+    saved = saved_mapping(source.headers)
+    tables = list(FIELDS)
+    default = saved.table if saved else (detected or "customers")
+    names = [t(f"import.table.{x}") for x in tables]  # labels as options: they render the same in any session
+    chosen = st.selectbox(t("import.table"), names, index=tables.index(default), key=f"table_{file_id}_{lang()}")
+    table = tables[names.index(chosen)]
+    st.caption(t("import.detected", rows=fmt_int(source.rows), encoding=source.encoding or "Excel",
+                 table=t(f"import.table.{detected}") if detected else "?"))
+    proposed = saved if saved and saved.table == table else propose_mapping(source.headers, table)
+    if saved and saved.table == table:
+        st.caption(t("import.saved_used"))
+    options = field_options(table)
+    labels = {key: t(f"import.field.{key}") for key in options}
+    rows = mapping_rows(source, proposed)
+    rows["field"] = rows["field"].map(labels)
+    edited = st.data_editor(
+        rows.rename(columns={"column": t("import.col.column"), "sample": t("import.col.sample"),
+                             "field": t("import.col.field")}),
+        column_config={t("import.col.field"): st.column_config.SelectboxColumn(options=list(labels.values()),
+                                                                               required=True)},
+        disabled=[t("import.col.column"), t("import.col.sample")], hide_index=True, width="stretch",
+        key=f"mapping_{file_id}_{table}")
+    by_label = {v: k for k, v in labels.items()}
+    mapping = mapping_from_rows(table, pd.DataFrame({"column": source.headers,
+                                                     "field": edited[t("import.col.field")].map(by_label)}), day_first)
+    if st.button(t("import.save_mapping"), key=f"save_{file_id}"):
+        st.caption(t("import.saved", path=save_mapping(mapping, source.headers).name))
+    ready.append((file_id, source, mapping, st.container()))
+
+# -- check them together, in import order: follow-ups may name customers from a file before them ----
+check_key = tuple((file_id, mapping.to_json()) for file_id, _, mapping, _ in ready) + (store.data_version(),)
+if check_key not in cache:
+    cache[check_key] = check_together(store, [(source, mapping) for _, source, mapping, _ in ready])
+found = cache[check_key]
+for (_, source, _, slot), problems in zip(ready, found):
+    with slot:
+        if problems:
+            show_problems(source.name, problems, len(problems))
+        else:
+            st.success(t("import.valid", rows=fmt_int(source.rows)))
+ready = [(source, mapping, problems) for (_, source, mapping, _), problems in zip(ready, found)]
+
+# -- import ---------------------------------------------------------------------------------------
+any_problems = any(p for _, _, p in ready)
+left, right = st.columns(2)
+run = left.button(t("import.run"), type="primary", disabled=not ready or any_problems, key="import_run")
+run_skip = right.button(t("import.run_skip"), disabled=not any_problems, key="import_run_skip")
+if run or run_skip:
+    bar = st.progress(0.0)
+    imported = False
+    for n, (source, mapping, _) in enumerate(ready):
+        def step(fraction, _step, n=n, source=source):
+            bar.progress((n + fraction) / len(ready), text=t("import.running", name=source.name))
+        try:
+            result = load(store, source, mapping, skip_bad_rows=run_skip, progress=step)
+        except ImportFailed as e:
+            st.error(t("import.failed", name=source.name))
+            show_problems(source.name, e.problems, e.total)
+            continue
+        imported = True
+        st.success(t("import.done", name=result.file, loaded=fmt_int(result.rows_loaded), read=fmt_int(result.rows_read),
+                     table=t(f"import.table.{result.table}"), inserted=fmt_int(result.inserted),
+                     updated=fmt_int(result.updated), employees=fmt_int(result.new_employees),
+                     departments=fmt_int(result.new_departments)))
+        if result.skipped:
+            st.warning(t("import.skipped", count=fmt_int(len({p.row for p in result.skipped}))))
+        for note in result.notes:
+            st.info(t(f"import.note.{note}"))
+    if imported:
+        st.cache_data.clear()

@@ -1,0 +1,95 @@
+"""The Import data page under AppTest: upload exports, see what was understood and what is wrong, import."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from crm_core.store import Store
+from files import crm_exports
+from files.checks import rows, snapshot
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "import_data.py")
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    """An empty database (the app is told not to build the demo company in it), named by $CRM_DB."""
+    path = tmp_path / "app.duckdb"
+    store = Store(path)
+    with store.write() as cur:
+        cur.execute("INSERT INTO settings VALUES ('demo_declined', '1')")
+    store.close()
+    monkeypatch.setenv("CRM_DB", str(path))
+    return path
+
+
+def open_page(lang="zh") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    return at
+
+
+def upload(at: AppTest, *paths) -> AppTest:
+    at.file_uploader(key="import_files").set_value([(p.name, p.read_bytes(), "text/csv") for p in paths]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def database(db):
+    store = Store(db)  # the app holds the file open in this process: same configuration
+    try:
+        return snapshot(store), rows(store, "SELECT count(*) FROM customers")[0][0], \
+            rows(store, "SELECT count(*) FROM follow_ups")[0][0]
+    finally:
+        store.close()
+
+
+def test_before_any_upload_the_page_explains_what_to_do(db):
+    at = open_page()
+    assert at.title[0].value == "导入数据"
+    assert "data/samples/" in at.info[0].value
+    assert not at.button
+
+
+def test_files_are_shown_in_import_order_checked_together_and_imported(db, tmp_path):
+    follow_ups = crm_exports.follow_ups_utf8_bom(tmp_path)
+    customers = crm_exports.scrm_customers_gbk(tmp_path)
+    at = upload(open_page(), follow_ups, customers)  # follow-ups first: they need the customers
+    assert [h.value for h in at.subheader] == ["客户列表.csv", "跟进记录.csv"]
+    assert [s.value for s in at.selectbox] == ["客户", "跟进记录"]
+    assert "GBK/GB18030" in at.caption[1].value
+    assert [s.value for s in at.success] == ["检查通过：4 行可以导入。", "检查通过：4 行可以导入。"]
+    mapping = at.dataframe[0].value  # the editable mapping of the customer list
+    assert mapping.iloc[:3].values.tolist() == [["客户编号", "KH001", "客户编号"], ["客户名称", "深圳华信科技有限公司", "名称"],
+                                                ["负责人", "张伟", "负责人（姓名或编号）"]]
+    assert at.button(key="import_run").disabled is False
+    at.button(key="import_run").click().run()
+    assert not at.exception, at.exception
+    assert any("导入 4/4 行到「客户」" in s.value for s in at.success)
+    assert any("导入 4/4 行到「跟进记录」" in s.value for s in at.success)
+    assert database(db)[1:] == (4, 4)
+
+
+def test_a_bad_file_shows_its_problems_and_importing_is_refused_until_fixed(db, tmp_path):
+    bad = tmp_path / "客户_有错.csv"
+    bad.write_bytes("客户编号,客户名称,创建时间\r\nKH8,甲公司,2024-05-03\r\nKH9,乙公司,昨天\r\n".encode("gbk"))
+    before = database(db)
+    at = upload(open_page("en"), bad)
+    assert at.error[0].value.startswith("1 problems found")
+    table = at.dataframe[-1].value  # after the mapping editor
+    assert table.iloc[0].tolist() == ["客户_有错.csv", 3, "创建时间", "昨天",
+                                      "not a date; write it like 2024-05-03, 2024/5/3 14:02 or 2024年5月3日"]
+    assert at.button(key="import_run").disabled
+    assert database(db) == before
+    at.button(key="import_run_skip").click().run()
+    assert any("1 of 2 rows into Customers" in s.value for s in at.success)
+    assert database(db)[1] == 1
+
+
+def test_an_unreadable_file_says_why(db, tmp_path):
+    empty = tmp_path / "空.csv"
+    empty.write_bytes(b"")
+    at = upload(open_page(), empty)
+    assert at.dataframe[-1].value.iloc[0].tolist()[-1] == "文件是空的"
