@@ -3,6 +3,8 @@
 Thin: reading, mapping, checking and loading are crm_core.importing (the same code as the CLI).
 """
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -23,6 +25,11 @@ if not uploads:
 
 store = get_store()
 cache = st.session_state.setdefault("import_cache", {})
+
+
+def plain(text: str) -> str:
+    """A file name shown as it is: markdown characters escaped (data is never rendered as markup)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
 
 
 def problem_table(problems) -> pd.DataFrame:
@@ -52,7 +59,7 @@ for upload in uploads:
             cache[upload.file_id] = e
     source = cache[upload.file_id]
     if isinstance(source, ImportFailed):
-        st.subheader(upload.name)
+        st.subheader(plain(upload.name))
         show_problems(upload.name, source.problems, source.total)
         continue
     try:
@@ -65,7 +72,7 @@ order = load_order([d or "customers" for _, _, d in plans])
 ready = []
 for i in order:
     file_id, source, detected = plans[i]
-    st.subheader(source.name)
+    st.subheader(plain(source.name))
     saved = saved_mapping(source.headers)
     tables = list(FIELDS)
     default = saved.table if saved else (detected or "customers")
@@ -118,15 +125,15 @@ if run or run_skip:
     imported = False
     for n, (source, mapping, _) in enumerate(ready):
         def step(fraction, _step, n=n, source=source):
-            bar.progress((n + fraction) / len(ready), text=t("import.running", name=source.name))
+            bar.progress((n + fraction) / len(ready), text=t("import.running", name=plain(source.name)))
         try:
             result = load(store, source, mapping, skip_bad_rows=run_skip, progress=step)
         except ImportFailed as e:
-            st.error(t("import.failed", name=source.name))
+            st.error(t("import.failed", name=plain(source.name)))
             show_problems(source.name, e.problems, e.total)
             continue
         imported = True
-        st.success(t("import.done", name=result.file, loaded=fmt_int(result.rows_loaded), read=fmt_int(result.rows_read),
+        st.success(t("import.done", name=plain(result.file), loaded=fmt_int(result.rows_loaded), read=fmt_int(result.rows_read),
                      table=t(f"import.table.{result.table}"), inserted=fmt_int(result.inserted),
                      updated=fmt_int(result.updated), employees=fmt_int(result.new_employees),
                      departments=fmt_int(result.new_departments)))

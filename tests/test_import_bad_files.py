@@ -114,3 +114,18 @@ def test_cli_prints_each_problem_and_leaves_the_database_file_byte_for_byte(stor
     assert "客户_坏.csv, row 3, column '创建时间', value '2024/02/30': not a date" in run.stderr
     assert "the database is unchanged" in run.stderr
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_a_crash_in_the_middle_of_writing_leaves_the_database_as_it_was(loaded, tmp_path, monkeypatch):
+    from crm_core.importing import loading
+
+    def crash(self):
+        raise RuntimeError("power cut")  # after the customers rows are written, before their tags
+
+    monkeypatch.setattr(loading._Job, "_write_tags_and_fields", crash)
+    before = snapshot(loaded)
+    changed = [row[:] for row in crm_exports.SCRM_CUSTOMERS] + [
+        ["KH005", "南京新锐软件有限公司", "新同事", "新部门", "2024-06-15", "江苏", "南京", "展会", "普通客户", "", "", "", ""]]
+    with pytest.raises(RuntimeError, match="power cut"):
+        load(loaded, read_file(crm_exports.write_text(tmp_path / "客户列表2.csv", changed, "gbk")))
+    assert snapshot(loaded) == before

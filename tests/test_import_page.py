@@ -57,7 +57,7 @@ def test_files_are_shown_in_import_order_checked_together_and_imported(db, tmp_p
     follow_ups = crm_exports.follow_ups_utf8_bom(tmp_path)
     customers = crm_exports.scrm_customers_gbk(tmp_path)
     at = upload(open_page(), follow_ups, customers)  # follow-ups first: they need the customers
-    assert [h.value for h in at.subheader] == ["客户列表.csv", "跟进记录.csv"]
+    assert [h.value for h in at.subheader] == ["客户列表\\.csv", "跟进记录\\.csv"]  # names escaped, never markup
     assert [s.value for s in at.selectbox] == ["客户", "跟进记录"]
     assert "GBK/GB18030" in at.caption[1].value
     assert [s.value for s in at.success] == ["检查通过：4 行可以导入。", "检查通过：4 行可以导入。"]
