@@ -129,3 +129,36 @@ def test_a_crash_in_the_middle_of_writing_leaves_the_database_as_it_was(loaded, 
     with pytest.raises(RuntimeError, match="power cut"):
         load(loaded, read_file(crm_exports.write_text(tmp_path / "客户列表2.csv", changed, "gbk")))
     assert snapshot(loaded) == before
+
+
+KILLED_MID_IMPORT = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from crm_core.importing import loading, load, read_file
+from crm_core.store import Store
+
+def killed(self):  # the customers rows are written, the transaction is not committed
+    os.kill(os.getpid(), signal.SIGKILL)
+
+loading._Job._write_tags_and_fields = killed
+load(Store({db!r}), read_file({export!r}))
+"""
+
+
+def test_a_killed_import_leaves_the_database_as_it_was(store, tmp_path):
+    load(store, read_file(crm_exports.scrm_customers_gbk(tmp_path)))
+    before = snapshot(store)
+    store.close()
+    changed = [row[:] for row in crm_exports.SCRM_CUSTOMERS]
+    changed[1][1] = "改了名字的公司"
+    export = crm_exports.write_text(tmp_path / "客户列表2.csv", changed, "gbk")
+    script = KILLED_MID_IMPORT.format(root=str(crm_exports.Path(__file__).parent.parent),
+                                      db=str(tmp_path / "crm.duckdb"), export=str(export))
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == -9, run.stderr
+    from crm_core.store import Store
+    reopened = Store(tmp_path / "crm.duckdb")
+    try:
+        assert snapshot(reopened) == before
+    finally:
+        reopened.close()
