@@ -63,9 +63,9 @@ def region_deck(df: pd.DataFrame, label, tooltip: str) -> pdk.Deck:
                   get_fill_color=ORANGE, get_line_color=[255, 255, 255, 255], line_width_min_pixels=2,
                   stroked=True, pickable=True, auto_highlight=True),
         pdk.Layer("TextLayer", id="top5-labels", data=top5, get_position=["lon", "lat"], get_text="caption",
-                  get_size=15, get_color=[30, 30, 30, 255], get_pixel_offset=[0, -22], character_set="auto",
-                  font_weight=700, outline_width=3, outline_color=[255, 255, 255, 255], font_settings={"sdf": True},
-                  pickable=False),
+                  get_size=16, size_units='"pixels"', size_min_pixels=13, get_color=[30, 30, 30, 255], get_pixel_offset=[0, -22], character_set='"auto"',  # quoted: pydeck reads a bare string as an expression
+                  get_text_anchor='"middle"', get_alignment_baseline='"bottom"', background=True,
+                  get_background_color=[255, 255, 255, 220], background_padding=[4, 2], pickable=False),
     ]
     return pdk.Deck(layers=layers, initial_view_state=_view(placed), map_provider="carto", map_style="light",
                     tooltip={"text": tooltip})
