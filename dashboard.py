@@ -18,5 +18,8 @@ pages = {
         st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
         st.Page("pages/growth.py", title=t("page.growth"), icon=":material/trending_up:", url_path="growth"),
     ],
+    t("nav.group.data"): [
+        st.Page("pages/import_data.py", title=t("page.import"), icon=":material/upload_file:", url_path="import"),
+    ],
 }
 st.navigation(pages).run()

@@ -373,8 +373,7 @@ def _load(store, deps, employees, cust, fu, deals, hist, events, tags, fields, s
     """Replace every table's rows in one transaction; ids and text are built by DuckDB."""
     emp_lookup = pd.DataFrame({"e": np.arange(len(emp_ids)), "employee_id": emp_ids})
     with store.write() as cur:
-        for table in ("deal_stage_history", "deals", "follow_ups", "pool_events", "customer_tags", "customer_fields",
-                      "surveys", "targets", "customers", "employees", "departments"):
+        for table in DATA_TABLES:
             cur.execute(f"DELETE FROM {table}")
         for name, frame in dict(deps=deps, employees_df=employees, cust=cust, fu=fu, deals_df=deals, hist=hist,
                                 events=events, tags=tags, fields=fields, surveys_df=surveys, targets_df=targets,
@@ -403,3 +402,21 @@ def _load(store, deps, employees, cust, fu, deals, hist, events, tags, fields, s
         cur.execute("INSERT INTO targets SELECT * FROM targets_df")
         cur.execute("INSERT INTO settings VALUES ('deal_stages', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     [",".join(DEFAULT_DEAL_STAGES)])
+        cur.execute("INSERT INTO settings VALUES ('demo', 'true') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+
+
+DATA_TABLES = ("deal_stage_history", "deals", "follow_ups", "pool_events", "customer_tags", "customer_fields",
+               "surveys", "targets", "customers", "employees", "departments")
+
+
+def holds_demo(store: Store) -> bool:
+    """True while the database holds the demo company (and nothing has been imported on top of it)."""
+    return store.get_setting("demo") == "true"
+
+
+def clear_demo(store: Store) -> None:
+    """Remove the demo company, so a manager's own exports start from an empty database."""
+    with store.write() as cur:
+        for table in DATA_TABLES:
+            cur.execute(f"DELETE FROM {table}")
+        cur.execute("INSERT INTO settings VALUES ('demo', 'cleared') ON CONFLICT (key) DO UPDATE SET value = excluded.value")

@@ -12,10 +12,17 @@ from crm_core.importing import (FIELDS, ImportFailed, check_together, detect_tab
                                 mapping_from_rows, mapping_rows, problems_csv, propose_mapping, read_file,
                                 save_mapping, saved_mapping)
 from ui.i18n import fmt_int, lang, t
+from crm_core.demo import clear_demo, holds_demo
 from ui.state import get_store
 
 st.title(t("import.title"))
 st.caption(t("import.intro"))
+if holds_demo(get_store()):
+    st.info(t("import.demo_loaded"))
+    if st.button(t("import.clear_demo"), key="import_clear_demo"):
+        clear_demo(get_store())
+        st.cache_data.clear()
+        st.rerun()
 uploads = st.file_uploader(t("import.upload"), type=["csv", "txt", "tsv", "xlsx", "xlsm", "xls"],
                            accept_multiple_files=True, key="import_files")
 day_first = st.toggle(t("import.day_first"), key="import_day_first")

@@ -18,7 +18,7 @@ def db(tmp_path, monkeypatch):
     path = tmp_path / "app.duckdb"
     store = Store(path)
     with store.write() as cur:
-        cur.execute("INSERT INTO settings VALUES ('demo_declined', '1')")
+        cur.execute("INSERT INTO settings VALUES ('demo', 'cleared')")
     store.close()
     monkeypatch.setenv("CRM_DB", str(path))
     return path
@@ -93,3 +93,16 @@ def test_an_unreadable_file_says_why(db, tmp_path):
     empty.write_bytes(b"")
     at = upload(open_page(), empty)
     assert at.dataframe[-1].value.iloc[0].tolist()[-1] == "文件是空的"
+
+
+def test_the_demo_company_can_be_cleared_before_importing(app_db):
+    at = open_page()
+    assert at.info and at.button(key="import_clear_demo")
+    at.button(key="import_clear_demo").click().run()
+    assert not at.exception
+    store = Store(app_db)
+    try:
+        assert store.query("SELECT count(*) FROM customers")[0][0] == 0
+        assert store.query("SELECT count(*) FROM employees")[0][0] == 0
+    finally:
+        store.close()

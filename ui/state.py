@@ -26,7 +26,7 @@ def _open_store(path: str) -> Store:
 def get_store() -> Store:
     """The process's Store; a hosted app with no database yet gets the demo company, built once."""
     store = _open_store(default_db_path())
-    if store.is_empty() and store.get_setting("demo_declined") is None:
+    if store.is_empty() and store.get_setting("demo") is None:  # not once the manager cleared it
         from crm_core.demo import build_demo
 
         with st.spinner(t("app.building_demo")):

@@ -47,6 +47,9 @@ _PROBLEMS = {
 
 TEXTS = {
     "page.import": {"zh": "导入数据", "en": "Import data"},
+    "import.demo_loaded": {"zh": "当前是演示公司的数据。导入自己的数据前，可以先清空演示数据。",
+                           "en": "The database holds the demo company. Clear it before importing your own data."},
+    "import.clear_demo": {"zh": "清空演示数据", "en": "Clear the demo data"},
     "import.title": {"zh": "导入数据", "en": "Import data"},
     "import.intro": {"zh": "上传 CRM 导出的 CSV 或 Excel 文件（客户、跟进记录、商机、员工/团队），中英文表头、GBK 或 UTF-8 均可。"
                            "每个文件整体导入：有错误时不会写入任何数据；再次导入同一文件会按编号更新，不会重复。",
