@@ -1,15 +1,19 @@
 """Customers per owner: each employee's customers, contacted in the range or not; department roll-up."""
 
+import pandas as pd
 import streamlit as st
 
 from crm_core.exports import to_csv
+from crm_core.metrics.owners import roll_up
 from ui.data import report
-from ui.drilldown import chart_clicked, customer_list_view, pick
+from ui.drilldown import chart_clicked, customer_list_view, department_labeler, employee_labeler, pick
 from ui.i18n import fmt_date, t
-from ui.state import department_label, employee_label, sidebar_filters
+from ui.state import lookups, sidebar_filters
 from ui.stats_charts import MAX_BARS, stacked_owner_bars
 
 filters = sidebar_filters()
+employee_label = employee_labeler()
+department_label = department_labeler()
 st.title(t("stats.owners.title"))
 st.caption(t("stats.owners.caption", start=fmt_date(filters.start), end=fmt_date(filters.end)))
 df = report("customers-per-owner", filters)
@@ -36,7 +40,9 @@ st.download_button(t("common.download_csv"), to_csv(df), file_name="customers-pe
                    key="owners_download")
 
 st.subheader(t("stats.owners.by_department"))
-deps = report("owners-by-department", filters)
+info = lookups()
+deps = roll_up(df, pd.DataFrame(info["employees"], columns=["employee_id", "name", "department_id"]),
+               pd.DataFrame(info["departments"], columns=["department_id", "name", "parent_id"]))
 deps = deps.assign(name=["\u3000" * d + department_label(i) for d, i in zip(deps["depth"], deps["department_id"])])
 dcols = {"name": t("col.department_id"), "employees": t("stats.owners.employees"),
          "contacted": t("stats.owners.contacted"), "not_contacted": t("stats.owners.not_contacted")}

@@ -6,79 +6,85 @@ import streamlit as st
 
 from crm_core.exports import to_csv
 from ui.data import report
-from ui.drilldown import chart_clicked, customer_list_view, pick
+from ui.drilldown import chart_clicked, customer_list_view, employee_labeler, pick
 from ui.i18n import fmt_date, fmt_int, fmt_period, t
-from ui.state import employee_label, sidebar_filters
+from ui.state import sidebar_filters
 from ui.stats_charts import period_stack, ranked_bars
 
 BANDS = ["no_contact_7", "no_contact_15", "no_contact_30", "overdue_next_contact"]
 
 filters = sidebar_filters()
+employee_label = employee_labeler()
 st.title(t("pool.title"))
-c1, c2, c3 = st.columns(3)
-as_of = c1.date_input(t("pool.as_of"), value=dt.date.today(), key="pool_as_of")
-rule_days = c2.number_input(t("pool.rule_days"), min_value=1, max_value=3650, value=None, step=1,
-                            placeholder=t("pool.rule.settings"), help=t("pool.rule_days.help"), key="pool_rule_days")
-window = int(c3.number_input(t("pool.window_days"), min_value=1, max_value=365, value=1, step=1, key="pool_window"))
-opts = dict(as_of=as_of, rule_days=None if rule_days is None else int(rule_days), window_days=window)
+section = st.segmented_control(t("pool.section"), ["risk", "claims", "hygiene"], default="risk", key="pool_section",
+                               format_func=lambda s: t(f"pool.section.{s}")) or "risk"
+if section in ("risk", "hygiene"):
+    c1, c2, c3 = st.columns(3)
+    as_of = c1.date_input(t("pool.as_of"), value=dt.date.today(), key="pool_as_of")
 
-risk_tab, claims_tab, hygiene_tab = st.tabs([t("pool.risk.header"), t("pool.claims.header"), t("pool.hygiene.header")])
-with risk_tab:
+if section == "risk":
+    rule_days = c2.number_input(t("pool.rule_days"), min_value=1, max_value=3650, value=None, step=1,
+                                placeholder=t("pool.rule.settings"), help=t("pool.rule_days.help"), key="pool_rule_days")
+    window = int(c3.number_input(t("pool.window_days"), min_value=1, max_value=365, value=1, step=1, key="pool_window"))
+    opts = dict(as_of=as_of, rule_days=None if rule_days is None else int(rule_days), window_days=window)
     st.caption(t("pool.risk.caption", as_of=fmt_date(as_of), first=fmt_date(as_of + dt.timedelta(days=1)),
                  last=fmt_date(as_of + dt.timedelta(days=window))))
     risk = report("pool-risk", filters, **opts)
     st.metric(t("pool.risk.header"), fmt_int(risk["customers"].sum()))
-    event = None
     if risk.empty:
         st.info(t("pool.risk.none"))
-    else:
-        risk = risk.assign(name=risk["employee_id"].map(employee_label))
-        event = st.plotly_chart(ranked_bars(risk, "name", "customers", "employee_id", t("pool.col.customers"),
-                                            text="customers"), on_select="rerun", selection_mode="points",
-                                key="pool_risk_chart")
-        st.download_button(t("common.download_csv"), to_csv(risk[["employee_id", "customers"]]),
-                           file_name="pool-risk.csv", mime="text/csv", key="pool_risk_download")
-        owner = pick(t("pool.pick_owner"), risk["employee_id"].tolist(), "pool_risk_owner",
-                     clicked=chart_clicked(event), format_func=employee_label, none_label=t("pool.all_owners"))
-        customer_list_view(filters, "pool_risk", owner, employee_label(owner) if owner else t("pool.all_owners"),
-                           key="pool_risk_list", **opts)
+        st.stop()
+    risk = risk.assign(name=risk["employee_id"].map(employee_label))
+    event = st.plotly_chart(ranked_bars(risk, "name", "customers", "employee_id", t("pool.col.customers"),
+                                        text="customers"), on_select="rerun", selection_mode="points",
+                            key="pool_risk_chart")
+    st.download_button(t("common.download_csv"), to_csv(risk[["employee_id", "customers"]]),
+                       file_name="pool-risk.csv", mime="text/csv", key="pool_risk_download")
+    owner = pick(t("pool.pick_owner"), risk["employee_id"].tolist(), "pool_risk_owner",
+                 clicked=chart_clicked(event), format_func=employee_label, none_label=t("pool.all_owners"))
+    total = int(risk["customers"].sum() if owner is None else risk.set_index("employee_id")["customers"][owner])
+    customer_list_view(filters, "pool_risk", owner, employee_label(owner) if owner else t("pool.all_owners"),
+                       key="pool_risk_list", total=total, **opts)
 
-with claims_tab:
+elif section == "claims":
     st.caption(t("pool.claims.caption"))
     claims = report("pool-claims", filters)
     if not claims["claims"].sum():
         st.info(t("common.nothing"))
-    else:
-        per_pool = claims.groupby(["period", "pool"], as_index=False)["claims"].sum()
-        per_pool["period_label"] = per_pool["period"].map(lambda d: fmt_period(d, filters.period))
-        st.plotly_chart(period_stack(per_pool, "period_label", "claims", "pool", t("pool.col.claims")),
-                        key="pool_claims_chart")
-        st.subheader(t("pool.claims.per_employee"))
-        per_emp = claims.pivot_table(index="employee_id", columns="pool", values="claims", aggfunc="sum", fill_value=0)
-        per_emp.index = per_emp.index.map(employee_label)
-        st.dataframe(per_emp.rename_axis(t("col.employee_id")), width="stretch")
-        st.download_button(t("common.download_csv"), to_csv(claims), file_name="pool-claims.csv", mime="text/csv",
-                           key="pool_claims_download")
+        st.stop()
+    per_pool = claims.groupby(["period", "pool"], as_index=False)["claims"].sum()
+    per_pool["period_label"] = per_pool["period"].map(lambda d: fmt_period(d, filters.period))
+    st.plotly_chart(period_stack(per_pool, "period_label", "claims", "pool", t("pool.col.claims")),
+                    key="pool_claims_chart")
+    st.subheader(t("pool.claims.per_employee"))
+    per_emp = claims.pivot_table(index="employee_id", columns="pool", values="claims", aggfunc="sum", fill_value=0)
+    per_emp = per_emp[per_emp.sum(axis=1) > 0]
+    per_emp.index = per_emp.index.map(employee_label)
+    st.dataframe(per_emp.rename_axis(t("col.employee_id")), width="stretch")
+    st.download_button(t("common.download_csv"), to_csv(claims), file_name="pool-claims.csv", mime="text/csv",
+                       key="pool_claims_download")
 
-with hygiene_tab:
+else:
     st.caption(t("pool.hygiene.caption", as_of=fmt_date(as_of)))
     hygiene = report("follow-up-hygiene", filters, as_of=as_of)
     if hygiene.empty:
         st.info(t("common.nothing"))
-    else:
-        table = hygiene.assign(name=hygiene["employee_id"].map(employee_label)).sort_values(
-            ["no_contact_30", "employee_id"], ascending=[False, True])
-        cols = {"name": t("col.employee_id"), "customers": t("pool.col.customers"),
-                **{b: t(f"pool.hygiene.{b}") for b in BANDS}}
-        st.dataframe(table[list(cols)].rename(columns=cols), hide_index=True, width="stretch")
-        st.download_button(t("common.download_csv"), to_csv(hygiene), file_name="follow-up-hygiene.csv",
-                           mime="text/csv", key="pool_hygiene_download")
-        left, right = st.columns(2)
-        band = left.selectbox(t("pool.hygiene.pick_band"), BANDS, key="pool_hygiene_band",
-                              format_func=lambda b: t(f"pool.hygiene.{b}"))
-        with right:
-            owner = pick(t("pool.pick_owner"), table["employee_id"].tolist(), "pool_hygiene_owner",
-                         format_func=employee_label, none_label=t("pool.all_owners"))
+        st.stop()
+    table = hygiene.assign(name=hygiene["employee_id"].map(employee_label)).sort_values(
+        ["no_contact_30", "employee_id"], ascending=[False, True])
+    cols = {"name": t("col.employee_id"), "customers": t("pool.col.customers"),
+            **{b: t(f"pool.hygiene.{b}") for b in BANDS}}
+    st.dataframe(table[list(cols)].rename(columns=cols), hide_index=True, width="stretch")
+    st.download_button(t("common.download_csv"), to_csv(hygiene), file_name="follow-up-hygiene.csv",
+                       mime="text/csv", key="pool_hygiene_download")
+    left, right = st.columns(2)
+    with left:
+        band = pick(t("pool.hygiene.pick_band"), BANDS, "pool_hygiene_band", format_func=lambda b: t(f"pool.hygiene.{b}"))
+    with right:
+        owner = pick(t("pool.pick_owner"), table["employee_id"].tolist(), "pool_hygiene_owner",
+                     format_func=employee_label, none_label=t("pool.all_owners"))
+    if band is not None:
+        counts = table.set_index("employee_id")[band]
         customer_list_view(filters, "hygiene", owner, t(f"pool.hygiene.{band}") + " · " +
-                           (employee_label(owner) if owner else t("pool.all_owners")),
-                           key="pool_hygiene_list", band=band, as_of=as_of)
+                           (employee_label(owner) if owner else t("pool.all_owners")), key="pool_hygiene_list",
+                           total=int(counts.sum() if owner is None else counts[owner]), band=band, as_of=as_of)

@@ -116,14 +116,22 @@ def test_pool_page_risk_claims_hygiene(app_db, demo_path):
     at.number_input(key="pool_window").set_value(7).run()
     week = int(at.metric[0].value.replace(",", ""))
     assert not at.exception and week > risk > 0
-    assert list_count(at, 0) == week  # the at-risk customer list, all owners
+    assert list_count(at) == week == len(at.dataframe[0].value)  # the at-risk customers of all owners
     at.number_input(key="pool_rule_days").set_value(10).run()
     assert not at.exception and int(at.metric[0].value.replace(",", "")) != week
-    hygiene_all = at.dataframe[-2].value
+
+    at.button_group(key="pool_section").set_value("hygiene").run()
+    hygiene_all = at.dataframe[0].value
+    assert not at.exception and len(at.get("plotly_chart")) == 0 and hygiene_all.iloc[:, 1].sum() > 0
     at.sidebar.multiselect(key="f_departments").set_value(["D120"]).run()
-    assert not at.exception and len(at.dataframe[-2].value) < len(hygiene_all)
+    hygiene = at.dataframe[0].value
+    assert not at.exception and len(hygiene) < len(hygiene_all)
     at.selectbox(key="pool_hygiene_band").set_value("no_contact_30").run()
     assert not at.exception and at.main.subheader[-1].value.startswith("客户名单：30 天以上未跟进")
+    assert list_count(at) == int(hygiene.iloc[:, 4].sum())
+
+    at.button_group(key="pool_section").set_value("claims").run()
+    assert not at.exception and len(at.get("plotly_chart")) == 1 and len(at.dataframe[0].value) > 0
 
 
 @pytest.mark.parametrize("page, title", [("distributions.py", "Customer distribution"), ("regions.py", "Customers by region")])

@@ -10,9 +10,24 @@ from crm_core.regions import NONE
 
 from .data import report
 from .i18n import fmt_int, t
-from .state import employee_label
+from .state import lookups
 
 LIST_LIMIT = 2000
+
+
+def employee_labeler():
+    """``label(employee_id) -> name``, looked up once per page run (ui.state.employee_label queries the
+    store on every call, too slow for thousands of rows)."""
+    names = {e[0]: e[1] for e in lookups()["employees"]}
+    unassigned = t("common.unassigned")
+    return lambda emp_id: names.get(emp_id, unassigned if emp_id is None or pd.isna(emp_id) else str(emp_id))
+
+
+def department_labeler():
+    """``label(department_id) -> name``, looked up once per page run."""
+    names = {d[0]: d[1] for d in lookups()["departments"]}
+    unassigned = t("common.unassigned")
+    return lambda dep_id: names.get(dep_id, unassigned if dep_id is None or pd.isna(dep_id) else str(dep_id))
 
 
 def value_label(value) -> str:
@@ -62,12 +77,15 @@ def pick(label: str, options: list, key: str, clicked=None, format_func=value_la
                         format_func=lambda v: (none_label or t("list.none_selected")) if v is None else format_func(v))
 
 
-def customer_list_view(filters, dimension: str, value, what: str, key: str, **opts) -> pd.DataFrame:
-    """The customers behind a drill-down: searchable, newest first, downloadable as shown."""
+def customer_list_view(filters, dimension: str, value, what: str, key: str, total: int | None = None,
+                       **opts) -> pd.DataFrame:
+    """The customers behind a drill-down: searchable, newest first, downloadable as shown. ``total``: how
+    many there are when the caller knows it from its report (saves a count while nothing is searched)."""
     st.subheader(t("list.title", what=what))
     search = st.text_input(t("list.search"), key=f"{key}_search").strip() or None
     args = dict(dimension=dimension, value=value, search=search, **opts)
-    total = int(report("customer-count", filters, **args)["customers"].iloc[0])
+    if total is None or search:
+        total = int(report("customer-count", filters, **args)["customers"].iloc[0])
     df = report("customer-list", filters, limit=LIST_LIMIT, **args)
     if df.empty:
         st.info(t("list.empty"))
@@ -77,7 +95,7 @@ def customer_list_view(filters, dimension: str, value, what: str, key: str, **op
     shown = pd.DataFrame({
         t("list.col.customer_id"): df["customer_id"],
         t("list.col.name"): df["name"],
-        t("list.col.owner"): df["owner_id"].map(employee_label),
+        t("list.col.owner"): df["owner_id"].map(employee_labeler()),
         t("list.col.created_at"): df["created_at"],
         t("list.col.last_contact_at"): df["last_contact_at"],
         t("list.col.next_contact_at"): df["next_contact_at"],

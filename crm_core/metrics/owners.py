@@ -44,16 +44,22 @@ def customers_per_owner(backend: ibis.BaseBackend, filters: Filters) -> pd.DataF
 
 
 def owners_by_department(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
-    """customers_per_owner rolled up to departments: each department with its sub-departments, for the
-    departments that hold any of the owners. Columns: department_id, parent_id, depth, employees, contacted,
-    not_contacted (depth 0 at the top; rows in tree order)."""
-    cols = ["department_id", "parent_id", "depth", "employees", "contacted", "not_contacted"]
-    per_owner = customers_per_owner(backend, filters)
+    """customers_per_owner rolled up to departments (see roll_up)."""
     emp = backend.table("employees").select("employee_id", "department_id").to_pandas()
     deps = backend.table("departments").select("department_id", "parent_id").to_pandas()
-    direct = per_owner.merge(emp, on="employee_id", how="left").groupby("department_id").agg(
-        employees=("employee_id", "count"), contacted=("contacted", "sum"), not_contacted=("not_contacted", "sum"))
-    parent = dict(zip(deps.department_id, deps.parent_id.where(deps.parent_id.notna(), None)))
+    return roll_up(customers_per_owner(backend, filters), emp, deps)
+
+
+def roll_up(per_owner: pd.DataFrame, employees: pd.DataFrame, departments: pd.DataFrame) -> pd.DataFrame:
+    """A customers_per_owner frame rolled up to departments: each department with its sub-departments, for
+    the departments that hold any of the owners. ``employees``: employee_id, department_id; ``departments``:
+    department_id, parent_id. Columns: department_id, parent_id, depth, employees, contacted, not_contacted
+    (depth 0 at the top; rows in tree order)."""
+    cols = ["department_id", "parent_id", "depth", "employees", "contacted", "not_contacted"]
+    direct = per_owner.merge(employees[["employee_id", "department_id"]], on="employee_id", how="left").groupby(
+        "department_id").agg(employees=("employee_id", "count"), contacted=("contacted", "sum"),
+                             not_contacted=("not_contacted", "sum"))
+    parent = dict(zip(departments.department_id, departments.parent_id.where(departments.parent_id.notna(), None)))
     total = {d: [0, 0, 0] for d in parent}
     for dep, row in direct.iterrows():
         seen = set()

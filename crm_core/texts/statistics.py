@@ -62,6 +62,10 @@ TEXTS = {
 
     # public pool
     "pool.title": {"zh": "公海客户与跟进健康度", "en": "Public pool and follow-up hygiene"},
+    "pool.section": {"zh": "查看", "en": "Show"},
+    "pool.section.risk": {"zh": "即将划入公海", "en": "About to fall into the pool"},
+    "pool.section.claims": {"zh": "公海领取", "en": "Claims from the pools"},
+    "pool.section.hygiene": {"zh": "跟进健康度", "en": "Follow-up hygiene"},
     "pool.risk.header": {"zh": "即将划入公海", "en": "About to fall into the pool"},
     "pool.risk.caption": {"zh": "截至 {as_of}：负责人持有、未成交未流失的客户，按「最后跟进日（或分配日）+ 回收天数」将在 {first} 至 {last} 被收回公海",
                           "en": "As of {as_of}: owned customers, neither won nor lost, whose last contact (or assignment) day + the rule's days falls {first} to {last}"},
