@@ -178,6 +178,7 @@ def owned(store):
             ("F4", "C3", "E2", "2025-01-02 00:00:00"),   # twice: still one customer
             ("F5", "C5", "E1", "2025-01-10 00:00:00"),   # a pool customer
             ("F6", "C6", "E9", "2024-12-31 23:59:59"),   # before the range
+            ("F7", "C6", None, "2025-01-20 10:00:00"),   # a follow-up with no author in the log: anyone counts
         ])
     return store.backend()
 
@@ -185,7 +186,7 @@ def owned(store):
 def test_customers_per_owner_splits_owned_customers_by_follow_ups_in_range(owned):
     df = owners.customers_per_owner(owned, JAN)
     assert list(df.columns) == ["employee_id", "contacted", "not_contacted"]
-    assert pairs(df) == [("E1", 1, 1), ("E2", 1, 1), ("E8", 0, 0), ("E9", 0, 1)]
+    assert pairs(df) == [("E1", 1, 1), ("E2", 1, 1), ("E8", 0, 0), ("E9", 1, 0)]
 
 
 def test_customers_per_owner_with_department_filter(owned):
@@ -198,7 +199,7 @@ def test_customers_per_owner_with_department_filter(owned):
 def test_owners_roll_up_to_departments(owned):
     df = owners.owners_by_department(owned, JAN)
     assert [(r.department_id, r.depth, r.employees, r.contacted, r.not_contacted) for r in df.itertuples()] == \
-        [("D1", 0, 3, 2, 2), ("D2", 1, 2, 1, 1), ("D9", 0, 1, 0, 1)]
+        [("D1", 0, 3, 2, 2), ("D2", 1, 2, 1, 1), ("D9", 0, 1, 1, 0)]
 
 
 def test_owner_drilldown_matches_the_counts(owned):

@@ -6,6 +6,8 @@ ui.drilldown.chart_clicked reads back from the selection.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -15,10 +17,15 @@ from .charts import PALETTE, _style
 MAX_BARS = 30
 
 
+def _safe(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    """Labels from the data escaped: plotly reads tags such as <a> or <b> in text, the data must not."""
+    return df.assign(**{c: df[c].map(lambda v: html.escape(str(v), quote=False)) for c in cols})
+
+
 def ranked_bars(df: pd.DataFrame, label: str, value: str, key: str, value_label: str = "",
                 text: str | None = None) -> go.Figure:
     """Horizontal bars, largest on top (at most MAX_BARS of them); ``key`` is the raw value per bar."""
-    df = df.head(MAX_BARS)
+    df = _safe(df.head(MAX_BARS), label)
     fig = px.bar(df, y=label, x=value, orientation="h", custom_data=[key], text=text,
                  color_discrete_sequence=PALETTE, labels={value: value_label, label: ""})
     fig.update_traces(textposition="outside", cliponaxis=False)
@@ -30,7 +37,7 @@ def ranked_bars(df: pd.DataFrame, label: str, value: str, key: str, value_label:
 
 def donut(df: pd.DataFrame, label: str, value: str, key: str) -> go.Figure:
     """Shares of ``value`` per ``label`` as a donut (the small ones beyond MAX_BARS left out)."""
-    df = df.head(MAX_BARS)
+    df = _safe(df.head(MAX_BARS), label)
     fig = go.Figure(go.Pie(labels=df[label], values=df[value], hole=0.55, customdata=df[[key]].to_numpy(),
                            sort=False, direction="clockwise", marker=dict(colors=PALETTE * 3),
                            textinfo="label+percent", hovertemplate="%{label}: %{value} (%{percent})<extra></extra>"))
@@ -41,7 +48,7 @@ def donut(df: pd.DataFrame, label: str, value: str, key: str) -> go.Figure:
 
 def stacked_owner_bars(df: pd.DataFrame, label: str, key: str, parts: dict[str, str]) -> go.Figure:
     """Horizontal stacked bars per owner: ``parts`` maps each column to its legend name."""
-    df = df.head(MAX_BARS)
+    df = _safe(df.head(MAX_BARS), label)
     fig = go.Figure([go.Bar(y=df[label], x=df[col], name=name, orientation="h", customdata=df[[key]].to_numpy(),
                             marker_color=color)
                      for (col, name), color in zip(parts.items(), [PALETTE[2], PALETTE[3], PALETTE[1], PALETTE[0]])])
@@ -54,5 +61,5 @@ def stacked_owner_bars(df: pd.DataFrame, label: str, key: str, parts: dict[str, 
 
 def period_stack(df: pd.DataFrame, x: str, y: str, color: str, y_label: str = "") -> go.Figure:
     """Bars per period stacked by ``color`` (periods already formatted, in order)."""
-    fig = px.bar(df, x=x, y=y, color=color, color_discrete_sequence=PALETTE, labels={y: y_label, x: "", color: ""})
+    fig = px.bar(_safe(df, color), x=x, y=y, color=color, color_discrete_sequence=PALETTE, labels={y: y_label, x: "", color: ""})
     return _style(fig)
