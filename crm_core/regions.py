@@ -11,25 +11,39 @@ from __future__ import annotations
 import functools
 import math
 
+import pandas as pd
+
 NONE = "(none)"
 CHINA = {"中国", "中华人民共和国", "china", "cn", "chn", "prc", "people's republic of china", "中國"}
 
 
 def _clean(text) -> str | None:
-    if text is None or (isinstance(text, float) and math.isnan(text)):
+    if text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA:
         return None
     text = str(text).strip()
     return text or None
 
 
-@functools.lru_cache(maxsize=65536)
-def chinese_province(text: str) -> str | None:
-    """The full official name of the Chinese province a province, city or address names, or None."""
+_PROVINCES: dict[str, str | None] = {}  # text -> province, filled by cpca in batches
+
+
+def _learn(texts) -> None:
+    """Look the texts not seen yet up in cpca, all in one call (a call per text is ten times slower)."""
+    todo = sorted({t for t in texts if t and t not in _PROVINCES})
+    if not todo:
+        return
     import cpca
 
-    df = cpca.transform([text])
-    province = df.iloc[0, 0]
-    return province if isinstance(province, str) and province else None
+    found = cpca.transform(todo).iloc[:, 0].tolist()
+    if len(_PROVINCES) > 200_000:
+        _PROVINCES.clear()
+    _PROVINCES.update({t: p if isinstance(p, str) and p else None for t, p in zip(todo, found)})
+
+
+def chinese_province(text: str) -> str | None:
+    """The full official name of the Chinese province a province, city or address names, or None."""
+    _learn([text])
+    return _PROVINCES.get(text)
 
 
 def is_china(country) -> bool:
@@ -50,6 +64,13 @@ def normalise(region, city=None, country=None) -> str | None:
                 if province:
                     return province
     return region
+
+
+def normalise_many(rows) -> list[str | None]:
+    """``normalise`` of many (region, city, country) rows, looking the new names up in one batch."""
+    rows = [(_clean(r), _clean(ci), co) for r, ci, co in rows]
+    _learn([text for r, ci, co in rows if is_china(co) for text in (r, ci)])
+    return [normalise(r, ci, co) for r, ci, co in rows]
 
 
 @functools.lru_cache(maxsize=1)

@@ -31,7 +31,8 @@ def ranked_bars(df: pd.DataFrame, label: str, value: str, key: str, value_label:
     fig.update_traces(textposition="outside", cliponaxis=False)
     fig = _style(fig, height=max(260, 28 * len(df) + 80))
     fig.update_yaxes(autorange="reversed", type="category", title=None, gridcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(type="linear", showgrid=True, gridcolor="rgba(128,128,128,0.2)")
+    fig.update_xaxes(type="linear", showgrid=True, gridcolor="rgba(128,128,128,0.2)",
+                     **({"dtick": 1} if len(df) and df[value].max() < 8 else {}))  # counts: no 0.5 ticks
     return fig
 
 

@@ -130,8 +130,7 @@ def _region_groups(c: ir.Table) -> pd.DataFrame:
     df = c.group_by(**raw).aggregate(
         customers=c.count(), lat_sum=c.lat.sum(), lon_sum=c.lon.sum(),
         placed=(c.lat.notnull() & c.lon.notnull()).sum()).to_pandas()
-    df["region"] = [places.normalise(r, ci, co) or NONE
-                    for co, r, ci in zip(df.raw_country, df.raw_region, df.raw_city)]
+    df["region"] = [r or NONE for r in places.normalise_many(zip(df.raw_region, df.raw_city, df.raw_country))]
     return df
 
 
