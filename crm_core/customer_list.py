@@ -18,6 +18,8 @@ Dimensions and their options:
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
@@ -29,6 +31,7 @@ COLUMNS = ["customer_id", "name", "owner_id", "created_at", "last_contact_at", "
 STATUSES = ("open", "won", "lost", "pool")
 DIMENSIONS = ("all", "category", "tag", "field", "region", "owner", "pool_risk", "hygiene")
 DEFAULT_LIMIT = 5000
+RECENT_DAYS = 60
 
 
 def selection(backend: ibis.BaseBackend, filters: Filters, dimension: str = "all", value=None, **opts) -> ir.Table:
@@ -122,11 +125,20 @@ def customer_list(backend: ibis.BaseBackend, filters: Filters, dimension: str = 
 
 
 def _last_contacts(backend: ibis.BaseBackend, shown: pd.DataFrame) -> dict:
-    """customer_id -> its latest follow-up, for the (few) customers shown. A follow-up is never older than its
-    customer, so only those since the oldest shown customer's creation are read."""
-    ids = ibis.memtable(shown[["customer_id"]].rename(columns={"customer_id": "shown_id"}))
-    fu = backend.table("follow_ups")
-    fu = fu.filter(fu.contacted_at >= ibis.timestamp(pd.Timestamp(shown["created_at"].min()).to_pydatetime()))
-    j = fu.inner_join(ids, fu.customer_id == ids.shown_id)
-    last = j.group_by(j.customer_id).aggregate(last=j.contacted_at.max()).to_pandas()
-    return dict(zip(last.customer_id, last["last"]))
+    """customer_id -> its latest follow-up, for the (few) customers shown. Most lists are of customers
+    contacted lately: the follow-ups of the last RECENT_DAYS are read first, all of them only for the
+    customers not found there."""
+    found: dict = {}
+    todo = shown["customer_id"]
+    for since in (dt.datetime.combine(dt.date.today() - dt.timedelta(days=RECENT_DAYS), dt.time()), None):
+        if todo.empty:
+            break
+        ids = ibis.memtable(pd.DataFrame({"shown_id": todo}))
+        fu = backend.table("follow_ups")
+        if since is not None:
+            fu = fu.filter(fu.contacted_at >= ibis.timestamp(since))
+        j = fu.inner_join(ids, fu.customer_id == ids.shown_id)
+        last = j.group_by(j.customer_id).aggregate(last=j.contacted_at.max()).to_pandas()
+        found.update(zip(last.customer_id, last["last"]))
+        todo = todo[~todo.isin(found)]
+    return found
