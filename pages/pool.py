@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from crm_core.exports import to_csv
+from crm_core.metrics.pool import people_only
 from ui.data import report
 from ui.drilldown import chart_clicked, customer_list_view, employee_labeler, pick
 from ui.i18n import fmt_date, fmt_int, fmt_period, t
@@ -18,6 +19,7 @@ employee_label = employee_labeler()
 st.title(t("pool.title"))
 section = st.segmented_control(t("pool.section"), ["risk", "claims", "hygiene"], default="risk", key="pool_section",
                                format_func=lambda s: t(f"pool.section.{s}")) or "risk"
+people = people_only(filters)  # pool risk and hygiene are as of a day: the date range does not apply
 if section in ("risk", "hygiene"):
     c1, c2, c3 = st.columns(3)
     as_of = c1.date_input(t("pool.as_of"), value=dt.date.today(), key="pool_as_of")
@@ -29,7 +31,7 @@ if section == "risk":
     opts = dict(as_of=as_of, rule_days=None if rule_days is None else int(rule_days), window_days=window)
     st.caption(t("pool.risk.caption", as_of=fmt_date(as_of), first=fmt_date(as_of + dt.timedelta(days=1)),
                  last=fmt_date(as_of + dt.timedelta(days=window))))
-    risk = report("pool-risk", filters, **opts)
+    risk = report("pool-risk", people, **opts)
     st.metric(t("pool.risk.header"), fmt_int(risk["customers"].sum()))
     if risk.empty:
         st.info(t("pool.risk.none"))
@@ -43,7 +45,7 @@ if section == "risk":
     owner = pick(t("pool.pick_owner"), risk["employee_id"].tolist(), "pool_risk_owner",
                  clicked=chart_clicked(event), format_func=employee_label, none_label=t("pool.all_owners"))
     total = int(risk["customers"].sum() if owner is None else risk.set_index("employee_id")["customers"][owner])
-    customer_list_view(filters, "pool_risk", owner, employee_label(owner) if owner else t("pool.all_owners"),
+    customer_list_view(people, "pool_risk", owner, employee_label(owner) if owner else t("pool.all_owners"),
                        key="pool_risk_list", total=total, **opts)
 
 elif section == "claims":
@@ -66,7 +68,7 @@ elif section == "claims":
 
 else:
     st.caption(t("pool.hygiene.caption", as_of=fmt_date(as_of)))
-    hygiene = report("follow-up-hygiene", filters, as_of=as_of)
+    hygiene = report("follow-up-hygiene", people, as_of=as_of)
     if hygiene.empty:
         st.info(t("common.nothing"))
         st.stop()
@@ -85,6 +87,6 @@ else:
                      format_func=employee_label, none_label=t("pool.all_owners"))
     if band is not None:
         counts = table.set_index("employee_id")[band]
-        customer_list_view(filters, "hygiene", owner, t(f"pool.hygiene.{band}") + " · " +
+        customer_list_view(people, "hygiene", owner, t(f"pool.hygiene.{band}") + " · " +
                            (employee_label(owner) if owner else t("pool.all_owners")), key="pool_hygiene_list",
                            total=int(counts.sum() if owner is None else counts[owner]), band=band, as_of=as_of)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import ibis
 import ibis.expr.types as ir
@@ -27,6 +28,12 @@ from .common import resolve_range
 DEFAULT_RULE_DAYS = 30
 RULE_SETTING = "pool_rule_days"
 HYGIENE_DAYS = 30  # the longest no-contact band the hygiene view tells apart
+
+
+def people_only(filters: Filters) -> Filters:
+    """The filters an as-of report depends on (departments, employees, scope), the date range dropped: pass
+    these to caches so that a new range does not recompute pool risk or hygiene."""
+    return replace(filters, start=None, end=None, period="month")
 
 
 def _ts(day: dt.date) -> ir.TimestampValue:
