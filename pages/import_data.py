@@ -13,8 +13,9 @@ from crm_core.importing import (FIELDS, ImportFailed, check_together, detect_tab
                                 save_mapping, saved_mapping)
 from ui.i18n import fmt_int, lang, t
 from crm_core.demo import clear_demo, holds_demo
-from ui.state import get_store
+from ui.state import get_store, language_switch
 
+language_switch()
 st.title(t("import.title"))
 st.caption(t("import.intro"))
 if holds_demo(get_store()):

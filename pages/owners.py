@@ -6,9 +6,9 @@ import streamlit as st
 from crm_core.exports import to_csv
 from crm_core.metrics.owners import roll_up
 from ui.data import report
-from ui.drilldown import chart_clicked, customer_list_view, department_labeler, employee_labeler, pick
+from ui.drilldown import chart_clicked, customer_list_view, pick
 from ui.i18n import fmt_date, t
-from ui.state import lookups, sidebar_filters
+from ui.state import department_labeler, employee_labeler, lookups, sidebar_filters
 from ui.stats_charts import MAX_BARS, stacked_owner_bars
 
 filters = sidebar_filters()

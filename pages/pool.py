@@ -7,9 +7,9 @@ import streamlit as st
 from crm_core.exports import to_csv
 from crm_core.metrics.pool import people_only
 from ui.data import report
-from ui.drilldown import chart_clicked, customer_list_view, employee_labeler, pick
+from ui.drilldown import chart_clicked, customer_list_view, pick
 from ui.i18n import fmt_date, fmt_int, fmt_period, t
-from ui.state import sidebar_filters
+from ui.state import employee_labeler, sidebar_filters
 from ui.stats_charts import period_stack, ranked_bars
 
 BANDS = ["no_contact_7", "no_contact_15", "no_contact_30", "overdue_next_contact"]

@@ -12,7 +12,10 @@ def ui_texts(at) -> list[str]:
     """Every text the app itself writes (titles, labels, captions, headers), not the data in tables."""
     texts = [e.value for e in [*at.title, *at.subheader, *at.caption, *at.info]]
     texts += [m.label for m in at.metric]
-    for widgets in (at.selectbox, at.multiselect, at.date_input, at.button_group, at.radio):
+    texts += [e.value for e in [*at.markdown, *at.header, *at.success, *at.warning, *at.error]]
+    texts += [b.label for b in at.button]
+    for widgets in (at.selectbox, at.multiselect, at.date_input, at.button_group, at.radio, at.text_input,
+                    at.toggle, at.number_input, at.get("file_uploader")):
         texts += [w.label for w in widgets if w.key != "lang"]
     return [t for t in texts if t]
 
@@ -60,14 +63,18 @@ def test_growth_page_period_change_regroups(app_db):
     assert len(at.dataframe[0].value) == 4
 
 
+PAGES = [None, "pages/growth.py", "pages/distributions.py", "pages/owners.py", "pages/regions.py", "pages/pool.py",
+         "pages/import_data.py"]
+
+
 def test_english_switches_every_visible_text(app_db):
-    for page in (None, "pages/growth.py"):
+    for page in PAGES:
         at = run_page(page, **RANGE_2026)
         assert any(CJK.search(t) for t in ui_texts(at)), "Chinese first"
         at.sidebar.radio(key="lang").set_value("en").run()
         assert not at.exception
         leftovers = [t for t in ui_texts(at) if CJK.search(t)]
-        assert leftovers == [], leftovers
+        assert leftovers == [], (page, leftovers)
 
 
 def test_language_from_the_url(app_db):

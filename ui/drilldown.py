@@ -10,24 +10,9 @@ from crm_core.regions import NONE
 
 from .data import report
 from .i18n import fmt_int, t
-from .state import lookups
+from .state import employee_labeler
 
 LIST_LIMIT = 2000
-
-
-def employee_labeler():
-    """``label(employee_id) -> name``, looked up once per page run (ui.state.employee_label queries the
-    store on every call, too slow for thousands of rows)."""
-    names = {e[0]: e[1] for e in lookups()["employees"]}
-    unassigned = t("common.unassigned")
-    return lambda emp_id: names.get(emp_id, unassigned if emp_id is None or pd.isna(emp_id) else str(emp_id))
-
-
-def department_labeler():
-    """``label(department_id) -> name``, looked up once per page run."""
-    names = {d[0]: d[1] for d in lookups()["departments"]}
-    unassigned = t("common.unassigned")
-    return lambda dep_id: names.get(dep_id, unassigned if dep_id is None or pd.isna(dep_id) else str(dep_id))
 
 
 def value_label(value) -> str:

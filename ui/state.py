@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from crm_core.filters import Filters
@@ -26,11 +27,13 @@ def _open_store(path: str) -> Store:
 def get_store() -> Store:
     """The process's Store; a hosted app with no database yet gets the demo company, built once."""
     store = _open_store(default_db_path())
-    if store.is_empty() and store.get_setting("demo") is None:  # not once the manager cleared it
-        from crm_core.demo import build_demo
+    if not getattr(store, "demo_checked", False):
+        if store.is_empty() and store.get_setting("demo") is None:  # not once the manager cleared it
+            from crm_core.demo import build_demo
 
-        with st.spinner(t("app.building_demo")):
-            build_demo(store, customers=DEMO_CUSTOMERS)
+            with st.spinner(t("app.building_demo")):
+                build_demo(store, customers=DEMO_CUSTOMERS)
+        store.demo_checked = True
     return store
 
 
@@ -51,8 +54,9 @@ def lookups() -> dict:
 def department_tree(rows: list[tuple]) -> dict[str, str]:
     """Department id -> its name indented under its parent, in tree order (for the filter's options)."""
     children: dict = {}
+    known = {r[0] for r in rows}
     for dep_id, name, parent in rows:
-        children.setdefault(parent if parent in {r[0] for r in rows} else None, []).append((dep_id, name))
+        children.setdefault(parent if parent in known else None, []).append((dep_id, name))
     out: dict[str, str] = {}
 
     def walk(parent, depth):
@@ -63,14 +67,20 @@ def department_tree(rows: list[tuple]) -> dict[str, str]:
     return out
 
 
-def department_label(dep_id) -> str:
-    names = {d[0]: d[1] for d in lookups()["departments"]}
-    return names.get(dep_id, t("common.unassigned") if dep_id is None else str(dep_id))
+def _labeler(rows: list[tuple]):
+    names = {r[0]: r[1] for r in rows}
+    unassigned = t("common.unassigned")
+    return lambda key: names.get(key, unassigned if key is None or pd.isna(key) else str(key))
 
 
-def employee_label(emp_id) -> str:
-    names = {e[0]: e[1] for e in lookups()["employees"]}
-    return names.get(emp_id, t("common.unassigned") if emp_id is None else str(emp_id))
+def employee_labeler():
+    """``label(employee_id) -> name``; build it once per page run and call it per row."""
+    return _labeler(lookups()["employees"])
+
+
+def department_labeler():
+    """``label(department_id) -> name``; build it once per page run and call it per row."""
+    return _labeler(lookups()["departments"])
 
 
 def quick_range(key: str, today: dt.date, span: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
@@ -131,6 +141,20 @@ def sidebar_filters(today: dt.date | None = None) -> Filters:
 _KEPT = ("lang", "f_range", "f_dates", "f_period", "f_departments", "f_employees")
 
 
+def language_switch() -> None:
+    """The language switch alone, for pages without the shared filters (e.g. Import data)."""
+    if "_kept_lang" in st.session_state:
+        st.session_state["lang"] = st.session_state["_kept_lang"]
+    lang()
+    _language_radio()
+    st.session_state["_kept_lang"] = st.session_state["lang"]
+
+
+def _language_radio() -> None:
+    st.sidebar.radio(t("sidebar.language"), LANGUAGES, key="lang", horizontal=True, on_change=_keep("lang"),
+                     format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+
+
 def _keep(key: str):
     def keep():
         st.session_state["_kept_" + key] = st.session_state[key]
@@ -147,12 +171,12 @@ def draw_sidebar_filters(today: dt.date | None = None) -> Filters:
     span = info["span"] if info["span"][0] else (today, today)
     deps = department_tree(info["departments"])
     emps = {e[0]: e for e in info["employees"]}
+    department_label = department_labeler()
     st.session_state["f_departments"] = [d for d in st.session_state.get("f_departments", []) if d in deps]
     st.session_state["f_employees"] = [e for e in st.session_state.get("f_employees", []) if e in emps]
 
     sb = st.sidebar
-    sb.radio(t("sidebar.language"), LANGUAGES, key="lang", horizontal=True, on_change=_keep("lang"),
-             format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+    _language_radio()
     sb.subheader(t("sidebar.filters"))
     key = sb.selectbox(t("sidebar.quick_range"), QUICK_RANGES, key="f_range",
                        format_func=lambda k: t(f"range.{k}"), on_change=_keep("f_range"))

@@ -10,9 +10,9 @@ from crm_core.exports import to_csv
 from .charts import period_bars
 from .data import report
 from .i18n import fmt_period, t
-from .state import department_label, employee_label
+from .state import department_labeler, employee_labeler
 
-_LABEL = {"department_id": department_label, "employee_id": employee_label}
+_LABELER = {"department_id": department_labeler, "employee_id": employee_labeler}
 
 
 def split_choice(key: str) -> str | None:
@@ -41,7 +41,7 @@ def series_view(report_name: str, value: str, filters, key: str = "growth") -> p
     shown["period_label"] = shown["period"].map(lambda d: fmt_period(d, filters.period))
     group_col = {"department": "department_id", "employee": "employee_id"}.get(by)
     if group_col:
-        shown["group_label"] = shown[group_col].map(_LABEL[group_col])
+        shown["group_label"] = shown[group_col].map(_LABELER[group_col]())
     st.plotly_chart(period_bars(shown, "period_label", value, color="group_label" if group_col else None,
                                 barmode=barmode, y_label=t(f"metric.{value}")), key=f"{key}_chart")
     st.subheader(t("common.history"))
