@@ -133,7 +133,11 @@ def page_redraw_ms(path: Path) -> dict[str, float]:
     out = {}
     for label, page, metric in (("Customer growth, new customers", "growth.py", None),
                                 ("Customer growth, contacted customers", "growth.py", "contacted_customers"),
-                                ("Overview (6 KPIs, previous range, 5 trends)", "overview.py", None)):
+                                ("Overview (6 KPIs, previous range, 5 trends)", "overview.py", None),
+                                ("Customer distribution", "distributions.py", None),
+                                ("Customers per owner", "owners.py", None),
+                                ("Regions map", "regions.py", None),
+                                ("Public pool & follow-ups", "pool.py", None)):
         at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=300)
         at.query_params.update(range="custom", start=str(START), end=str(END))
         at.run()
