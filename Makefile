@@ -37,6 +37,7 @@ test: venv browser
 
 bench: venv
 	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.bench_import
 
 clean:
 	rm -rf $(VENV) .pytest_cache
