@@ -24,6 +24,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .backend import table
 from .filters import Filters
 from .metrics import distributions, owners, pool
 
@@ -37,7 +38,7 @@ RECENT_DAYS = 60
 def selection(backend: ibis.BaseBackend, filters: Filters, dimension: str = "all", value=None, **opts) -> ir.Table:
     """The customers (rows of the customers table, plus any columns the dimension adds, e.g. reclaim_day)
     behind a drill-down."""
-    customers = backend.table("customers")
+    customers = table(backend, "customers")
     if dimension == "all":
         c = distributions.created_in_range(backend, filters)
         return _none(customers) if c is None else c
@@ -111,7 +112,7 @@ def customer_list(backend: ibis.BaseBackend, filters: Filters, dimension: str = 
     Columns: customer_id, name, owner_id, created_at, last_contact_at (latest follow-up ever),
     next_contact_at, status (lost, won, pool: no owner, open), then the dimension's own columns."""
     c = _selected(backend, filters, dimension, value, search, opts)
-    extra = [k for k in c.columns if k not in backend.table("customers").columns]
+    extra = [k for k in c.columns if k not in table(backend, "customers").columns]
     status = ibis.cases((c.lost_at.notnull(), "lost"), (c.won_at.notnull(), "won"), (c.owner_id.isnull(), "pool"),
                         else_="open")
     c = c.select("customer_id", "name", "owner_id", "created_at", "next_contact_at", *extra, status=status)
@@ -134,7 +135,7 @@ def _last_contacts(backend: ibis.BaseBackend, shown: pd.DataFrame) -> dict:
         if todo.empty:
             break
         ids = ibis.memtable(pd.DataFrame({"shown_id": todo}))
-        fu = backend.table("follow_ups")
+        fu = table(backend, "follow_ups")
         if since is not None:
             fu = fu.filter(fu.contacted_at >= ibis.timestamp(since))
         j = fu.inner_join(ids, fu.customer_id == ids.shown_id)

@@ -12,6 +12,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from ..backend import table
 from .. import regions as places
 from ..filters import Filters, attributed, in_range
 from .common import resolve_range
@@ -30,7 +31,7 @@ def created_in_range(backend: ibis.BaseBackend, filters: Filters) -> ir.Table | 
     rng = resolve_range(backend, filters, [("customers", "created_at")])
     if rng is None:
         return None
-    c = attributed(backend, filters, backend.table("customers"), "owner_id")
+    c = attributed(backend, filters, table(backend, "customers"), "owner_id")
     return c.filter(in_range(c.created_at, *rng))
 
 
@@ -74,7 +75,7 @@ def tag_rows(backend: ibis.BaseBackend, filters: Filters) -> ir.Table | None:
     c = created_in_range(backend, filters)
     if c is None:
         return None
-    t = backend.table("customer_tags")
+    t = table(backend, "customer_tags")
     return _valued_rows(c, t.select("customer_id", value=t.tag))
 
 
@@ -93,7 +94,7 @@ def field_rows(backend: ibis.BaseBackend, filters: Filters, field: str) -> ir.Ta
     c = created_in_range(backend, filters)
     if c is None:
         return None
-    f = backend.table("customer_fields")
+    f = table(backend, "customer_fields")
     f = f.filter(f.field == field)
     return _valued_rows(c, f.select("customer_id", "value"))
 
@@ -110,7 +111,7 @@ def custom_field(backend: ibis.BaseBackend, filters: Filters, field: str) -> pd.
 def custom_fields(backend: ibis.BaseBackend) -> pd.DataFrame:
     """The custom fields present in the data, with how many customers have a value for each.
     Columns: field, customers."""
-    f = backend.table("customer_fields")
+    f = table(backend, "customer_fields")
     f = f.filter(clean(f.value).notnull())
     df = f.group_by("field").aggregate(customers=f.customer_id.nunique()).to_pandas()
     return df.sort_values(["customers", "field"], ascending=[False, True]).reset_index(drop=True)

@@ -10,20 +10,21 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from ..backend import table
 from ..filters import Filters, attributed, employees_in_scope, in_range
 from .common import resolve_range
 
 
 def owned_rows(backend: ibis.BaseBackend, filters: Filters, with_contacted: bool = True) -> ir.Table:
     """Every owned customer in scope with ``contacted``: a follow-up in the filters' range, by anyone."""
-    c = attributed(backend, filters, backend.table("customers"), "owner_id")
+    c = attributed(backend, filters, table(backend, "customers"), "owner_id")
     c = c.filter(c.owner_id.notnull())
     if not with_contacted:
         return c
     rng = resolve_range(backend, filters, [("follow_ups", "contacted_at")])
     if rng is None:
         return c.mutate(contacted=ibis.literal(False))
-    fu = backend.table("follow_ups")
+    fu = table(backend, "follow_ups")
     fu = fu.filter(in_range(fu.contacted_at, *rng))
     return c.mutate(contacted=c.customer_id.isin(fu.customer_id))
 
@@ -45,8 +46,8 @@ def customers_per_owner(backend: ibis.BaseBackend, filters: Filters) -> pd.DataF
 
 def owners_by_department(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
     """customers_per_owner rolled up to departments (see roll_up)."""
-    emp = backend.table("employees").select("employee_id", "department_id").to_pandas()
-    deps = backend.table("departments").select("department_id", "parent_id").to_pandas()
+    emp = table(backend, "employees").select("employee_id", "department_id").to_pandas()
+    deps = table(backend, "departments").select("department_id", "parent_id").to_pandas()
     return roll_up(customers_per_owner(backend, filters), emp, deps)
 
 

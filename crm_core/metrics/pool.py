@@ -21,6 +21,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from ..backend import table
 from ..filters import Filters, attributed, in_range
 from ..periods import bucket, periods_between
 from .common import resolve_range
@@ -44,7 +45,7 @@ def rules(backend: ibis.BaseBackend, rule_days: int | None = None) -> tuple[int,
     """(the default rule, {category: its own rule}) from the settings; ``rule_days`` overrides all."""
     if rule_days is not None:
         return int(rule_days), {}
-    s = backend.table("settings")
+    s = table(backend, "settings")
     found = s.filter(s.key == RULE_SETTING).select("value").to_pyarrow().column(0).to_pylist()
     default, per_category = DEFAULT_RULE_DAYS, {}
     if found and found[0]:
@@ -63,7 +64,7 @@ def rules(backend: ibis.BaseBackend, rule_days: int | None = None) -> tuple[int,
 def _last_contact(backend: ibis.BaseBackend, customers: ir.Table, as_of: dt.date, lookback: int) -> ir.Table:
     """``customers`` with assigned_day and last_contact_day: the later of the assignment day and the day of
     the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days."""
-    fu = backend.table("follow_ups")
+    fu = table(backend, "follow_ups")
     fu = fu.filter(in_range(fu.contacted_at, as_of - dt.timedelta(days=max(lookback, 1) - 1), as_of))
     last = fu.group_by(fu_customer=fu.customer_id).aggregate(last_fu=fu.contacted_at.max())
     j = customers.left_join(last, customers.customer_id == last.fu_customer)
@@ -76,7 +77,7 @@ def _last_contact(backend: ibis.BaseBackend, customers: ir.Table, as_of: dt.date
 def _open_owned(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date, won_counts: bool) -> ir.Table:
     """Owned customers in scope, assigned on or before ``as_of`` and not lost by then (nor won, unless
     ``won_counts``)."""
-    c = attributed(backend, filters, backend.table("customers"), "owner_id")
+    c = attributed(backend, filters, table(backend, "customers"), "owner_id")
     after = _ts(as_of + dt.timedelta(days=1))
     c = c.filter(c.owner_id.notnull(), c.lost_at.isnull() | (c.lost_at >= after),
                  ibis.coalesce(c.assigned_at, c.created_at) < after)
@@ -124,7 +125,7 @@ def pool_claims(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
     if rng is None:
         return pd.DataFrame(columns=cols)
     start, end = rng
-    e = attributed(backend, filters, backend.table("pool_events"), "employee_id")
+    e = attributed(backend, filters, table(backend, "pool_events"), "employee_id")
     e = e.filter(e.action == "claimed", in_range(e["at"], start, end))
     df = e.group_by(period=bucket(e["at"], filters.period), employee_id=e.employee_id, pool=e.pool) \
           .aggregate(claims=e.count()).to_pandas()
