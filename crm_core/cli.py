@@ -9,14 +9,11 @@ from pathlib import Path
 
 import duckdb
 
+from .errors import UserError
 from .exports import to_csv, to_json
 from .filters import Filters
 from .schema import PERIODS
 from .store import default_db_path, open_store
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one message, exit status 2."""
 
 
 def _date(text: str) -> dt.date:

@@ -10,13 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import customer_list as cl
+from ..errors import UserError
 from . import distributions, owners, pool
-
-
-def _user_error(message: str) -> Exception:
-    from ..cli import UserError  # the CLI prints it as one line a manager can act on
-
-    return UserError(message)
 
 
 def categories(backend, filters, opts) -> pd.DataFrame:
@@ -31,7 +26,7 @@ def custom_field(backend, filters, opts) -> pd.DataFrame:
     field = opts.get("field")
     if not field:
         known = distributions.custom_fields(backend)["field"].tolist()
-        raise _user_error("custom-field needs --field NAME; the fields in this database: "
+        raise UserError("custom-field needs --field NAME; the fields in this database: "
                           + (", ".join(known) if known else "none yet"))
     return distributions.custom_field(backend, filters, field)
 
