@@ -103,3 +103,18 @@ def test_language_switch_in_the_browser(server, page):
     page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
     expect(page.get_by_role("heading", name="Sales overview")).to_be_visible(timeout=30000)
     expect(page.get_by_text("New customers").first).to_be_visible()
+
+
+@pytest.mark.parametrize("path, title", [
+    ("", "销售概览"), ("growth", "客户增长"), ("distribution", None), ("owners", None), ("regions", None),
+    ("pool", None), ("import", "导入数据"),
+])
+def test_every_page_renders_in_chromium(server, page, path, title):
+    page.goto(f"{server}/{path}?{RANGE}")
+    heading = page.get_by_role("heading", level=1).first
+    expect(heading).to_be_visible(timeout=60000)
+    if title:
+        expect(heading).to_have_text(title)
+    page.wait_for_timeout(500)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
