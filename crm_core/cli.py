@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="build a demo company (replaces the data in the database)")
     demo.add_argument("--db", default=None, help="database file (default: $CRM_DB or data/crm.duckdb)")
-    demo.add_argument("--customers", type=_positive, default=4000)
+    demo.add_argument("--customers", type=_positive, default=None, help="how many customers (default 20,000)")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--end", type=_date, default=None, help="last day of the demo data (default: today)")
 
@@ -117,10 +117,10 @@ def cmd_report(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import build_demo
+    from .demo import DEFAULT_CUSTOMERS, build_demo
 
     store = _open(args.db)
-    size = build_demo(store, customers=args.customers, seed=args.seed, end=args.end)
+    size = build_demo(store, customers=args.customers or DEFAULT_CUSTOMERS, seed=args.seed, end=args.end)
     print(f"demo company in {store.path}: {size.customers} customers, {size.employees} employees, "
           f"{size.follow_ups} follow-ups", file=sys.stderr)
     return 0

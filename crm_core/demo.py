@@ -94,6 +94,9 @@ POOLS = {"east": "华东公海", "south": "华南公海", "north": "华北公海
 SEASON = np.array([0.9, 0.55, 1.1, 1.05, 1.0, 1.05, 0.95, 0.9, 1.15, 1.1, 1.2, 1.1])
 
 
+DEFAULT_CUSTOMERS = 20000  # what `make run` and a hosted first start build: a few seconds
+
+
 @dataclass(frozen=True)
 class DemoSize:
     customers: int
@@ -136,7 +139,7 @@ def _seconds(days: np.ndarray) -> np.ndarray:
     return (days * 86400).astype("timedelta64[s]")
 
 
-def build_demo(store: Store, customers: int = 4000, seed: int = 7, end: dt.date | None = None,
+def build_demo(store: Store, customers: int = DEFAULT_CUSTOMERS, seed: int = 7, end: dt.date | None = None,
                follow_ups_per_customer: float = 10.0) -> DemoSize:
     """Replace the store's data with a demo company of ``customers`` customers ending on ``end`` (today)."""
     rng = np.random.default_rng(seed)

@@ -23,7 +23,8 @@ DB_ENV = "CRM_DB"
 
 
 def default_db_path() -> str:
-    """The database to open: $CRM_DB if set, else data/crm.duckdb beside the code."""
+    """The database to open: $CRM_DB if set (a file, or md:NAME for MotherDuck when hosted), else
+    data/crm.duckdb beside the code."""
     return os.environ.get(DB_ENV) or str(DEFAULT_DB)
 
 
@@ -32,7 +33,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike, read_only: bool = False):
         self.path = str(path)
-        if self.path != ":memory:":
+        if self.path != ":memory:" and not self.path.startswith("md:"):  # md: a MotherDuck database
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(self.path, read_only=read_only)
         self._local = threading.local()

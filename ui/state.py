@@ -14,7 +14,6 @@ from crm_core.store import Store, default_db_path
 
 from .i18n import LANGUAGES, lang, t
 
-DEMO_CUSTOMERS = 20000
 QUICK_RANGES = ("this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
                 "last_12_months", "all_time", "custom")
 
@@ -32,7 +31,7 @@ def get_store() -> Store:
             from crm_core.demo import build_demo
 
             with st.spinner(t("app.building_demo")):
-                build_demo(store, customers=DEMO_CUSTOMERS)
+                build_demo(store)
         store.demo_checked = True
     return store
 
