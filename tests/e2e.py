@@ -1,0 +1,66 @@
+"""Shared pieces of the browser tests: Debian Chromium, a `streamlit run` of the dashboard on 127.0.0.1."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As root Chromium needs --no-sandbox; the network flags keep it from calling out; swiftshader draws WebGL (maps).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--use-gl=swiftshader",
+                 "--enable-unsafe-swiftshader"]
+RANGE = "range=custom&start=2026-01-01&end=2026-11-23"
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "tests" / "screenshots"))
+
+
+def require_chromium() -> None:
+    """Skip the module where Chromium is missing, but never in CI: there the browser tests must run."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("Debian chromium is missing: `make test` installs it (apt-get install chromium)")
+        pytest.skip("Debian chromium is not installed (make test installs it)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_dashboard(db: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run dashboard.py` on a free port of 127.0.0.1 over the database ``db``; waits until healthy."""
+    port = free_port()
+    log = open(db.with_suffix(".log"), "w+b")  # a file, not a pipe: a full pipe would stall the server
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env={**os.environ, "CRM_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    pytest.fail("streamlit did not start: " + db.with_suffix(".log").read_text(errors="replace")[-2000:])
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=20)
