@@ -44,6 +44,13 @@ def _ranked(df: pd.DataFrame, key: str) -> pd.DataFrame:
     return df.drop(columns="_none").reset_index(drop=True)
 
 
+def _customers_per_value(rows: ir.Table | None, column: str) -> pd.DataFrame:
+    """Rows of (customer, value) counted per value, ranked; columns: ``column``, customers."""
+    if rows is None:
+        return _ranked(pd.DataFrame(), column)
+    return _ranked(rows.group_by(**{column: rows.value}).aggregate(customers=rows.count()).to_pandas(), column)
+
+
 # -- category --------------------------------------------------------------------------------------
 def category_rows(backend: ibis.BaseBackend, filters: Filters) -> ir.Table | None:
     """The customers created in the range with their ``value``: the category or "(none)"."""
@@ -53,11 +60,7 @@ def category_rows(backend: ibis.BaseBackend, filters: Filters) -> ir.Table | Non
 
 def categories(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
     """Customers created in the range per category. Columns: category, customers."""
-    rows = category_rows(backend, filters)
-    if rows is None:
-        return _ranked(pd.DataFrame(), "category")
-    df = rows.group_by(category=rows.value).aggregate(customers=rows.count()).to_pandas()
-    return _ranked(df, "category")
+    return _customers_per_value(category_rows(backend, filters), "category")
 
 
 # -- tags and custom fields: long tables with several values per customer ------------------------------
@@ -81,11 +84,7 @@ def tag_rows(backend: ibis.BaseBackend, filters: Filters) -> ir.Table | None:
 
 def tags(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
     """Customers created in the range per tag (each tag of a customer once). Columns: tag, customers."""
-    rows = tag_rows(backend, filters)
-    if rows is None:
-        return _ranked(pd.DataFrame(), "tag")
-    df = rows.group_by(tag=rows.value).aggregate(customers=rows.count()).to_pandas()
-    return _ranked(df, "tag")
+    return _customers_per_value(tag_rows(backend, filters), "tag")
 
 
 def field_rows(backend: ibis.BaseBackend, filters: Filters, field: str) -> ir.Table | None:
@@ -101,11 +100,7 @@ def field_rows(backend: ibis.BaseBackend, filters: Filters, field: str) -> ir.Ta
 
 def custom_field(backend: ibis.BaseBackend, filters: Filters, field: str) -> pd.DataFrame:
     """Customers created in the range per value of the custom field ``field``. Columns: value, customers."""
-    rows = field_rows(backend, filters, field)
-    if rows is None:
-        return _ranked(pd.DataFrame(), "value")
-    df = rows.group_by(value=rows.value).aggregate(customers=rows.count()).to_pandas()
-    return _ranked(df, "value")
+    return _customers_per_value(field_rows(backend, filters, field), "value")
 
 
 def custom_fields(backend: ibis.BaseBackend) -> pd.DataFrame:
