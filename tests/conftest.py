@@ -66,3 +66,30 @@ def run_page(page: str | None = None, **query):
         at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture(scope="session")
+def dashboard(demo_path, tmp_path_factory):
+    """The URL of one `streamlit run dashboard.py` over a copy of the demo company, shared by the browser tests."""
+    import shutil
+
+    from e2e import start_dashboard, stop
+
+    db = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
+    shutil.copyfile(demo_path, db)
+    proc, url = start_dashboard(db)
+    yield url
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium under Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from e2e import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,44 +1,25 @@
 """End to end: `streamlit run` on 127.0.0.1, driven by Playwright in headless Debian Chromium."""
 
-import shutil
-
 import pytest
 
-from e2e import CHROMIUM, CHROMIUM_ARGS, RANGE, SHOTS, require_chromium, start_dashboard, stop
+from e2e import RANGE, SHOTS, require_chromium
 
 pytestmark = pytest.mark.browser
 require_chromium()
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def server(demo_path, tmp_path_factory):
-    db = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
-    shutil.copyfile(demo_path, db)
-    proc, url = start_dashboard(db)
-    yield url
-    stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+from playwright.sync_api import expect  # noqa: E402
 
 
 @pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+def page(chromium):
+    ctx = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     pg = ctx.new_page()
     yield pg
     ctx.close()
 
 
-def test_overview_renders_kpis(server, page):
-    page.goto(f"{server}/?{RANGE}")
+def test_overview_renders_kpis(dashboard, page):
+    page.goto(f"{dashboard}/?{RANGE}")
     expect(page.get_by_test_id("stMetric")).to_have_count(6, timeout=60000)
     expect(page.get_by_text("新增客户").first).to_be_visible()
     expect(page.locator(".js-plotly-plot")).to_have_count(7, timeout=30000)  # six sparklines and the trend
@@ -46,8 +27,8 @@ def test_overview_renders_kpis(server, page):
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
 
 
-def test_changing_the_period_redraws_the_chart(server, page):
-    page.goto(f"{server}/growth?{RANGE}")
+def test_changing_the_period_redraws_the_chart(dashboard, page):
+    page.goto(f"{dashboard}/growth?{RANGE}")
     ticks = page.locator(".js-plotly-plot .xaxislayer-above .xtick text")
     expect(ticks).to_have_count(11, timeout=60000)  # January to November
     expect(ticks.first).to_have_text("2026年1月")
@@ -57,8 +38,8 @@ def test_changing_the_period_redraws_the_chart(server, page):
     page.screenshot(path=str(SHOTS / "growth.png"), full_page=True)
 
 
-def test_language_switch_in_the_browser(server, page):
-    page.goto(f"{server}/?{RANGE}")
+def test_language_switch_in_the_browser(dashboard, page):
+    page.goto(f"{dashboard}/?{RANGE}")
     expect(page.get_by_test_id("stMetric")).to_have_count(6, timeout=60000)
     page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
     expect(page.get_by_role("heading", name="Sales overview")).to_be_visible(timeout=30000)
@@ -69,8 +50,8 @@ def test_language_switch_in_the_browser(server, page):
     ("", "销售概览"), ("growth", "客户增长"), ("distribution", None), ("owners", None), ("regions", None),
     ("pool", None), ("import", "导入数据"),
 ])
-def test_every_page_renders_in_chromium(server, page, path, title):
-    page.goto(f"{server}/{path}?{RANGE}")
+def test_every_page_renders_in_chromium(dashboard, page, path, title):
+    page.goto(f"{dashboard}/{path}?{RANGE}")
     heading = page.get_by_role("heading", level=1).first
     expect(heading).to_be_visible(timeout=60000)
     if title:

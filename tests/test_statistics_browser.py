@@ -2,40 +2,27 @@
 the regions map draws its markers with no map token. `streamlit run dashboard.py` on 127.0.0.1, Playwright
 driving Debian Chromium."""
 
-import shutil
 import time
 
 import pytest
 
-from e2e import CHROMIUM, CHROMIUM_ARGS, RANGE, SHOTS, require_chromium, start_dashboard, stop
+from e2e import RANGE, SHOTS, require_chromium
 
 pytestmark = pytest.mark.browser
 require_chromium()
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def server(demo_path, tmp_path_factory):
-    db = tmp_path_factory.mktemp("e2e_stats") / "stats.duckdb"
-    shutil.copyfile(demo_path, db)
-    proc, url = start_dashboard(db)
-    yield url
-    stop(proc)
+def page(chromium):
+    ctx = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    yield ctx.new_page()
+    ctx.close()
 
 
-@pytest.fixture(scope="module")
-def page():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        ctx = b.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        yield ctx.new_page()
-        ctx.close()
-        b.close()
-
-
-def test_clicking_a_bar_opens_its_customer_list(server, page):
-    page.goto(f"{server}/distribution?{RANGE}")
+def test_clicking_a_bar_opens_its_customer_list(dashboard, page):
+    page.goto(f"{dashboard}/distribution?{RANGE}")
     bars = page.locator(".js-plotly-plot .barlayer .point path")
     expect(bars).to_have_count(3, timeout=60000)  # 普通客户, 潜在客户, 重点客户
     expect(page.get_by_text("客户名单：")).to_have_count(0)
@@ -53,8 +40,8 @@ def test_clicking_a_bar_opens_its_customer_list(server, page):
     page.screenshot(path=str(SHOTS / "distributions-drilldown.png"), full_page=True)
 
 
-def test_regions_map_draws_without_a_token(server, page):
-    page.goto(f"{server}/regions?{RANGE}")
+def test_regions_map_draws_without_a_token(dashboard, page):
+    page.goto(f"{dashboard}/regions?{RANGE}")
     expect(page.get_by_test_id("stDeckGlJsonChart")).to_be_visible(timeout=60000)
     expect(page.locator("canvas").first).to_be_visible(timeout=30000)
     expect(page.get_by_text("地区排名")).to_be_visible()
