@@ -6,7 +6,7 @@ ids from any source CRM ("C0001", Salesforce's "0015g00000AbCdE") load as they a
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: employees.role, department_tree, regions normalised when written
 
 TABLES: dict[str, dict[str, str]] = {
     "departments": {
@@ -20,6 +20,14 @@ TABLES: dict[str, dict[str, str]] = {
         "department_id": "VARCHAR",
         "email": "VARCHAR",
         "active": "BOOLEAN DEFAULT TRUE",
+        "role": "VARCHAR",  # admin, manager or rep (empty: rep); see ROLES
+    },
+    # Every (ancestor, descendant) pair of the department tree, a department being its own at depth 0.
+    # Derived from departments and rebuilt by Store.write in the transaction of every write.
+    "department_tree": {
+        "ancestor_id": "VARCHAR NOT NULL",
+        "descendant_id": "VARCHAR NOT NULL",
+        "depth": "INTEGER NOT NULL",
     },
     "customers": {
         "customer_id": "VARCHAR PRIMARY KEY",
@@ -110,6 +118,25 @@ DEFAULT_DEAL_STAGES = ("lead", "qualified", "proposal", "negotiation", "won")
 DEAL_STATUSES = ("open", "won", "lost")
 POOL_ACTIONS = ("reclaimed", "released", "claimed")
 PERIODS = ("day", "week", "month", "quarter", "year")
+ROLES = ("admin", "manager", "rep")
+
+# Who a record belongs to (DESIGN.md, "Who sees what"): the employee column of each table, or the table
+# (and key) whose record it belongs with. The Scope narrows every table by this map and nothing else.
+ATTRIBUTION: dict[str, str] = {
+    "customers": "owner_id",
+    "follow_ups": "employee_id",
+    "deals": "owner_id",
+    "pool_events": "employee_id",
+    "employees": "employee_id",
+}
+ATTRIBUTED_VIA: dict[str, tuple[str, str]] = {
+    "customer_tags": ("customers", "customer_id"),
+    "customer_fields": ("customers", "customer_id"),
+    "surveys": ("customers", "customer_id"),
+    "deal_stage_history": ("deals", "deal_id"),
+}
+# Tables every viewer reads whole: the org chart (names for labels) and the settings.
+SHARED = ("departments", "department_tree", "settings")
 
 
 def columns(table: str) -> list[str]:
