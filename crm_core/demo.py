@@ -139,51 +139,157 @@ def _seconds(days: np.ndarray) -> np.ndarray:
     return (days * 86400).astype("timedelta64[s]")
 
 
+TEAMS = [d for d in DEPARTMENTS if d[3]]  # the sales departments, which own customers
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every generator shares: the random stream (drawn from in a fixed order), sizes and calendar."""
+    rng: np.random.Generator
+    n: int  # customers
+    end: dt.date
+    end_ts: np.datetime64  # 18:00 on the last day
+    first_day: np.datetime64
+    n_days: int
+    follow_ups_per_customer: float
+
+
+@dataclass(frozen=True)
+class _Staff:
+    """The sales employees: their table rows, ids and team (an index into TEAMS)."""
+    frame: pd.DataFrame
+    ids: np.ndarray
+    team: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Customers:
+    """The customers' table rows and the per-customer arrays the later tables are drawn from."""
+    frame: pd.DataFrame
+    created: np.ndarray
+    age_days: np.ndarray
+    owner: np.ndarray  # employee index, also for customers now in the pool
+    group: np.ndarray  # region group of the owner's team
+    category: np.ndarray
+    won: np.ndarray
+    won_at: np.ndarray
+    lost: np.ndarray
+    lost_at: np.ndarray
+    in_pool: np.ndarray
+    pool_since: np.ndarray
+    assigned_at: np.ndarray
+    claimed: np.ndarray
+
+
 def build_demo(store: Store, customers: int = DEFAULT_CUSTOMERS, seed: int = 7, end: dt.date | None = None,
                follow_ups_per_customer: float = 10.0) -> DemoSize:
     """Replace the store's data with a demo company of ``customers`` customers ending on ``end`` (today)."""
-    rng = np.random.default_rng(seed)
     end = end or dt.date.today()
-    end_ts = np.datetime64(dt.datetime.combine(end, dt.time(18, 0)), "s")
     n_days = 3 * 365
-    first_day = np.datetime64(end - dt.timedelta(days=n_days - 1), "s")
+    run = _Run(rng=np.random.default_rng(seed), n=customers, end=end, n_days=n_days,
+               end_ts=np.datetime64(dt.datetime.combine(end, dt.time(18, 0)), "s"),
+               first_day=np.datetime64(end - dt.timedelta(days=n_days - 1), "s"),
+               follow_ups_per_customer=follow_ups_per_customer)
     places = _places()
+    deps = _departments()
+    staff = _employees(run)
+    cust = _customers(run, staff, places)
+    fu, next_contact_at = _follow_ups(run, staff, cust)
+    cust.frame["next_contact_at"] = next_contact_at
+    deals, hist = _deals(run, cust)
+    events = _pool_events(run, cust)
+    tags, fields = _tags(run), _fields(run)
+    surveys = _surveys(run, cust)
+    targets = _targets(run, staff)
+    _load(store, deps, staff.frame, cust.frame, fu, deals, hist, events, tags, fields, surveys, targets, staff.ids)
+    return DemoSize(customers=run.n, employees=len(staff.ids), follow_ups=len(fu))
 
-    # -- departments and employees --------------------------------------------------------------
-    deps = pd.DataFrame([d[:3] for d in DEPARTMENTS], columns=["department_id", "name", "parent_id"])
-    teams = [d for d in DEPARTMENTS if d[3]]
-    n_emp = max(len(teams), round(customers / 400))
-    team_w = np.array([3 if g == "all" else 1 if g == "abroad" else 2 for *_, g in teams], dtype=float)
-    emp_team = np.sort(rng.choice(len(teams), size=n_emp, p=team_w / team_w.sum()))
-    emp_team[: len(teams)] = np.arange(len(teams))  # every team has someone
+
+def _departments() -> pd.DataFrame:
+    """The department tree: the sales centre, its regions and their sales departments."""
+    return pd.DataFrame([d[:3] for d in DEPARTMENTS], columns=["department_id", "name", "parent_id"])
+
+
+def _employees(run: _Run) -> _Staff:
+    """About one sales employee per 400 customers, spread over the sales departments (each has someone)."""
+    rng = run.rng
+    n_emp = max(len(TEAMS), round(run.n / 400))
+    team_w = np.array([3 if g == "all" else 1 if g == "abroad" else 2 for *_, g in TEAMS], dtype=float)
+    emp_team = np.sort(rng.choice(len(TEAMS), size=n_emp, p=team_w / team_w.sum()))
+    emp_team[: len(TEAMS)] = np.arange(len(TEAMS))  # every team has someone
     emp_names = (np.asarray(SURNAMES, dtype=object)[rng.integers(0, len(SURNAMES), n_emp)]
                  + np.asarray(GIVEN, dtype=object)[rng.integers(0, len(GIVEN), n_emp)]
                  + np.where(rng.random(n_emp) < 0.6, np.asarray(GIVEN, dtype=object)[rng.integers(0, len(GIVEN), n_emp)], ""))
     emp_ids = np.array([f"E{i + 1:04d}" for i in range(n_emp)], dtype=object)
-    employees = pd.DataFrame({
+    frame = pd.DataFrame({
         "employee_id": emp_ids, "name": emp_names,
-        "department_id": [teams[t][0] for t in emp_team],
+        "department_id": [TEAMS[t][0] for t in emp_team],
         "email": [f"{e.lower()}@demo-crm.cn" for e in emp_ids],
         "active": rng.random(n_emp) > 0.03,
     })
+    return _Staff(frame=frame, ids=emp_ids, team=emp_team)
 
-    # -- customers --------------------------------------------------------------------------------
-    n = customers
+
+def _customers(run: _Run, staff: _Staff, places: pd.DataFrame) -> _Customers:
+    """Customers: when they came, who owns them, where they are, what they are and how they ended."""
+    rng, n = run.rng, run.n
+    created = _created_at(run)
+    age_days = (run.end_ts - created).astype(float) / 86400
+    owner, group = _owners(run, staff)
+    place = _cities(run, places, group)
+    name, industry = _company_names(run, place)
+    category = _pick(rng, CATEGORIES, n)
+    life = _lifecycle(run, created, age_days, category)
+    birthday_days = rng.integers(np.datetime64("1965-01-01").astype(int), np.datetime64("1995-12-31").astype(int), n)
+    in_pool = life["in_pool"]
+    frame = pd.DataFrame({
+        "i": np.arange(n),
+        "name": name,
+        "owner": np.where(in_pool, -1, owner),
+        "created_at": created,
+        "source": _pick(rng, SOURCES, n),
+        "category": category,
+        "industry": industry,
+        "size": _pick(rng, SIZES, n),
+        "country": place.country.to_numpy(),
+        "region": place.region.to_numpy(),
+        "city": place.city.to_numpy(),
+        "lat": place.lat.to_numpy() + rng.normal(0, 0.08, n),
+        "lon": place.lon.to_numpy() + rng.normal(0, 0.08, n),
+        "assigned_at": np.where(in_pool, np.datetime64("NaT"), life["assigned_at"]),
+        "won_at": life["won_at"],
+        "lost_at": life["lost_at"],
+        "birthday": np.where(rng.random(n) < 0.3, birthday_days.astype("datetime64[D]"), np.datetime64("NaT", "D")),
+        "pool": np.where(in_pool, pd.Series(group).map(POOLS).to_numpy(), None),
+    })
+    return _Customers(frame=frame, created=created, age_days=age_days, owner=owner, group=group,
+                      category=category, **life)
+
+
+def _created_at(run: _Run) -> np.ndarray:
+    """Creation times over three years: growing, in working hours, quieter at weekends and Spring Festival."""
+    rng, n, n_days = run.rng, run.n, run.n_days
     days = np.arange(n_days)
-    dates = first_day + days.astype("timedelta64[D]")
+    dates = run.first_day + days.astype("timedelta64[D]")
     month = (dates.astype("datetime64[M]").astype(int) % 12)
     weekday = (dates.astype("datetime64[D]").astype(int) + 3) % 7  # 0 = Monday
     w = (0.45 + days / n_days) * SEASON[month] * np.where(weekday < 5, 1.0, 0.3)
     created_day = rng.choice(n_days, size=n, p=w / w.sum())
-    created = first_day + _seconds(created_day + 9 / 24 + rng.random(n) * 9 / 24)
-    age_days = (end_ts - created).astype(float) / 86400
+    return run.first_day + _seconds(created_day + 9 / 24 + rng.random(n) * 9 / 24)
 
+
+def _owners(run: _Run, staff: _Staff) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's owner (busy employees own more) and the region group of the owner's team."""
+    rng, n_emp = run.rng, len(staff.ids)
     activity = rng.lognormal(0, 0.5, n_emp)
-    owner = rng.choice(n_emp, size=n, p=activity / activity.sum())
-    team_of_customer = emp_team[owner]
-    group_of_team = np.array([t[3] for t in teams], dtype=object)
-    group = group_of_team[team_of_customer]
-    # A customer's city: mostly from its team's region.
+    owner = rng.choice(n_emp, size=run.n, p=activity / activity.sum())
+    group_of_team = np.array([t[3] for t in TEAMS], dtype=object)
+    return owner, group_of_team[staff.team[owner]]
+
+
+def _cities(run: _Run, places: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
+    """Each customer's place: mostly a city of its team's region group, sometimes any city."""
+    rng, n = run.rng, run.n
     city_idx = np.empty(n, dtype=int)
     all_p = places.weight.to_numpy() * np.where(places.group == "abroad", 0.15, 1.0)
     for g in np.unique(group):
@@ -193,9 +299,12 @@ def build_demo(store: Store, customers: int = DEFAULT_CUSTOMERS, seed: int = 7, 
         use_local = rng.random(len(rows)) < 0.8
         city_idx[rows] = np.where(use_local, rng.choice(len(places), len(rows), p=p_local / p_local.sum()),
                                   rng.choice(len(places), len(rows), p=all_p / all_p.sum()))
-    place = places.iloc[city_idx].reset_index(drop=True)
-    abroad = (place.country != "中国").to_numpy()
+    return places.iloc[city_idx].reset_index(drop=True)
 
+
+def _company_names(run: _Run, place: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Company names (Chinese ones from city, brand and industry; English ones abroad) and industries."""
+    rng, n = run.rng, run.n
     ind_idx = rng.choice(len(INDUSTRIES), size=n, p=_weights(INDUSTRIES)[1])
     industry = np.asarray([i[0] for i in INDUSTRIES], dtype=object)[ind_idx]
     short_city = place.city.str.replace("市", "", regex=False).to_numpy(dtype=object)
@@ -205,7 +314,12 @@ def build_demo(store: Store, customers: int = DEFAULT_CUSTOMERS, seed: int = 7, 
     en_name = (np.asarray(EN_BRANDS, dtype=object)[rng.integers(0, len(EN_BRANDS), n)] + " "
                + np.asarray(EN_WORDS, dtype=object)[rng.integers(0, len(EN_WORDS), n)] + " "
                + np.asarray(EN_SUFFIX, dtype=object)[rng.integers(0, len(EN_SUFFIX), n)])
-    category = _pick(rng, CATEGORIES, n)
+    return np.where((place.country != "中国").to_numpy(), en_name, cn_name), industry
+
+
+def _lifecycle(run: _Run, created: np.ndarray, age_days: np.ndarray, category: np.ndarray) -> dict[str, np.ndarray]:
+    """Won and lost customers, the public pool (never assigned or reclaimed) and when owners got theirs."""
+    rng, n = run.rng, run.n
     win_p = np.select([category == "重点客户", category == "普通客户"], [0.5, 0.28], 0.1)
     won_after = rng.gamma(2.0, 25.0, n)
     won = (rng.random(n) < win_p) & (won_after < age_days)
@@ -222,49 +336,17 @@ def build_demo(store: Store, customers: int = DEFAULT_CUSTOMERS, seed: int = 7, 
     assigned_at = np.where(later, created + _seconds(rng.uniform(0, 1, n) * np.minimum(age_days, won_after)),
                            created + _seconds(rng.uniform(0, 0.2, n)))
     claimed = later & (rng.random(n) < 0.6)
-    birthday_days = rng.integers(np.datetime64("1965-01-01").astype(int), np.datetime64("1995-12-31").astype(int), n)
+    return dict(won=won, won_at=won_at, lost=lost, lost_at=lost_at, in_pool=in_pool, pool_since=pool_since,
+                assigned_at=assigned_at, claimed=claimed)
 
-    cust = pd.DataFrame({
-        "i": np.arange(n),
-        "name": np.where(abroad, en_name, cn_name),
-        "owner": np.where(in_pool, -1, owner),
-        "created_at": created,
-        "source": _pick(rng, SOURCES, n),
-        "category": category,
-        "industry": industry,
-        "size": _pick(rng, SIZES, n),
-        "country": place.country.to_numpy(),
-        "region": place.region.to_numpy(),
-        "city": place.city.to_numpy(),
-        "lat": place.lat.to_numpy() + rng.normal(0, 0.08, n),
-        "lon": place.lon.to_numpy() + rng.normal(0, 0.08, n),
-        "assigned_at": np.where(in_pool, np.datetime64("NaT"), assigned_at),
-        "won_at": won_at,
-        "lost_at": lost_at,
-        "birthday": np.where(rng.random(n) < 0.3, birthday_days.astype("datetime64[D]"), np.datetime64("NaT", "D")),
-        "pool": np.where(in_pool, pd.Series(group).map(POOLS).to_numpy(), None),
-    })
 
-    # -- follow-ups: spread over the customer's life, the latest one recent for customers still worked --
-    lam = np.select([category == "重点客户", category == "普通客户"], [20.0, 12.5], 7.5) * follow_ups_per_customer / 10
-    lam = lam * np.clip(age_days / 365, 0.15, 1.0)
-    k = rng.poisson(lam) + 1
-    fi = np.repeat(np.arange(n), k)
+def _follow_ups(run: _Run, staff: _Staff, c: _Customers) -> tuple[pd.DataFrame, np.ndarray]:
+    """Follow-ups (mostly by the owner) and each customer's next contact (from its latest follow-up)."""
+    rng, n, n_emp = run.rng, run.n, len(staff.ids)
+    fi, when = _contact_times(run, c)
     m = len(fi)
-    work_end = np.minimum(np.where(lost, lost_at, end_ts), np.where(in_pool, pool_since, end_ts))
-    work_end = np.where(work_end < created, created, work_end)
-    span = (work_end - created).astype(float)[fi] / 86400
-    when = created[fi] + _seconds(rng.random(m) * span)
-    # The last follow-up of every customer still worked lies a few days or weeks back.
-    last_of = np.cumsum(k) - 1
-    active = ~lost & ~in_pool
-    recent = np.minimum(rng.exponential(11.0, n), age_days * 0.99)
-    when[last_of[active]] = end_ts - _seconds(recent[active] + 0.2)
-    # Working hours: 9:00 to 19:00 on the chosen day, never before the customer existed nor after today.
-    when = when.astype("datetime64[D]").astype("datetime64[s]") + _seconds(9 / 24 + rng.random(m) * 10 / 24)
-    when = np.minimum(np.maximum(when, created[fi]), end_ts)
     other = rng.integers(0, n_emp, m)
-    fu_emp = np.where((rng.random(m) < 0.9) & (cust.owner.to_numpy()[fi] >= 0), owner[fi], other)
+    fu_emp = np.where((rng.random(m) < 0.9) & (c.frame.owner.to_numpy()[fi] >= 0), c.owner[fi], other)
     fu_next = np.where(rng.random(m) < 0.65, when + _seconds(rng.integers(2, 22, m).astype(float)),
                        np.datetime64("NaT"))
     fu = pd.DataFrame({
@@ -274,102 +356,163 @@ def build_demo(store: Store, customers: int = DEFAULT_CUSTOMERS, seed: int = 7, 
     })
     order = np.lexsort((when, fi))
     last_next = pd.Series(fu_next[order]).groupby(fi[order]).last().reindex(range(n)).to_numpy()
-    cust["next_contact_at"] = np.where(active, last_next, np.datetime64("NaT"))
+    active = ~c.lost & ~c.in_pool
+    return fu, np.where(active, last_next, np.datetime64("NaT"))
 
-    # -- deals and their stage history ------------------------------------------------------------------
-    stages = list(DEFAULT_DEAL_STAGES)
-    extra_won = np.where(won, rng.geometric(0.55, n) - 1, 0)  # repeat purchases after the first
-    has_other = ~won & (rng.random(n) < 0.3)
-    n_deals = won.astype(int) + extra_won + has_other.astype(int)
-    di = np.repeat(np.arange(n), n_deals)
+
+def _contact_times(run: _Run, c: _Customers) -> tuple[np.ndarray, np.ndarray]:
+    """Follow-up customers and times: spread over the customer's life, the latest recent while still worked."""
+    rng, n, end_ts, created = run.rng, run.n, run.end_ts, c.created
+    lam = np.select([c.category == "重点客户", c.category == "普通客户"], [20.0, 12.5], 7.5) * run.follow_ups_per_customer / 10
+    lam = lam * np.clip(c.age_days / 365, 0.15, 1.0)
+    k = rng.poisson(lam) + 1
+    fi = np.repeat(np.arange(n), k)
+    m = len(fi)
+    work_end = np.minimum(np.where(c.lost, c.lost_at, end_ts), np.where(c.in_pool, c.pool_since, end_ts))
+    work_end = np.where(work_end < created, created, work_end)
+    span = (work_end - created).astype(float)[fi] / 86400
+    when = created[fi] + _seconds(rng.random(m) * span)
+    # The last follow-up of every customer still worked lies a few days or weeks back.
+    last_of = np.cumsum(k) - 1
+    active = ~c.lost & ~c.in_pool
+    recent = np.minimum(rng.exponential(11.0, n), c.age_days * 0.99)
+    when[last_of[active]] = end_ts - _seconds(recent[active] + 0.2)
+    # Working hours: 9:00 to 19:00 on the chosen day, never before the customer existed nor after today.
+    when = when.astype("datetime64[D]").astype("datetime64[s]") + _seconds(9 / 24 + rng.random(m) * 10 / 24)
+    return fi, np.minimum(np.maximum(when, created[fi]), end_ts)
+
+
+def _deals(run: _Run, c: _Customers) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Deals (a won one per purchase, others open or lost at a stage) and each deal's stage history."""
+    rng, end_ts = run.rng, run.end_ts
+    di, deal_won, closed_won, deal_created_won = _won_deals(run, c)
     nd = len(di)
-    first_deal = np.r_[True, di[1:] != di[:-1]]
-    deal_won = won[di].copy()
-    # Repeat purchases: spread between the first win and the end (or loss).
-    after_win_end = np.where(lost[di], lost_at[di], end_ts)
-    repeat_at = won_at[di] + _seconds(rng.random(nd) * np.maximum((after_win_end - won_at[di]).astype(float) / 86400, 0))
-    closed_won = np.where(first_deal, won_at[di], repeat_at)
-    deal_created_won = closed_won - _seconds(rng.uniform(5, 60, nd))
-    deal_created_won = np.maximum(deal_created_won, created[di])
     # Deals that did not win (yet): open at some stage, or lost at it.
-    other_created = created[di] + _seconds(rng.uniform(0, 1, nd) * np.minimum(age_days[di], 200))
+    other_created = c.created[di] + _seconds(rng.uniform(0, 1, nd) * np.minimum(c.age_days[di], 200))
     reached = rng.choice(4, nd, p=[0.35, 0.3, 0.2, 0.15])
     is_lost_deal = ~deal_won & (rng.random(nd) < 0.45)
     stage_idx = np.where(deal_won, 4, reached)
     status = np.where(deal_won, "won", np.where(is_lost_deal, "lost", "open"))
     deal_created = np.where(deal_won, deal_created_won, other_created)
-    stage_gap = rng.gamma(2.0, 6.0, (nd, 5))
-    stage_gap[:, 0] = 0
-    entered = deal_created[:, None] + _seconds(np.cumsum(stage_gap, axis=1))
-    entered[:, 4] = np.where(deal_won, closed_won, entered[:, 4])
-    entered = np.minimum(entered, end_ts)
+    entered = _stage_entries(run, deal_created, deal_won, closed_won)
     lost_close = np.minimum(entered[np.arange(nd), stage_idx] + _seconds(rng.uniform(1, 20, nd)), end_ts)
     closed = np.where(deal_won, closed_won, np.where(is_lost_deal, lost_close, np.datetime64("NaT")))
-    size_mult = pd.Series(cust["size"].to_numpy()[di]).map({"1-49人": 1, "50-199人": 2.5, "200-999人": 6, "1000人以上": 15}).to_numpy()
+    size_mult = pd.Series(c.frame["size"].to_numpy()[di]).map({"1-49人": 1, "50-199人": 2.5, "200-999人": 6, "1000人以上": 15}).to_numpy()
     amount = np.round(rng.lognormal(9.6, 0.6, nd) * size_mult, -2)
     amount = np.where(is_lost_deal, 0.0, amount)
     no_account = ~deal_won & (rng.random(nd) < 0.03)
     deals = pd.DataFrame({
         "i": np.arange(nd), "c": np.where(no_account, -1, di),
-        "o": owner[di],
-        "product": _pick(rng, PRODUCTS, nd), "stage": np.asarray(stages, dtype=object)[stage_idx],
+        "o": c.owner[di],
+        "product": _pick(rng, PRODUCTS, nd), "stage": np.asarray(DEFAULT_DEAL_STAGES, dtype=object)[stage_idx],
         "amount": np.where((status == "open") & (rng.random(nd) < 0.2), np.nan, amount),
         "created_at": deal_created,
         "expected_close_at": np.where(status == "open", end_ts + _seconds(rng.uniform(5, 120, nd)), deal_created + _seconds(rng.uniform(20, 90, nd))),
         "closed_at": closed, "status": status,
     })
+    return deals, _stage_history(run, entered, stage_idx)
+
+
+def _won_deals(run: _Run, c: _Customers) -> tuple[np.ndarray, ...]:
+    """Deal rows per customer (first win, repeat purchases, one other) and the won ones' dates."""
+    rng, n = run.rng, run.n
+    extra_won = np.where(c.won, rng.geometric(0.55, n) - 1, 0)  # repeat purchases after the first
+    has_other = ~c.won & (rng.random(n) < 0.3)
+    n_deals = c.won.astype(int) + extra_won + has_other.astype(int)
+    di = np.repeat(np.arange(n), n_deals)
+    nd = len(di)
+    first_deal = np.r_[True, di[1:] != di[:-1]]
+    deal_won = c.won[di].copy()
+    # Repeat purchases: spread between the first win and the end (or loss).
+    won_at = c.won_at[di]
+    after_win_end = np.where(c.lost[di], c.lost_at[di], run.end_ts)
+    repeat_at = won_at + _seconds(rng.random(nd) * np.maximum((after_win_end - won_at).astype(float) / 86400, 0))
+    closed_won = np.where(first_deal, won_at, repeat_at)
+    deal_created_won = np.maximum(closed_won - _seconds(rng.uniform(5, 60, nd)), c.created[di])
+    return di, deal_won, closed_won, deal_created_won
+
+
+def _stage_entries(run: _Run, deal_created: np.ndarray, deal_won: np.ndarray, closed_won: np.ndarray) -> np.ndarray:
+    """When each deal entered each stage (a deal x stage matrix); a won deal enters won when it closes."""
+    stage_gap = run.rng.gamma(2.0, 6.0, (len(deal_created), 5))
+    stage_gap[:, 0] = 0
+    entered = deal_created[:, None] + _seconds(np.cumsum(stage_gap, axis=1))
+    entered[:, 4] = np.where(deal_won, closed_won, entered[:, 4])
+    return np.minimum(entered, run.end_ts)
+
+
+def _stage_history(run: _Run, entered: np.ndarray, stage_idx: np.ndarray) -> pd.DataFrame:
+    """One row per stage a deal entered, up to its own; some deals skip the qualification stage."""
+    nd = len(stage_idx)
     hist_n = stage_idx + 1
     hd = np.repeat(np.arange(nd), hist_n)
     hs = np.arange(len(hd)) - np.repeat(np.cumsum(hist_n) - hist_n, hist_n)
-    hist = pd.DataFrame({"d": hd, "stage": np.asarray(stages, dtype=object)[hs], "entered_at": entered[hd, hs]})
-    # Some deals skip the qualification stage.
-    skip = rng.random(nd) < 0.06
-    hist = hist[~(skip[hist.d.to_numpy()] & (hist.stage.to_numpy() == "qualified") & (hist_n[hist.d.to_numpy()] > 2))]
+    hist = pd.DataFrame({"d": hd, "stage": np.asarray(DEFAULT_DEAL_STAGES, dtype=object)[hs], "entered_at": entered[hd, hs]})
+    skip = run.rng.random(nd) < 0.06
+    return hist[~(skip[hist.d.to_numpy()] & (hist.stage.to_numpy() == "qualified") & (hist_n[hist.d.to_numpy()] > 2))]
 
-    # -- the public pool: reclaims, releases and claims ------------------------------------------------
-    pool_name = pd.Series(group).map(POOLS).to_numpy()
-    reclaimed = in_pool & (pool_since > created)
+
+def _pool_events(run: _Run, c: _Customers) -> pd.DataFrame:
+    """Public pool events: reclaims for lack of contact, claims by employees, and releases by owners."""
+    rng, n = run.rng, run.n
+    created, owner, claimed, assigned_at = c.created, c.owner, c.claimed, c.assigned_at
+    reclaimed = c.in_pool & (c.pool_since > created)
     ev_parts = [
-        pd.DataFrame({"c": np.flatnonzero(reclaimed), "e": -1, "action": "reclaimed", "at": pool_since[reclaimed]}),
+        pd.DataFrame({"c": np.flatnonzero(reclaimed), "e": -1, "action": "reclaimed", "at": c.pool_since[reclaimed]}),
         pd.DataFrame({"c": np.flatnonzero(claimed), "e": -1, "action": "reclaimed",
                       "at": created[claimed] + (assigned_at[claimed] - created[claimed]) // 2}),
         pd.DataFrame({"c": np.flatnonzero(claimed), "e": owner[claimed], "action": "claimed", "at": assigned_at[claimed]}),
     ]
-    released = in_pool & ~reclaimed & (rng.random(n) < 0.3)
+    released = c.in_pool & ~reclaimed & (rng.random(n) < 0.3)
     ev_parts.append(pd.DataFrame({"c": np.flatnonzero(released), "e": owner[released], "action": "released",
                                   "at": created[released] + _seconds(rng.uniform(0.1, 5, released.sum()))}))
     events = pd.concat(ev_parts, ignore_index=True).sort_values(["at", "c"], kind="stable").reset_index(drop=True)
     events["i"] = np.arange(len(events))
-    events["pool"] = pool_name[events.c.to_numpy()]
+    events["pool"] = pd.Series(c.group).map(POOLS).to_numpy()[events.c.to_numpy()]
+    return events
 
-    # -- tags, custom fields, surveys, targets ----------------------------------------------------------
+
+def _tags(run: _Run) -> pd.DataFrame:
+    """Zero to three tags per customer (a repeated one kept once)."""
+    rng, n = run.rng, run.n
     tag_names, tag_p = _weights(TAGS)
     n_tags = rng.choice(4, n, p=[0.35, 0.35, 0.2, 0.1])
     ti = np.repeat(np.arange(n), n_tags)
     tags = pd.DataFrame({"c": ti, "tag": np.asarray(tag_names, dtype=object)[rng.choice(len(tag_names), len(ti), p=tag_p)]})
-    tags = tags.drop_duplicates()
+    return tags.drop_duplicates()
+
+
+def _fields(run: _Run) -> pd.DataFrame:
+    """Custom fields in long form; each customer has each field with probability 0.75."""
+    rng, n = run.rng, run.n
     field_parts = []
     for fname, (values, weights) in FIELDS.items():
         has = np.flatnonzero(rng.random(n) < 0.75)
         wts = np.asarray(weights, float)
         field_parts.append(pd.DataFrame({"c": has, "field": fname,
                                          "value": np.asarray(values, dtype=object)[rng.choice(len(values), len(has), p=wts / wts.sum())]}))
-    fields = pd.concat(field_parts, ignore_index=True)
+    return pd.concat(field_parts, ignore_index=True)
+
+
+def _surveys(run: _Run, c: _Customers) -> pd.DataFrame:
+    """NPS surveys, mostly from won customers, answered weeks after the win (or creation)."""
+    rng, n, won, won_at, created = run.rng, run.n, c.won, c.won_at, c.created
     resp = np.flatnonzero((won | (rng.random(n) < 0.05)) & (rng.random(n) < 0.3))
     score_p = np.array([1, 1, 1, 2, 2, 4, 6, 12, 20, 25, 26], float)
-    surveys = pd.DataFrame({"i": np.arange(len(resp)), "c": resp,
-                            "responded_at": np.minimum(np.where(won[resp], won_at[resp], created[resp]) + _seconds(rng.uniform(15, 120, len(resp))), end_ts),
-                            "score": rng.choice(11, len(resp), p=score_p / score_p.sum())})
-    months = pd.date_range(pd.Timestamp(first_day).to_period("M").start_time, pd.Timestamp(end), freq="MS")
-    per_emp = n / n_emp / 36
-    targets = pd.DataFrame([(m.date(), "month", e, None, metric, value)
-                            for m in months for e in emp_ids
-                            for metric, value in (("new_customers", round(per_emp * 1.1)), ("won_customers", max(1, round(per_emp * 0.3))),
-                                                  ("revenue", round(per_emp * 0.3 * 30000, -3)), ("follow_ups", round(per_emp * 12)))],
-                           columns=["period_start", "period", "employee_id", "department_id", "metric", "target"])
+    return pd.DataFrame({"i": np.arange(len(resp)), "c": resp,
+                         "responded_at": np.minimum(np.where(won[resp], won_at[resp], created[resp]) + _seconds(rng.uniform(15, 120, len(resp))), run.end_ts),
+                         "score": rng.choice(11, len(resp), p=score_p / score_p.sum())})
 
-    _load(store, deps, employees, cust, fu, deals, hist, events, tags, fields, surveys, targets, emp_ids)
-    return DemoSize(customers=n, employees=n_emp, follow_ups=m)
+
+def _targets(run: _Run, staff: _Staff) -> pd.DataFrame:
+    """Monthly targets per sales employee for the four metrics, from the average customers per employee."""
+    months = pd.date_range(pd.Timestamp(run.first_day).to_period("M").start_time, pd.Timestamp(run.end), freq="MS")
+    per_emp = run.n / len(staff.ids) / 36
+    return pd.DataFrame([(m.date(), "month", e, None, metric, value)
+                         for m in months for e in staff.ids
+                         for metric, value in (("new_customers", round(per_emp * 1.1)), ("won_customers", max(1, round(per_emp * 0.3))),
+                                               ("revenue", round(per_emp * 0.3 * 30000, -3)), ("follow_ups", round(per_emp * 12)))],
+                        columns=["period_start", "period", "employee_id", "department_id", "metric", "target"])
 
 
 def _load(store, deps, employees, cust, fu, deals, hist, events, tags, fields, surveys, targets, emp_ids) -> None:
@@ -385,7 +528,7 @@ def _load(store, deps, employees, cust, fu, deals, hist, events, tags, fields, s
         cid = "'C' || lpad(CAST({} + 1 AS VARCHAR), 7, '0')"
         eid = "CASE WHEN {0} >= 0 THEN 'E' || lpad(CAST({0} + 1 AS VARCHAR), 4, '0') END"
         cur.execute("INSERT INTO departments SELECT department_id, name, parent_id FROM deps")
-        cur.execute("INSERT INTO employees SELECT employee_id, name, department_id, email, active FROM employees_df")
+        cur.execute("INSERT INTO employees (employee_id, name, department_id, email, active) SELECT employee_id, name, department_id, email, active FROM employees_df")
         cur.execute(f"""INSERT INTO customers SELECT {cid.format('i')}, name, {eid.format('owner')}, created_at, source,
             category, industry, size, country, region, city, lat, lon, assigned_at, won_at, lost_at, next_contact_at,
             birthday, pool FROM cust ORDER BY i""")
