@@ -1,38 +1,61 @@
-"""Running Ibis expressions: the table handles, and turning an expression into a small DataFrame.
+"""Running Ibis expressions: the one way a query runs, and the table handles it starts from.
 
 Every metric is an Ibis expression, so it runs on any Ibis backend. Two things here keep the fixed
 cost of a report low on the default DuckDB store: table handles are looked up once per backend (Ibis
 asks the database for a table's schema each time), and results are fetched by DuckDB itself.
+Only the Scope (crm_core.scope) and the importer take raw table handles.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+# How many statements have run in this process (Store.query included): tests count them per redraw.
+_statements = itertools.count()
+STATEMENTS = {"n": 0}
 
-def table(backend: ibis.BaseBackend, name: str) -> ir.Table:
-    """The canonical table ``name`` on ``backend`` (the handle is cached on the backend)."""
+
+def counted() -> int:
+    """Bump and return the statement counter."""
+    STATEMENTS["n"] = next(_statements) + 1
+    return STATEMENTS["n"]
+
+
+def raw_table(backend: ibis.BaseBackend, name: str) -> ir.Table:
+    """The canonical table ``name`` on ``backend``, unnarrowed (the handle is cached on the backend).
+    For crm_core.scope and the importer only: everything else reads through a Scope."""
     cache = backend.__dict__.setdefault("_crm_tables", {})
     if name not in cache:
         cache[name] = backend.table(name)
     return cache[name]
 
 
-def to_frame(expr: ir.Expr) -> pd.DataFrame:
-    """The result of ``expr`` as a pandas DataFrame (on DuckDB, fetched directly by DuckDB)."""
+def run(expr: ir.Expr) -> pd.DataFrame:
+    """The result of ``expr`` as a pandas DataFrame (on DuckDB, fetched directly by DuckDB).
+    A scalar expression gives a one-row frame with one column."""
+    if not isinstance(expr, ir.Table):
+        expr = expr.name(expr.get_name() if _has_name(expr) else "value").as_table()
     backend = expr._find_backend()
+    counted()
     if backend.name == "duckdb":
+        backend._run_pre_execute_hooks(expr)  # registers memtables, as Ibis's own execute does
         return backend.con.execute(backend.compile(expr)).df()
     return expr.to_pandas()
 
 
-def to_rows(expr: ir.Expr) -> list[dict]:
-    """The result of ``expr`` as a list of dicts (small results: lookups, totals)."""
-    backend = expr._find_backend()
-    if backend.name == "duckdb":
-        cur = backend.con.execute(backend.compile(expr))
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
-    return expr.to_pyarrow().to_pylist()
+def _has_name(expr) -> bool:
+    try:
+        expr.get_name()
+        return True
+    except Exception:  # noqa: BLE001 - an unnamed scalar
+        return False
+
+
+def scalar(expr: ir.Scalar):
+    """The value of a scalar expression (None when it is NULL)."""
+    value = run(expr).iloc[0, 0]
+    return None if pd.isna(value) else value

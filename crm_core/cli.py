@@ -12,15 +12,19 @@ import duckdb
 from .errors import UserError
 from .exports import to_csv, to_json
 from .filters import Filters
-from .schema import PERIODS
+from .schema import PERIODS, SCHEMA_VERSION
 from .store import default_db_path, open_store
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-31")
+def _typed(parse):
+    """An argparse type from a report option's parser (its ValueError message becomes the error)."""
+    def convert(text: str):
+        try:
+            return parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e))
+    convert.__name__ = getattr(parse, "__name__", "value")
+    return convert
 
 
 def _positive(text: str) -> int:
@@ -34,7 +38,9 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .reports import REPORTS
+    from .reports import OPTIONS, cli_reports, day
+
+    reports = cli_reports()
 
     parser = argparse.ArgumentParser(prog="python -m crm_core", description="CRM Insight: reports from your CRM data.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -43,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", default=None, help="database file (default: $CRM_DB or data/crm.duckdb)")
     demo.add_argument("--customers", type=_positive, default=None, help="how many customers (default 20,000)")
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--end", type=_date, default=None, help="last day of the demo data (default: today)")
+    demo.add_argument("--end", type=_typed(day), default=None, help="last day of the demo data (default: today)")
 
     imp = sub.add_parser("import", help="load a CSV/Excel export, all or nothing")
     imp.add_argument("file")
@@ -54,18 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--skip-bad-rows", action="store_true", help="load the valid rows and report the others")
 
     rep = sub.add_parser("report", help="print a report as CSV")
-    rep.add_argument("name", choices=sorted(REPORTS), metavar="NAME", help="one of: " + ", ".join(sorted(REPORTS)))
+    rep.add_argument("name", choices=list(reports), metavar="NAME", help="one of: " + ", ".join(reports))
     rep.add_argument("--db", default=None)
-    rep.add_argument("--start", type=_date)
-    rep.add_argument("--end", type=_date)
+    rep.add_argument("--start", type=_typed(day))
+    rep.add_argument("--end", type=_typed(day))
     rep.add_argument("--period", choices=PERIODS, default="month")
     rep.add_argument("--department", action="append", default=[], metavar="ID")
     rep.add_argument("--employee", action="append", default=[], metavar="ID")
-    rep.add_argument("--by", choices=["department", "employee"])
-    rep.add_argument("--as-of", type=_date, dest="as_of")
-    rep.add_argument("--rule-days", type=_positive, dest="rule_days")
-    rep.add_argument("--window-days", type=_positive, dest="window_days")
-    rep.add_argument("--field")
+    for option in OPTIONS.values():
+        rep.add_argument(option.flag, dest=option.name, type=_typed(option.parse) if not option.choices else str,
+                         choices=option.choices, help=option.help)
+    rep.add_argument("--as-user", dest="as_user", metavar="EMPLOYEE_ID",
+                     help="print only what this employee may see (their role and department decide)")
     rep.add_argument("--format", choices=["csv", "json"], default="csv")
     return parser
 
@@ -75,7 +81,12 @@ def _existing_store(path: str | None, read_only: bool = True):
     if not Path(path).exists():
         raise UserError(f"no database at {path}: build one with `python -m crm_core demo --db {path}` "
                         f"or load your data with `python -m crm_core import FILE --db {path}`")
-    return _open(path, read_only)
+    store = _open(path, read_only)
+    if read_only and store.schema_version() < SCHEMA_VERSION:  # an older database: bring it up to date once
+        store.close()
+        _open(path).close()
+        store = _open(path, read_only)
+    return store
 
 
 def _open(path: str | None, read_only: bool = False):
@@ -88,30 +99,21 @@ def _open(path: str | None, read_only: bool = False):
         raise
 
 
-def _check_ids(store, table: str, column: str, ids: list[str], what: str) -> None:
-    if not ids:
-        return
-    known = {r[0] for r in store.query(f"SELECT {column} FROM {table}")}
-    unknown = [i for i in ids if i not in known]
-    if unknown:
-        raise UserError(f"unknown {what} {', '.join(unknown)}; known ones: {', '.join(sorted(known)[:20])}"
-                        + (" ..." if len(known) > 20 else ""))
-
-
 def cmd_report(args) -> int:
-    from .reports import run_report
+    from .reports import OPTIONS, get
+    from .scope import ADMIN, Scope, viewer_for
 
     store = _existing_store(args.db)
-    _check_ids(store, "departments", "department_id", args.department, "department")
-    _check_ids(store, "employees", "employee_id", args.employee, "employee")
     try:
         filters = Filters(start=args.start, end=args.end, period=args.period,
                           departments=tuple(args.department), employees=tuple(args.employee))
     except ValueError as e:
         raise UserError(str(e))
-    opts = {k: getattr(args, k) for k in ("by", "as_of", "rule_days", "window_days", "field")
-            if getattr(args, k) is not None}
-    df = run_report(args.name, store.backend(), filters, **opts)
+    backend = store.backend()
+    viewer = viewer_for(backend, args.as_user) if args.as_user else ADMIN
+    Scope(backend).require_known(filters)
+    options = {name: getattr(args, name) for name in OPTIONS if getattr(args, name) is not None}
+    df = get(args.name).run(Scope(backend, filters, viewer), **options)
     sys.stdout.write(to_json(df) + "\n" if args.format == "json" else to_csv(df))
     return 0
 

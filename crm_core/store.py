@@ -17,6 +17,7 @@ import duckdb
 import ibis
 
 from . import schema
+from .backend import counted
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "crm.duckdb"
 DB_ENV = "CRM_DB"
@@ -38,8 +39,10 @@ class Store:
         self._con = duckdb.connect(self.path, read_only=read_only)
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self.read_only = read_only
         if not read_only:
             self.migrate()
+        self._version = self._read_version()
 
     # -- reading ---------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -58,12 +61,21 @@ class Store:
         return be
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        """All rows of a small query on this thread's cursor (fetched to the end, so the cursor is free)."""
+        """All rows of a small query on this thread's cursor (fetched to the end, so the cursor is free).
+        For the store's own bookkeeping and the importer: reports read through a Scope."""
+        counted()
         return self.cursor().execute(sql, params or []).fetchall()
 
     def data_version(self) -> int:
-        """A number that changes whenever data is written: the cache key of every report."""
+        """A number that changes whenever data is written: the cache key of every report. Kept in memory:
+        a DuckDB file has one writing process, this one, and Store.write updates it."""
+        return self._version
+
+    def _read_version(self) -> int:
         return int(self.get_setting("data_version", "0"))
+
+    def schema_version(self) -> int:
+        return int(self.get_setting("schema_version", "0") or 0)
 
     def is_empty(self) -> bool:
         return self.query("SELECT count(*) FROM customers")[0][0] == 0
@@ -77,6 +89,7 @@ class Store:
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
+                rebuild_department_tree(cur)
                 cur.execute(
                     "INSERT INTO settings VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
                     "SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"
@@ -87,19 +100,35 @@ class Store:
                 raise
             finally:
                 cur.close()
+            self._version = self._read_version()
 
     def migrate(self) -> None:
-        """Create missing tables and record the schema version."""
+        """Create missing tables and columns, bring older databases up to this schema, record its version."""
         with self._write_lock:
             cur = self._con.cursor()
-            for ddl in schema.create_statements():
-                cur.execute(ddl)
-            cur.execute(
-                "INSERT INTO settings VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE "
-                "SET value = excluded.value",
-                [str(schema.SCHEMA_VERSION)],
-            )
-            cur.close()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                for ddl in schema.create_statements():
+                    cur.execute(ddl)
+                found = cur.execute("SELECT value FROM settings WHERE key = 'schema_version'").fetchall()
+                before = int(found[0][0]) if found else schema.SCHEMA_VERSION
+                if before < 2:
+                    cur.execute("ALTER TABLE employees ADD COLUMN IF NOT EXISTS role VARCHAR")
+                    from .regions import normalise_stored_regions
+
+                    normalise_stored_regions(cur)
+                    rebuild_department_tree(cur)
+                cur.execute(
+                    "INSERT INTO settings VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE "
+                    "SET value = excluded.value",
+                    [str(schema.SCHEMA_VERSION)],
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         rows = self.query("SELECT value FROM settings WHERE key = ?", [key])
@@ -107,6 +136,22 @@ class Store:
 
     def close(self) -> None:
         self._con.close()
+
+
+def rebuild_department_tree(cur) -> None:
+    """department_tree anew from departments: every (ancestor, descendant, depth), each department its
+    own at depth 0. A parent loop cannot hang it: paths stop at 64 levels."""
+    cur.execute("DELETE FROM department_tree")
+    cur.execute("""
+        INSERT INTO department_tree
+        WITH RECURSIVE walk(ancestor_id, descendant_id, depth) AS (
+            SELECT department_id, department_id, 0 FROM departments
+            UNION ALL
+            SELECT w.ancestor_id, d.department_id, w.depth + 1
+            FROM walk w JOIN departments d ON d.parent_id = w.descendant_id
+            WHERE w.depth < 64 AND d.department_id <> w.ancestor_id
+        )
+        SELECT ancestor_id, descendant_id, min(depth) FROM walk GROUP BY ALL""")
 
 
 def open_store(path: str | os.PathLike | None = None, read_only: bool = False) -> Store:

@@ -3,14 +3,14 @@
 import streamlit as st
 
 from crm_core.exports import to_csv
-from crm_core.filters import Filters
+from crm_core.reports import get
 from ui.data import report
 from ui.drilldown import chart_clicked, customer_list_view, pick, value_label
 from ui.i18n import fmt_date, fmt_int, t
 from ui.state import sidebar_filters
 from ui.stats_charts import donut, ranked_bars
 
-REPORTS = {"category": ("categories", "category"), "tag": ("tags", "tag"), "field": ("custom-field", "value")}
+REPORTS = {"category": "categories", "tag": "tags", "field": "custom-field"}
 
 filters = sidebar_filters()
 st.title(t("stats.dist.title"))
@@ -19,19 +19,20 @@ dim = st.segmented_control(t("stats.dim"), list(REPORTS), default="category", ke
                            format_func=lambda d: t(f"stats.dim.{d}")) or "category"
 opts = {}
 if dim == "field":
-    fields = report("custom-fields", Filters())["field"].tolist()
+    fields = report("custom-fields", filters.people_only())["field"].tolist()
     if not fields:
         st.info(t("stats.no_fields"))
         st.stop()
     opts["field"] = st.selectbox(t("stats.field"), fields, key="dist_field")
-name, col = REPORTS[dim]
+name = REPORTS[dim]
+col = get(name).columns[0]
 df = report(name, filters, **opts)
 if df.empty:
     st.info(t("common.nothing"))
     st.stop()
 
 shown = df.assign(label=df[col].map(value_label), share=df["customers"] / df["customers"].sum())
-total = int(report("customer-count", filters)["customers"].iloc[0])
+total = int(report("categories", filters)["customers"].sum())  # every customer has one category or none
 st.markdown(t("stats.total", n=fmt_int(total)))
 view = st.segmented_control(t("stats.view"), ["bar", "share"], default="bar", key="dist_view",
                             format_func=lambda v: t(f"stats.view.{v}")) or "bar"
@@ -49,4 +50,4 @@ st.download_button(t("common.download_csv"), to_csv(df), file_name=f"{name}.csv"
 
 picked = pick(t("list.pick"), df[col].tolist(), f"dist_pick_{dim}", clicked=chart_clicked(event))
 if picked is not None:
-    customer_list_view(filters, dim, picked, value_label(picked), key="dist_list", **opts)
+    customer_list_view(filters, name, {col: picked}, value_label(picked), key="dist_list", **opts)

@@ -21,8 +21,7 @@ st.caption(t("import.intro"))
 if holds_demo(get_store()):
     st.info(t("import.demo_loaded"))
     if st.button(t("import.clear_demo"), key="import_clear_demo"):
-        clear_demo(get_store())
-        st.cache_data.clear()
+        clear_demo(get_store())  # a write: the data version changes, and every cached report with it
         st.rerun()
 uploads = st.file_uploader(t("import.upload"), type=["csv", "txt", "tsv", "xlsx", "xlsm", "xls"],
                            accept_multiple_files=True, key="import_files")
@@ -130,7 +129,6 @@ run = left.button(t("import.run"), type="primary", disabled=not ready or any_pro
 run_skip = right.button(t("import.run_skip"), disabled=not any_problems, key="import_run_skip")
 if run or run_skip:
     bar = st.progress(0.0)
-    imported = False
     for n, (source, mapping, _) in enumerate(ready):
         def step(fraction, _step, n=n, source=source):
             bar.progress((n + fraction) / len(ready), text=t("import.running", name=plain(source.name)))
@@ -140,7 +138,6 @@ if run or run_skip:
             st.error(t("import.failed", name=plain(source.name)))
             show_problems(source.name, e.problems, e.total)
             continue
-        imported = True
         st.success(t("import.done", name=plain(result.file), loaded=fmt_int(result.rows_loaded), read=fmt_int(result.rows_read),
                      table=t(f"import.table.{result.table}"), inserted=fmt_int(result.inserted),
                      updated=fmt_int(result.updated), employees=fmt_int(result.new_employees),
@@ -149,5 +146,3 @@ if run or run_skip:
             st.warning(t("import.skipped", count=fmt_int(len({p.row for p in result.skipped}))))
         for note in result.notes:
             st.info(t(f"import.note.{note}"))
-    if imported:
-        st.cache_data.clear()

@@ -13,15 +13,8 @@ st.caption(t("common.range_caption", start=fmt_date(filters.start), end=fmt_date
              period=t(f"period.{filters.period}")))
 
 summary = report("growth-summary", filters).set_index("metric")
-trend = report("net-growth", filters)
-trends = {
-    "new_customers": trend["new_customers"],
-    "contacted_customers": report("contacted-customers", filters)["contacted_customers"],
-    "next_contact_customers": report("next-contact", filters)["next_contact_customers"],
-    "won_customers": report("won-customers", filters)["won_customers"],
-    "churned_customers": trend["churned_customers"],
-    "net_growth": trend["net_growth"],
-}
+trend = report("growth-trends", filters)
+trends = {metric: trend[metric] for metric in summary.index}
 
 for row in (list(trends)[:3], list(trends)[3:]):
     for col, metric in zip(st.columns(3, border=True), row):

@@ -1,14 +1,12 @@
 """Customers per owner: each employee's customers, contacted in the range or not; department roll-up."""
 
-import pandas as pd
 import streamlit as st
 
 from crm_core.exports import to_csv
-from crm_core.metrics.owners import roll_up
 from ui.data import report
 from ui.drilldown import chart_clicked, customer_list_view, pick
 from ui.i18n import fmt_date, t
-from ui.state import department_labeler, employee_labeler, lookups, sidebar_filters
+from ui.state import department_labeler, employee_labeler, sidebar_filters
 from ui.stats_charts import MAX_BARS, stacked_owner_bars
 
 filters = sidebar_filters()
@@ -16,13 +14,13 @@ employee_label = employee_labeler()
 department_label = department_labeler()
 st.title(t("stats.owners.title"))
 st.caption(t("stats.owners.caption", start=fmt_date(filters.start), end=fmt_date(filters.end)))
-df = report("customers-per-owner", filters)
+df = report("owner-contact", filters)
 if df.empty:
     st.info(t("common.nothing"))
     st.stop()
 
-shown = df.assign(name=df["employee_id"].map(employee_label), total=df["contacted"] + df["not_contacted"])
-shown["rate"] = (shown["contacted"] / shown["total"]).where(shown["total"] > 0)
+shown = df.assign(name=df["employee_id"].map(employee_label)).rename(columns={"customers": "total",
+                                                                              "contact_rate": "rate"})
 order = st.segmented_control(t("stats.owners.sort"), ["total", "not_contacted", "rate"], default="total",
                              key="owners_sort", format_func=lambda s: t(f"stats.owners.sort.{s}")) or "total"
 shown = shown.sort_values([order, "employee_id"], ascending=[order == "rate", True], na_position="last")
@@ -36,13 +34,12 @@ cols = {"name": t("col.employee_id"), "total": t("stats.owners.total"), "contact
         "not_contacted": t("stats.owners.not_contacted"), "rate": t("stats.owners.rate")}
 st.dataframe(shown[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
              column_config={cols["rate"]: st.column_config.NumberColumn(format="percent")})
-st.download_button(t("common.download_csv"), to_csv(df), file_name="customers-per-owner.csv", mime="text/csv",
+st.download_button(t("common.download_csv"), to_csv(df[["employee_id", "contacted", "not_contacted"]]),
+                   file_name="customers-per-owner.csv", mime="text/csv",
                    key="owners_download")
 
 st.subheader(t("stats.owners.by_department"))
-info = lookups()
-deps = roll_up(df, pd.DataFrame(info["employees"], columns=["employee_id", "name", "department_id"]),
-               pd.DataFrame(info["departments"], columns=["department_id", "name", "parent_id"]))
+deps = report("owners-by-department", filters)
 deps = deps.assign(name=["\u3000" * d + department_label(i) for d, i in zip(deps["depth"], deps["department_id"])])
 dcols = {"name": t("col.department_id"), "employees": t("stats.owners.employees"),
          "contacted": t("stats.owners.contacted"), "not_contacted": t("stats.owners.not_contacted")}
@@ -58,6 +55,5 @@ with right:
                                   default="all", key="owners_status",
                                   format_func=lambda s: t(f"stats.owners.status.{s}")) or "all"
 if picked is not None:
-    contacted = {"all": None, "contacted": True, "not_contacted": False}[status]
-    customer_list_view(filters, "owner", picked, employee_label(picked), key="owners_list",
-                       **({} if contacted is None else {"contacted": contacted}))
+    customer_list_view(filters, "customers-per-owner", {"employee_id": picked}, employee_label(picked),
+                       key="owners_list", column=None if status == "all" else status)

@@ -5,21 +5,21 @@ import datetime as dt
 import streamlit as st
 
 from crm_core.exports import to_csv
-from crm_core.metrics.pool import people_only
+from crm_core.reports import get
 from ui.data import report
 from ui.drilldown import chart_clicked, customer_list_view, pick
 from ui.i18n import fmt_date, fmt_int, fmt_period, t
 from ui.state import employee_labeler, sidebar_filters
 from ui.stats_charts import period_stack, ranked_bars
 
-BANDS = ["no_contact_7", "no_contact_15", "no_contact_30", "overdue_next_contact"]
+BANDS = get("follow-up-hygiene").columns[2:]  # the hygiene bands, as the report declares them
 
 filters = sidebar_filters()
 employee_label = employee_labeler()
 st.title(t("pool.title"))
 section = st.segmented_control(t("pool.section"), ["risk", "claims", "hygiene"], default="risk", key="pool_section",
                                format_func=lambda s: t(f"pool.section.{s}")) or "risk"
-people = people_only(filters)  # pool risk and hygiene are as of a day: the date range does not apply
+people = filters.people_only()  # pool risk and hygiene are as of a day: the date range does not apply
 if section in ("risk", "hygiene"):
     c1, c2, c3 = st.columns(3)
     as_of = c1.date_input(t("pool.as_of"), value=dt.date.today(), key="pool_as_of")
@@ -44,9 +44,8 @@ if section == "risk":
                        file_name="pool-risk.csv", mime="text/csv", key="pool_risk_download")
     owner = pick(t("pool.pick_owner"), risk["employee_id"].tolist(), "pool_risk_owner",
                  clicked=chart_clicked(event), format_func=employee_label, none_label=t("pool.all_owners"))
-    total = int(risk["customers"].sum() if owner is None else risk.set_index("employee_id")["customers"][owner])
-    customer_list_view(people, "pool_risk", owner, employee_label(owner) if owner else t("pool.all_owners"),
-                       key="pool_risk_list", total=total, **opts)
+    customer_list_view(people, "pool-risk", {"employee_id": owner},
+                       employee_label(owner) if owner else t("pool.all_owners"), key="pool_risk_list", **opts)
 
 elif section == "claims":
     st.caption(t("pool.claims.caption"))
@@ -86,7 +85,6 @@ else:
         owner = pick(t("pool.pick_owner"), table["employee_id"].tolist(), "pool_hygiene_owner",
                      format_func=employee_label, none_label=t("pool.all_owners"))
     if band is not None:
-        counts = table.set_index("employee_id")[band]
-        customer_list_view(people, "hygiene", owner, t(f"pool.hygiene.{band}") + " · " +
+        customer_list_view(people, "follow-up-hygiene", {"employee_id": owner}, t(f"pool.hygiene.{band}") + " · " +
                            (employee_label(owner) if owner else t("pool.all_owners")), key="pool_hygiene_list",
-                           total=int(counts.sum() if owner is None else counts[owner]), band=band, as_of=as_of)
+                           column=band, as_of=as_of)

@@ -38,4 +38,4 @@ with right:
 clicked = deck_clicked(event, ("top5", "regions"), "region")
 picked = pick(t("map.pick_region"), df["region"].tolist(), "region_pick", clicked=clicked)
 if picked is not None:
-    customer_list_view(filters, "region", picked, value_label(picked), key="region_list")
+    customer_list_view(filters, "regions", {"region": picked}, value_label(picked), key="region_list")

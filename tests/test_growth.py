@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from crm_core.scope import Scope, Viewer
 from crm_core.filters import Filters
 from crm_core.metrics import (contacted_customers, growth_summary, net_growth, new_customers,
                               next_contact_customers, won_customers)
@@ -18,7 +19,7 @@ D = dt.date
 def company(store):
     with store.write() as cur:
         cur.execute("INSERT INTO departments VALUES ('D1','Sales',NULL),('D2','East','D1'),('D3','Shanghai','D2'),('D9','Other',NULL)")
-        cur.execute("INSERT INTO employees VALUES ('E1','Li','D1',NULL,true),('E2','Wang','D2',NULL,true),"
+        cur.execute("INSERT INTO employees (employee_id, name, department_id, email, active) VALUES ('E1','Li','D1',NULL,true),('E2','Wang','D2',NULL,true),"
                     "('E3','Zhang','D3',NULL,true),('E9','Zhao','D9',NULL,true)")
         cur.executemany(
             "INSERT INTO customers (customer_id, name, owner_id, created_at, won_at, lost_at, next_contact_at) VALUES (?,?,?,?,?,?,?)",
@@ -54,78 +55,79 @@ def rows(df, value):
 
 
 def test_new_customers_per_month_with_empty_months(company):
-    assert rows(new_customers(company, JAN_TO_APR), "new_customers") == list(zip(MONTHS, [3, 1, 1, 0]))
+    assert rows(new_customers(Scope(company, JAN_TO_APR)), "new_customers") == list(zip(MONTHS, [3, 1, 1, 0]))
 
 
 def test_range_is_inclusive_and_a_cut_period_counts_its_part_inside(company):
-    df = new_customers(company, Filters(start=D(2024, 1, 8), end=D(2024, 2, 15), period="month"))
+    df = new_customers(Scope(company, Filters(start=D(2024, 1, 8), end=D(2024, 2, 15), period="month")))
     assert rows(df, "new_customers") == [(D(2024, 1, 1), 1), (D(2024, 2, 1), 1)]  # C3 on its first second, C4
 
 
 def test_weeks_start_on_monday(company):
-    df = new_customers(company, Filters(start=D(2024, 1, 1), end=D(2024, 1, 14), period="week"))
+    df = new_customers(Scope(company, Filters(start=D(2024, 1, 1), end=D(2024, 1, 14), period="week")))
     assert rows(df, "new_customers") == [(D(2024, 1, 1), 2), (D(2024, 1, 8), 1)]
 
 
 def test_a_range_starting_midweek_names_the_week_by_its_monday(company):
-    df = new_customers(company, Filters(start=D(2024, 1, 3), end=D(2024, 1, 9), period="week"))
+    df = new_customers(Scope(company, Filters(start=D(2024, 1, 3), end=D(2024, 1, 9), period="week")))
     assert rows(df, "new_customers") == [(D(2024, 1, 1), 1), (D(2024, 1, 8), 1)]  # C2 (Sunday), C3
 
 
 def test_quarter_and_year_buckets(company):
-    q = new_customers(company, Filters(start=D(2023, 12, 1), end=D(2024, 4, 30), period="quarter"))
+    q = new_customers(Scope(company, Filters(start=D(2023, 12, 1), end=D(2024, 4, 30), period="quarter")))
     assert rows(q, "new_customers") == [(D(2023, 10, 1), 1), (D(2024, 1, 1), 5), (D(2024, 4, 1), 0)]
-    y = new_customers(company, Filters(start=D(2023, 12, 1), end=D(2024, 4, 30), period="year"))
+    y = new_customers(Scope(company, Filters(start=D(2023, 12, 1), end=D(2024, 4, 30), period="year")))
     assert rows(y, "new_customers") == [(D(2023, 1, 1), 1), (D(2024, 1, 1), 5)]
 
 
 def test_department_includes_sub_departments_and_excludes_the_pool(company):
-    df = new_customers(company, JAN_TO_APR.__class__(start=JAN_TO_APR.start, end=JAN_TO_APR.end, departments=("D2",)))
+    df = new_customers(Scope(company, JAN_TO_APR.__class__(start=JAN_TO_APR.start, end=JAN_TO_APR.end, departments=("D2",))))
     assert rows(df, "new_customers") == list(zip(MONTHS, [2, 0, 1, 0]))  # C2, C3 (D3 is under D2), C6
 
 
 def test_employee_filter_and_viewer_scope_combine(company):
-    f = Filters(start=D(2024, 1, 1), end=D(2024, 4, 30), employees=("E2", "E3"), visible_employees=("E3",))
-    assert rows(new_customers(company, f), "new_customers") == list(zip(MONTHS, [1, 0, 0, 0]))  # only C3
+    f = Filters(start=D(2024, 1, 1), end=D(2024, 4, 30), employees=("E2", "E3"))
+    rep = Viewer("E3", "rep", "D3")  # a rep sees their own records only
+    assert rows(new_customers(Scope(company, f, rep)), "new_customers") == list(zip(MONTHS, [1, 0, 0, 0]))  # only C3
 
 
 def test_contacted_customers_are_distinct_per_bucket(company):
-    df = contacted_customers(company, JAN_TO_APR)
+    df = contacted_customers(Scope(company, JAN_TO_APR))
     assert rows(df, "contacted_customers") == list(zip(MONTHS, [1, 1, 0, 1]))  # C1 thrice in Jan; F5 in, F6 out
 
 
 def test_contacted_customers_by_employee_credit_whoever_made_the_contact(company):
-    df = contacted_customers(company, Filters(start=D(2024, 1, 1), end=D(2024, 1, 31)), by="employee")
+    df = contacted_customers(Scope(company, Filters(start=D(2024, 1, 1), end=D(2024, 1, 31))), by="employee")
     assert list(zip(df.employee_id, df.contacted_customers)) == [("E1", 1), ("E2", 1), ("E3", 0), ("E9", 0)]
 
 
 def test_by_department_shows_every_department_in_scope_and_the_pool(company):
-    df = new_customers(company, Filters(start=D(2024, 2, 1), end=D(2024, 2, 29)), by="department")
+    df = new_customers(Scope(company, Filters(start=D(2024, 2, 1), end=D(2024, 2, 29))), by="department")
     assert list(zip(df.department_id, df.new_customers)) == [("D1", 0), ("D2", 0), ("D3", 0), ("D9", 0), (None, 1)]
 
 
 def test_next_contact_won_and_net_growth(company):
-    assert rows(next_contact_customers(company, JAN_TO_APR), "next_contact_customers") == list(zip(MONTHS, [0, 0, 1, 0]))
-    assert rows(won_customers(company, JAN_TO_APR), "won_customers") == list(zip(MONTHS, [1, 0, 0, 0]))
-    net = net_growth(company, JAN_TO_APR)
+    assert rows(next_contact_customers(Scope(company, JAN_TO_APR)), "next_contact_customers") == list(zip(MONTHS, [0, 0, 1, 0]))
+    assert rows(won_customers(Scope(company, JAN_TO_APR)), "won_customers") == list(zip(MONTHS, [1, 0, 0, 0]))
+    net = net_growth(Scope(company, JAN_TO_APR))
     assert list(net.columns) == ["period", "new_customers", "churned_customers", "net_growth"]
     assert net.values.tolist() == [[D(2024, 1, 1), 3, 0, 3], [D(2024, 2, 1), 1, 1, 0],
                                    [D(2024, 3, 1), 1, 0, 1], [D(2024, 4, 1), 0, 0, 0]]
 
 
 def test_without_a_range_the_report_spans_its_data(company):
-    df = new_customers(company, Filters(period="month"))
+    df = new_customers(Scope(company, Filters(period="month")))
     assert df.period.iloc[0] == D(2023, 12, 1) and df.period.iloc[-1] == D(2024, 3, 1)
     assert df.new_customers.sum() == 6
 
 
 def test_empty_database_gives_an_empty_report(store):
-    df = new_customers(store.backend(), Filters())
+    df = new_customers(Scope(store.backend(), Filters()))
     assert list(df.columns) == ["period", "new_customers"] and df.empty
 
 
 def test_summary_compares_with_the_range_just_before(company):
-    s = growth_summary(company, Filters(start=D(2024, 1, 1), end=D(2024, 1, 31))).set_index("metric")
+    s = growth_summary(Scope(company, Filters(start=D(2024, 1, 1), end=D(2024, 1, 31)))).set_index("metric")
     assert s.loc["new_customers"].tolist() == [3, 1]  # Dec 2023 had C5
     assert s.loc["contacted_customers"].tolist() == [1, 0]
     assert s.loc["net_growth"].tolist() == [3, 1]

@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
+from crm_core.scope import Scope
 from crm_core import metrics
 from crm_core.filters import Filters
 from conftest import ROOT
@@ -86,7 +87,7 @@ def expected(tables, f, table, date_col, emp_col, distinct, by=None) -> dict:
 @pytest.mark.parametrize("f", FILTER_SETS, ids=lambda f: f"{f.period}-{f.departments or f.employees or 'all'}")
 @pytest.mark.parametrize("fn, table, date_col, emp_col, distinct, value", REPORTS, ids=lambda r: getattr(r, "__name__", ""))
 def test_report_equals_pandas(demo_store, tables, f, fn, table, date_col, emp_col, distinct, value):
-    got = fn(demo_store.backend(), f)
+    got = fn(Scope(demo_store.backend(), f))
     want = expected(tables, f, table, date_col, emp_col, distinct)
     assert {p: n for p, n in zip(got.period, got[value]) if n} == want
     assert len(got) == len(set(got.period)), "one row per period"
@@ -96,14 +97,14 @@ def test_report_equals_pandas(demo_store, tables, f, fn, table, date_col, emp_co
 
 @pytest.mark.parametrize("f", FILTER_SETS[:3], ids=["month", "week", "quarter-dept"])
 def test_contacted_by_employee_equals_pandas(demo_store, tables, f):
-    got = metrics.contacted_customers(demo_store.backend(), f, by="employee")
+    got = metrics.contacted_customers(Scope(demo_store.backend(), f), by="employee")
     want = expected(tables, f, "follow_ups", "contacted_at", "employee_id", "customer_id", by="employee")
     assert {(p, e): n for p, e, n in zip(got.period, got.employee_id, got.contacted_customers) if n} == want
 
 
 def test_net_growth_equals_pandas(demo_store, tables):
     f = FILTER_SETS[0]
-    got = metrics.net_growth(demo_store.backend(), f)
+    got = metrics.net_growth(Scope(demo_store.backend(), f))
     new = expected(tables, f, "customers", "created_at", "owner_id", None)
     churned = expected(tables, f, "customers", "lost_at", "owner_id", None)
     for p, n, c, g in got[["period", "new_customers", "churned_customers", "net_growth"]].itertuples(index=False):
@@ -131,7 +132,7 @@ def test_cli_prints_the_documented_columns(demo_path, demo_store, name, columns)
     fn = {"new-customers": metrics.new_customers, "contacted-customers": metrics.contacted_customers,
           "next-contact": metrics.next_contact_customers, "won-customers": metrics.won_customers,
           "net-growth": metrics.net_growth}[name]
-    direct = fn(demo_store.backend(), Filters(start=D(2025, 1, 1), end=D(2025, 6, 30), departments=("D120",)), by="employee")
+    direct = fn(Scope(demo_store.backend(), Filters(start=D(2025, 1, 1), end=D(2025, 6, 30), departments=("D120",))), by="employee")
     assert out[columns[1]].tolist() == direct[columns[1]].tolist()
 
 

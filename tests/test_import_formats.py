@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from crm_core.filters import Filters
+from crm_core.scope import Scope
 from crm_core.importing import load, read_file
 from crm_core.reports import run_report
 from files import crm_exports
@@ -61,7 +62,7 @@ def test_places_get_their_province_and_a_map_position(scrm):
 
 def test_new_customers_report_counts_what_the_file_says(scrm):
     store, _ = scrm
-    report = run_report("new-customers", store.backend(), Filters(dt.date(2024, 5, 1), dt.date(2024, 6, 30)))
+    report = run_report("new-customers", Scope(store.backend(), Filters(dt.date(2024, 5, 1), dt.date(2024, 6, 30))))
     assert report["new_customers"].tolist() == [3, 1]
 
 

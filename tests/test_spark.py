@@ -8,6 +8,7 @@ import pytest
 
 from crm_core import metrics
 from crm_core.filters import Filters
+from crm_core.scope import Scope
 
 pyspark = pytest.importorskip("pyspark")
 if not shutil.which("java") and not os.environ.get("CI"):
@@ -61,7 +62,7 @@ def duck_backend(demo_store, tmp_path_factory):
 @pytest.mark.parametrize("report", [metrics.new_customers, metrics.contacted_customers, metrics.net_growth],
                          ids=lambda r: r.__name__)
 def test_spark_equals_duckdb(spark_backend, duck_backend, f, report):
-    on_spark = report(spark_backend, f)
-    on_duck = report(duck_backend, f)
+    on_spark = report(Scope(spark_backend, f))
+    on_duck = report(Scope(duck_backend, f))
     assert on_spark.to_dict("records") == on_duck.to_dict("records")
     assert on_duck.iloc[:, -1].sum() > 0

@@ -8,8 +8,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from crm_core.scope import Scope
 from crm_core import customer_list as cl
 from crm_core import regions as places
+from crm_core.errors import UserError
 from crm_core.filters import Filters
 from crm_core.metrics import distributions, owners, pool
 
@@ -19,7 +21,7 @@ JAN = Filters(start=D(2025, 1, 1), end=D(2025, 1, 31))
 
 def _people(cur):
     cur.execute("INSERT INTO departments VALUES ('D1','Sales',NULL),('D2','East','D1'),('D9','Other',NULL)")
-    cur.execute("INSERT INTO employees VALUES ('E1','Li','D1',NULL,true),('E2','Wang','D2',NULL,true),"
+    cur.execute("INSERT INTO employees (employee_id, name, department_id, email, active) VALUES ('E1','Li','D1',NULL,true),('E2','Wang','D2',NULL,true),"
                 "('E8','Sun','D2',NULL,true),('E9','Zhao','D9',NULL,true)")
 
 
@@ -50,47 +52,53 @@ def dist(store):
     return store.backend()
 
 
+def listed(backend, filters, report, row, column=None, **opts):
+    """The drill-down list behind a cell of ``report``, whole."""
+    return cl.drill_list(report, Scope(backend, filters), row, column, limit=None, **opts)[1]
+
+
 def pairs(df):
     return list(map(tuple, df.itertuples(index=False)))
 
 
 def test_categories_count_customers_created_in_the_range(dist):
-    df = distributions.categories(dist, JAN)
+    df = distributions.categories(Scope(dist, JAN))
     assert list(df.columns) == ["category", "customers"]
     assert pairs(df) == [("A", 2), ("B", 1), ("(none)", 2)]
 
 
 def test_categories_department_includes_sub_departments(dist):
-    assert pairs(distributions.categories(dist, Filters(start=JAN.start, end=JAN.end, departments=("D1",)))) == \
+    assert pairs(distributions.categories(Scope(dist, Filters(start=JAN.start, end=JAN.end, departments=("D1",))))) == \
         [("A", 2), ("(none)", 1)]
-    assert pairs(distributions.categories(dist, Filters(start=JAN.start, end=JAN.end, departments=("D2",)))) == [("A", 1)]
-    assert pairs(distributions.categories(dist, Filters(start=JAN.start, end=JAN.end, employees=("E9",)))) == [("B", 1)]
+    assert pairs(distributions.categories(Scope(dist, Filters(start=JAN.start, end=JAN.end, departments=("D2",))))) == [("A", 1)]
+    assert pairs(distributions.categories(Scope(dist, Filters(start=JAN.start, end=JAN.end, employees=("E9",))))) == [("B", 1)]
 
 
 def test_tags_repeated_tag_once_blank_tag_is_none(dist):
-    df = distributions.tags(dist, JAN)
+    df = distributions.tags(Scope(dist, JAN))
     assert list(df.columns) == ["tag", "customers"]
     # C1: x (twice), y; C2: y; C3: none; C4: only a blank tag; C5: none.
     assert pairs(df) == [("y", 2), ("x", 1), ("(none)", 3)]
 
 
 def test_custom_field_missing_and_null_values_are_none(dist):
-    df = distributions.custom_field(dist, JAN, "级别")
+    df = distributions.custom_field(Scope(dist, JAN), "级别")
     assert list(df.columns) == ["value", "customers"]
     assert pairs(df) == [("VIP", 1), ("普通", 1), ("(none)", 3)]
-    assert pairs(distributions.custom_field(dist, JAN, "来源")) == [("展会", 2), ("(none)", 3)]
-    assert pairs(distributions.custom_field(dist, JAN, "nothing")) == [("(none)", 5)]
+    assert pairs(distributions.custom_field(Scope(dist, JAN), "来源")) == [("展会", 2), ("(none)", 3)]
+    with pytest.raises(UserError, match="no custom field 'nothing'; the fields in this database: 级别, 来源"):
+        distributions.custom_field(Scope(dist, JAN), "nothing")  # not every customer as "(none)"
 
 
 def test_custom_fields_lists_fields_present(dist):
-    assert pairs(distributions.custom_fields(dist)) == [("级别", 3), ("来源", 2)]
+    assert pairs(distributions.custom_fields(Scope(dist))) == [("级别", 3), ("来源", 2)]
 
 
 def test_distributions_of_an_empty_database(store):
     b = store.backend()
-    assert distributions.categories(b, Filters()).empty
-    assert list(distributions.tags(b, Filters()).columns) == ["tag", "customers"]
-    assert list(distributions.regions(b, Filters()).columns) == ["region", "customers", "lat", "lon", "top5"]
+    assert distributions.categories(Scope(b, Filters())).empty
+    assert list(distributions.tags(Scope(b, Filters())).columns) == ["tag", "customers"]
+    assert list(distributions.regions(Scope(b, Filters())).columns) == ["region", "customers", "lat", "lon", "top5"]
 
 
 # -- regions -----------------------------------------------------------------------------------------
@@ -122,11 +130,12 @@ def regional(store):
                         [(r[0], "n" + r[0], *r[1:]) for r in rows])
         cur.execute("INSERT INTO customers (customer_id, name, created_at, region) VALUES "
                     "('OUT', 'out', '2025-02-01 00:00:00', '广东')")
+        places.normalise_stored_regions(cur)  # written as an old database had them; normalised once
     return store.backend()
 
 
 def test_regions_normalised_ranked_and_top5_ties_by_name(regional):
-    df = distributions.regions(regional, JAN)
+    df = distributions.regions(Scope(regional, JAN))
     assert list(df.columns) == ["region", "customers", "lat", "lon", "top5"]
     got = list(zip(df.region, df.customers, df.top5))
     # 广东省 3; 上海市 and 北京市 tie at 2 (上 < 北); the ones tie: "New York" < "Zeta Land" < 广西… < 江苏省 < 浙江省.
@@ -136,7 +145,7 @@ def test_regions_normalised_ranked_and_top5_ties_by_name(regional):
 
 
 def test_regions_centroids_from_libraries_else_mean_of_customers(regional):
-    df = distributions.regions(regional, JAN).set_index("region")
+    df = distributions.regions(Scope(regional, JAN)).set_index("region")
     assert df.loc["广东省", "lat"] == pytest.approx(23.13, abs=0.5) and df.loc["广东省", "lon"] == pytest.approx(113.3, abs=0.5)
     assert df.loc["New York", "lat"] == pytest.approx(41.5, abs=2.5) and df.loc["New York", "lon"] == pytest.approx(-75, abs=3)
     assert (df.loc["Zeta Land", "lat"], df.loc["Zeta Land", "lon"]) == (10.0, 20.0)
@@ -148,14 +157,15 @@ def test_none_never_in_top5_even_when_largest(store):
         _people(cur)
         cur.executemany("INSERT INTO customers (customer_id, name, created_at, region) VALUES (?, ?, '2025-01-10', ?)",
                         [(f"C{i}", "n", None) for i in range(4)] + [("K1", "n", "广东"), ("K2", "n", "湖南")])
-    df = distributions.regions(store.backend(), JAN)
+        places.normalise_stored_regions(cur)
+    df = distributions.regions(Scope(store.backend(), JAN))
     assert list(zip(df.region, df.customers, df.top5)) == [("广东省", 1, True), ("湖南省", 1, True), ("(none)", 4, False)]
 
 
 def test_region_drilldown_lists_the_normalised_region(regional):
-    ids = set(cl.customer_list(regional, JAN, "region", "广东省").customer_id)
+    ids = set(listed(regional, JAN, "regions", {"region": "广东省"}).customer_id)
     assert ids == {"R1", "R2", "R3"}
-    assert set(cl.customer_list(regional, JAN, "region", "(none)").customer_id) == {f"N{i}" for i in range(5)}
+    assert set(listed(regional, JAN, "regions", {"region": "(none)"}).customer_id) == {f"N{i}" for i in range(5)}
 
 
 # -- customers per owner -------------------------------------------------------------------------------
@@ -184,28 +194,28 @@ def owned(store):
 
 
 def test_customers_per_owner_splits_owned_customers_by_follow_ups_in_range(owned):
-    df = owners.customers_per_owner(owned, JAN)
+    df = owners.customers_per_owner(Scope(owned, JAN))
     assert list(df.columns) == ["employee_id", "contacted", "not_contacted"]
     assert pairs(df) == [("E1", 1, 1), ("E2", 1, 1), ("E8", 0, 0), ("E9", 1, 0)]
 
 
 def test_customers_per_owner_with_department_filter(owned):
-    df = owners.customers_per_owner(owned, Filters(start=JAN.start, end=JAN.end, departments=("D2",)))
+    df = owners.customers_per_owner(Scope(owned, Filters(start=JAN.start, end=JAN.end, departments=("D2",))))
     assert pairs(df) == [("E2", 1, 1), ("E8", 0, 0)]
-    df = owners.customers_per_owner(owned, Filters(start=D(2025, 2, 1), end=D(2025, 2, 28), employees=("E1",)))
+    df = owners.customers_per_owner(Scope(owned, Filters(start=D(2025, 2, 1), end=D(2025, 2, 28), employees=("E1",))))
     assert pairs(df) == [("E1", 1, 1)]
 
 
 def test_owners_roll_up_to_departments(owned):
-    df = owners.owners_by_department(owned, JAN)
+    df = owners.owners_by_department(Scope(owned, JAN))
     assert [(r.department_id, r.depth, r.employees, r.contacted, r.not_contacted) for r in df.itertuples()] == \
         [("D1", 0, 3, 2, 2), ("D2", 1, 2, 1, 1), ("D9", 0, 1, 1, 0)]
 
 
 def test_owner_drilldown_matches_the_counts(owned):
-    assert set(cl.customer_list(owned, JAN, "owner", "E1", contacted=True).customer_id) == {"C1"}
-    assert set(cl.customer_list(owned, JAN, "owner", "E1", contacted=False).customer_id) == {"C2"}
-    assert set(cl.customer_list(owned, JAN, "owner", "E2").customer_id) == {"C3", "C4"}
+    assert set(listed(owned, JAN, "customers-per-owner", {"employee_id": "E1"}, "contacted").customer_id) == {"C1"}
+    assert set(listed(owned, JAN, "customers-per-owner", {"employee_id": "E1"}, "not_contacted").customer_id) == {"C2"}
+    assert set(listed(owned, JAN, "customers-per-owner", {"employee_id": "E2"}).customer_id) == {"C3", "C4"}
 
 
 # -- pool risk -------------------------------------------------------------------------------------------
@@ -250,14 +260,14 @@ def risky(store):
 
 
 def at_risk(backend, **kw):
-    return set(pool.at_risk_rows(backend, Filters(), as_of=AS_OF, **kw).to_pandas().customer_id)
+    return set(pool.at_risk_rows(Scope(backend, Filters()), as_of=AS_OF, **kw).to_pandas().customer_id)
 
 
 def test_pool_risk_day_arithmetic(risky):
     b = risky.backend()
     assert at_risk(b) == {"P1", "P4", "P5", "P6", "P7", "P9", "P14"}
     assert at_risk(b, window_days=2) == {"P1", "P2", "P4", "P5", "P6", "P7", "P9", "P14"}
-    df = pool.pool_risk(b, Filters(), as_of=AS_OF)
+    df = pool.pool_risk(Scope(b, Filters()), as_of=AS_OF)
     assert list(df.columns) == ["employee_id", "customers"]
     assert pairs(df) == [("E2", 4), ("E1", 2), ("E9", 1)]
 
@@ -267,7 +277,7 @@ def test_pool_risk_rule_days_and_reclaim_day(risky):
     # 60 days: last contact 2025-01-10 (P13) or assignment 2025-01-10.
     assert at_risk(b, rule_days=60) == {"P13"}
     assert at_risk(b, rule_days=59) == set()
-    rows = pool.at_risk_rows(b, Filters(), as_of=AS_OF).to_pandas().set_index("customer_id")
+    rows = pool.at_risk_rows(Scope(b, Filters()), as_of=AS_OF).to_pandas().set_index("customer_id")
     assert str(rows.loc["P1", "reclaim_day"])[:10] == "2025-03-11"
 
 
@@ -283,12 +293,12 @@ def test_pool_risk_per_category_rules_from_settings(risky):
 
 
 def test_pool_risk_filters_by_owner_department(risky):
-    df = pool.pool_risk(risky.backend(), Filters(departments=("D1",)), as_of=AS_OF)
+    df = pool.pool_risk(Scope(risky.backend(), Filters(departments=("D1",))), as_of=AS_OF)
     assert pairs(df) == [("E2", 4), ("E1", 2)]
 
 
 def test_pool_risk_drilldown_lists_the_customers(risky):
-    df = cl.customer_list(risky.backend(), Filters(), "pool_risk", "E2", as_of=AS_OF)
+    df = listed(risky.backend(), Filters(), "pool-risk", {"employee_id": "E2"}, as_of=AS_OF)
     assert set(df.customer_id) == {"P4", "P5", "P6", "P7"}
     assert {"rule_days", "reclaim_day"} <= set(df.columns)
 
@@ -310,7 +320,7 @@ def claims(store):
 
 
 def test_pool_claims_complete_grid(claims):
-    df = pool.pool_claims(claims, Filters(start=D(2025, 1, 1), end=D(2025, 3, 31)))
+    df = pool.pool_claims(Scope(claims, Filters(start=D(2025, 1, 1), end=D(2025, 3, 31))))
     assert list(df.columns) == ["period", "employee_id", "pool", "claims"]
     assert pairs(df) == [
         (D(2025, 1, 1), "E1", "east", 2), (D(2025, 1, 1), "E2", "south", 0),
@@ -319,10 +329,10 @@ def test_pool_claims_complete_grid(claims):
 
 
 def test_pool_claims_by_claimer_department_and_empty_range(claims):
-    df = pool.pool_claims(claims, Filters(start=D(2025, 1, 1), end=D(2025, 4, 30), period="quarter", departments=("D2",)))
+    df = pool.pool_claims(Scope(claims, Filters(start=D(2025, 1, 1), end=D(2025, 4, 30), period="quarter", departments=("D2",))))
     assert pairs(df) == [(D(2025, 1, 1), "E2", "east", 0), (D(2025, 1, 1), "E2", "south", 1),
                          (D(2025, 4, 1), "E2", "east", 1), (D(2025, 4, 1), "E2", "south", 0)]
-    df = pool.pool_claims(claims, Filters(start=D(2025, 6, 1), end=D(2025, 7, 31)))
+    df = pool.pool_claims(Scope(claims, Filters(start=D(2025, 6, 1), end=D(2025, 7, 31))))
     assert pairs(df) == [(D(2025, 6, 1), None, None, 0), (D(2025, 7, 1), None, None, 0)]
 
 
@@ -342,13 +352,13 @@ def test_followup_hygiene_bands(store):
         cur.executemany("INSERT INTO follow_ups (follow_up_id, customer_id, employee_id, contacted_at) VALUES (?,?,?,?)",
                         [(f"F{c}", c, "E1", ago(int(c[1:]), "23:59:59")) for c, *_ in rows if c[1:].isdigit()]
                         + [("FX", "H30", "E1", ago(0, "09:00:00").replace(str(d), str(d + dt.timedelta(days=1))))])
-    df = pool.followup_hygiene(store.backend(), Filters(), as_of=d)
+    df = pool.followup_hygiene(Scope(store.backend(), Filters()), as_of=d)
     assert list(df.columns) == ["employee_id", "customers", "no_contact_7", "no_contact_15", "no_contact_30",
                                 "overdue_next_contact"]
     # E1: 6 (none), 7 and 14 (7-14), 15 and 29 (15-29), overdue H7 (yesterday; H14's is due today).
     # E2: 30 (a contact after D does not count), 100, never contacted & assigned 40 days ago; HL lost.
     assert pairs(df) == [("E1", 5, 2, 2, 0, 1), ("E2", 3, 0, 0, 3, 1)]
-    band = cl.customer_list(store.backend(), Filters(), "hygiene", "E1", band="no_contact_15", as_of=d)
+    band = listed(store.backend(), Filters(), "follow-up-hygiene", {"employee_id": "E1"}, "no_contact_15", as_of=d)
     assert set(band.customer_id) == {"H15", "H29"}
 
 
@@ -357,7 +367,9 @@ def test_customer_list_columns_status_last_contact_and_search(owned):
     with owned_store_write(owned) as cur:
         cur.execute("UPDATE customers SET won_at = '2025-02-01' WHERE customer_id = 'C3'")
         cur.execute("UPDATE customers SET lost_at = '2025-02-01' WHERE customer_id = 'C6'")
-    df = cl.customer_list(owned, Filters(start=D(2020, 1, 1), end=D(2025, 12, 31)))
+    scope = Scope(owned, Filters(start=D(2020, 1, 1), end=D(2025, 12, 31)))
+    total, df = cl.customer_list(scope, distributions.created_in_range(scope))
+    assert total == 6
     assert list(df.columns) == cl.COLUMNS
     assert list(df.customer_id) == ["C4", "C2", "C3", "C5", "C6", "C1"]  # newest first, then by id
     status = dict(zip(df.customer_id, df.status))
@@ -365,9 +377,10 @@ def test_customer_list_columns_status_last_contact_and_search(owned):
     last = dict(zip(df.customer_id, df.last_contact_at))
     assert str(last["C3"]) == "2025-01-02 00:00:00" and str(last["C2"]) == "2025-02-01 00:00:00"
     assert pd.isna(last["C4"]) and str(last["C5"]) == "2025-01-10 00:00:00"
-    assert list(cl.customer_list(owned, Filters(start=D(2020, 1, 1)), search="N-C3").customer_id) == ["C3"]
-    assert len(cl.customer_list(owned, Filters(start=D(2020, 1, 1)), limit=2)) == 2
-    assert cl.customer_count(owned, Filters(start=D(2020, 1, 1))) == 6
+    assert list(listed(owned, Filters(start=D(2020, 1, 1)), "categories", {"category": "(none)"},
+                       search="N-C3").customer_id) == ["C3"]
+    two = cl.customer_list(scope, distributions.created_in_range(scope), limit=2)
+    assert two[0] == 6 and len(two[1]) == 2
 
 
 def owned_store_write(backend):
@@ -388,10 +401,10 @@ def owned_store_write(backend):
 
 
 def test_customer_list_category_tag_field_drilldowns_match_counts(dist):
-    assert set(cl.customer_list(dist, JAN, "category", "A").customer_id) == {"C1", "C2"}
-    assert set(cl.customer_list(dist, JAN, "category", "(none)").customer_id) == {"C4", "C5"}
-    assert set(cl.customer_list(dist, JAN, "tag", "x").customer_id) == {"C1"}
-    assert set(cl.customer_list(dist, JAN, "tag", "(none)").customer_id) == {"C3", "C4", "C5"}
-    assert set(cl.customer_list(dist, JAN, "field", "(none)", field="级别").customer_id) == {"C2", "C4", "C5"}
-    with pytest.raises(ValueError):
-        cl.customer_list(dist, JAN, "colour", "red")
+    assert set(listed(dist, JAN, "categories", {"category": "A"}).customer_id) == {"C1", "C2"}
+    assert set(listed(dist, JAN, "categories", {"category": "(none)"}).customer_id) == {"C4", "C5"}
+    assert set(listed(dist, JAN, "tags", {"tag": "x"}).customer_id) == {"C1"}
+    assert set(listed(dist, JAN, "tags", {"tag": "(none)"}).customer_id) == {"C3", "C4", "C5"}
+    assert set(listed(dist, JAN, "custom-field", {"value": "(none)"}, field="级别").customer_id) == {"C2", "C4", "C5"}
+    with pytest.raises(UserError):
+        listed(dist, JAN, "colours", {"colour": "red"})

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from conftest import DEMO_END, ROOT
 
+from crm_core.scope import Scope
 from crm_core.filters import Filters
 from crm_core.reports import run_report
 
@@ -38,7 +39,7 @@ def test_cli_prints_the_documented_columns(demo_path, demo_store, name, extra, c
     assert len(out) > 0
     filters = Filters(start=FILTERS.start, end=FILTERS.end, departments=FILTERS.departments,
                       period="quarter" if name == "pool-claims" else "month")
-    direct = run_report(name, demo_store.backend(), filters, **opts)
+    direct = run_report(name, Scope(demo_store.backend(), filters), **opts)
     value = {"customers-per-owner": "not_contacted", "pool-claims": "claims"}.get(name, "customers")
     assert out[value].astype(int).tolist() == direct[value].astype(int).tolist()
     assert out.iloc[:, 0].tolist() == direct.iloc[:, 0].astype(str).tolist()

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from conftest import DEMO_END
 
+from crm_core.scope import Scope
 from crm_core import customer_list as cl
 from crm_core.filters import Filters
 from crm_core.reports import run_report
@@ -86,15 +87,15 @@ def test_categories_tags_fields(demo_store, tables, name):
     f, b = FILTER_SETS[name], demo_store.backend()
     c = created(tables, f)
     assert len(c) > 20
-    assert pairs(run_report("categories", b, f)) == ranked(clean(c.category).fillna("(none)").value_counts())
+    assert pairs(run_report("categories", Scope(b, f))) == ranked(clean(c.category).fillna("(none)").value_counts())
     tags = tables["customer_tags"].assign(tag=lambda d: clean(d.tag)).dropna().drop_duplicates()
     tagged = c[["customer_id"]].merge(tags, on="customer_id", how="left")
     expected = tagged.fillna({"tag": "(none)"}).drop_duplicates().tag.value_counts()
-    assert pairs(run_report("tags", b, f)) == ranked(expected)
+    assert pairs(run_report("tags", Scope(b, f))) == ranked(expected)
     fields = tables["customer_fields"]
     lvl = fields[fields.field == "客户级别"].assign(value=lambda d: clean(d.value)).dropna()[["customer_id", "value"]]
     valued = c[["customer_id"]].merge(lvl.drop_duplicates(), on="customer_id", how="left").fillna({"value": "(none)"})
-    assert pairs(run_report("custom-field", b, f, field="客户级别")) == ranked(valued.value.value_counts())
+    assert pairs(run_report("custom-field", Scope(b, f), field="客户级别")) == ranked(valued.value.value_counts())
 
 
 @pytest.mark.parametrize("name", FILTER_SETS)
@@ -105,7 +106,7 @@ def test_regions(demo_store, tables, name):
     counts = clean(c.region).fillna("(none)").value_counts()
     expected = ranked(counts)
     top = [r for r, _ in expected if r != "(none)"][:5]
-    df = run_report("regions", demo_store.backend(), f)
+    df = run_report("regions", Scope(demo_store.backend(), f))
     assert list(df.columns) == ["region", "customers", "lat", "lon", "top5"]
     assert list(zip(df.region, df.customers)) == expected
     assert df.loc[df.top5, "region"].tolist() == top
@@ -125,7 +126,7 @@ def test_customers_per_owner(demo_store, tables, name):
     per = c.groupby("owner_id").contacted.agg(contacted="sum", total="count")
     emps = sorted(people if people is not None else set(tables["employees"].employee_id) | set(per.index))
     expected = [(e, int(per.contacted.get(e, 0)), int(per.total.get(e, 0) - per.contacted.get(e, 0))) for e in emps]
-    df = run_report("customers-per-owner", demo_store.backend(), f)
+    df = run_report("customers-per-owner", Scope(demo_store.backend(), f))
     assert list(df.columns) == ["employee_id", "contacted", "not_contacted"]
     assert list(map(tuple, df.itertuples(index=False))) == expected
     assert df.contacted.sum() > 0 and (name == "all" or df.not_contacted.sum() > 0)  # every demo customer has one
@@ -163,10 +164,10 @@ def test_pool_risk(demo_store, tables, name, as_of, rule, window):
     counts = risk.owner_id.value_counts()
     expected = sorted(((e, int(k)) for e, k in counts.items()), key=lambda x: (-x[1], x[0]))
     b = demo_store.backend()
-    df = run_report("pool-risk", b, f, as_of=as_of, rule_days=rule, window_days=window)
+    df = run_report("pool-risk", Scope(b, f), as_of=as_of, rule_days=rule, window_days=window)
     assert list(df.columns) == ["employee_id", "customers"]
     assert pairs(df) == expected
-    listed = cl.customer_list(b, f, "pool_risk", None, as_of=as_of, rule_days=rule, window_days=window, limit=None)
+    listed = cl.drill_list("pool-risk", Scope(b, f), {}, as_of=as_of, rule_days=rule, window_days=window, limit=None)[1]
     assert set(listed.customer_id) == set(risk.customer_id)
     if name == "all":
         assert len(risk) > 0
@@ -188,7 +189,7 @@ def test_pool_claims(demo_store, tables, name):
     got = e.assign(period=bucket).groupby(["period", "employee_id", "pool"]).size()
     pairs_seen = sorted(set((emp, p) for _, emp, p in got.index))
     expected = [(per, emp, p, int(got.get((per, emp, p), 0))) for per in periods for emp, p in pairs_seen]
-    df = run_report("pool-claims", demo_store.backend(), f)
+    df = run_report("pool-claims", Scope(demo_store.backend(), f))
     assert list(df.columns) == ["period", "employee_id", "pool", "claims"]
     assert list(map(tuple, df.itertuples(index=False))) == expected
     assert df.claims.sum() == len(e) > 0
@@ -206,7 +207,7 @@ def test_followup_hygiene(demo_store, tables, name, as_of):
     g = c.groupby("owner_id").agg(customers=("customer_id", "count"), b7=("b7", "sum"), b15=("b15", "sum"),
                                   b30=("b30", "sum"), overdue=("overdue", "sum")).sort_index()
     expected = [(e, *map(int, row)) for e, row in zip(g.index, g.itertuples(index=False))]
-    df = run_report("follow-up-hygiene", demo_store.backend(), f, as_of=as_of)
+    df = run_report("follow-up-hygiene", Scope(demo_store.backend(), f), as_of=as_of)
     assert list(map(tuple, df.itertuples(index=False))) == expected
     assert df.no_contact_30.sum() > 0 and df.no_contact_7.sum() > 0
 
@@ -214,13 +215,14 @@ def test_followup_hygiene(demo_store, tables, name, as_of):
 @pytest.mark.parametrize("name", ["all", "dept"])
 def test_drilldowns_hold_what_the_reports_count(demo_store, name):
     f, b = FILTER_SETS[name], demo_store.backend()
-    for report, dim, opts in (("categories", "category", {}), ("tags", "tag", {}), ("regions", "region", {}),
-                              ("custom-field", "field", {"field": "合作意向"})):
-        df = run_report(report, b, f, **opts)
+    count = lambda report, row, column=None, **opts: cl.drill_list(report, Scope(b, f), row, column, limit=1, **opts)[0]
+    for report, opts in (("categories", {}), ("tags", {}), ("regions", {}), ("custom-field", {"field": "合作意向"})):
+        df = run_report(report, Scope(b, f), **opts)
+        key = df.columns[0]
         for value, n in df.iloc[:3, :2].itertuples(index=False):
-            assert cl.customer_count(b, f, dim, value, **opts) == n, (report, value)
-    per = run_report("customers-per-owner", b, f).iloc[0]
-    assert cl.customer_count(b, f, "owner", per.employee_id, contacted=True) == per.contacted
-    assert cl.customer_count(b, f, "owner", per.employee_id, contacted=False) == per.not_contacted
-    hyg = run_report("follow-up-hygiene", b, f, as_of=DEMO_END).iloc[0]
-    assert cl.customer_count(b, f, "hygiene", hyg.employee_id, band="no_contact_7", as_of=DEMO_END) == hyg.no_contact_7
+            assert count(report, {key: value}, **opts) == n, (report, value)
+    per = run_report("customers-per-owner", Scope(b, f)).iloc[0]
+    assert count("customers-per-owner", {"employee_id": per.employee_id}, "contacted") == per.contacted
+    assert count("customers-per-owner", {"employee_id": per.employee_id}, "not_contacted") == per.not_contacted
+    hyg = run_report("follow-up-hygiene", Scope(b, f), as_of=DEMO_END).iloc[0]
+    assert count("follow-up-hygiene", {"employee_id": hyg.employee_id}, "no_contact_7", as_of=DEMO_END) == hyg.no_contact_7

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from crm_core.customer_list import COLUMNS
 from crm_core.exports import to_csv
 from crm_core.regions import NONE
 
-from .data import report
+from .data import drill
 from .i18n import fmt_int, t
 from .state import employee_labeler
 
@@ -62,16 +63,13 @@ def pick(label: str, options: list, key: str, clicked=None, format_func=value_la
                         format_func=lambda v: (none_label or t("list.none_selected")) if v is None else format_func(v))
 
 
-def customer_list_view(filters, dimension: str, value, what: str, key: str, total: int | None = None,
+def customer_list_view(filters, report_name: str, row: dict, what: str, key: str, column: str | None = None,
                        **opts) -> pd.DataFrame:
-    """The customers behind a drill-down: searchable, newest first, downloadable as shown. ``total``: how
-    many there are when the caller knows it from its report (saves a count while nothing is searched)."""
+    """The customers behind a cell of a declared report (``row``: the report row's values, ``column``: the
+    cell's column): searchable, newest first, downloadable as shown."""
     st.subheader(t("list.title", what=what))
     search = st.text_input(t("list.search"), key=f"{key}_search").strip() or None
-    args = dict(dimension=dimension, value=value, search=search, **opts)
-    if total is None or search:
-        total = int(report("customer-count", filters, **args)["customers"].iloc[0])
-    df = report("customer-list", filters, limit=LIST_LIMIT, **args)
+    total, df = drill(report_name, filters, row, column, search=search, limit=LIST_LIMIT, **opts)
     if df.empty:
         st.info(t("list.empty"))
         return df
@@ -86,12 +84,11 @@ def customer_list_view(filters, dimension: str, value, what: str, key: str, tota
         t("list.col.next_contact_at"): df["next_contact_at"],
         t("list.col.status"): df["status"].map(lambda s: t(f"list.status.{s}")),
     })
-    for extra in [c for c in df.columns if c not in ("customer_id", "name", "owner_id", "created_at",
-                                                      "last_contact_at", "next_contact_at", "status")]:
+    for extra in [c for c in df.columns if c not in COLUMNS]:
         shown[t(f"pool.col.{extra}")] = df[extra]
     dates = {t(f"list.col.{c}"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
              for c in ("created_at", "last_contact_at", "next_contact_at")}
     st.dataframe(shown, hide_index=True, width="stretch", column_config=dates, key=f"{key}_table")
-    st.download_button(t("common.download_csv"), to_csv(shown), file_name=f"customers-{dimension}.csv",
+    st.download_button(t("common.download_csv"), to_csv(shown), file_name=f"customers-{report_name}.csv",
                        mime="text/csv", key=f"{key}_download")
     return df

@@ -10,6 +10,7 @@ import streamlit as st
 from crm_core.filters import Filters
 from crm_core.periods import next_period, period_start
 from crm_core.schema import PERIODS
+from crm_core.scope import ADMIN, Scope, Viewer
 from crm_core.store import Store, default_db_path
 
 from .i18n import LANGUAGES, lang, t
@@ -36,18 +37,21 @@ def get_store() -> Store:
     return store
 
 
+def current_viewer() -> Viewer:
+    """Who is looking. Until sign-in exists every viewer is the admin (the sidebar says so)."""
+    return ADMIN
+
+
 @st.cache_data(show_spinner=False)
-def _lookups(version: int) -> dict:
-    store = get_store()
-    deps = store.query("SELECT department_id, name, parent_id FROM departments ORDER BY department_id")
-    emps = store.query("SELECT employee_id, name, department_id FROM employees ORDER BY employee_id")
-    span = store.query("SELECT min(created_at)::DATE, max(created_at)::DATE FROM customers")[0]
-    return {"departments": deps, "employees": emps, "span": span}
+def _lookups(viewer: Viewer, version: int) -> dict:
+    scope = Scope(get_store().backend(), viewer=viewer)
+    return {**scope.people(), "span": scope.span([("customers", "created_at")]) or (None, None)}
 
 
 def lookups() -> dict:
-    """Departments, employees and the data's date span, for the filter widgets and labels."""
-    return _lookups(get_store().data_version())
+    """The departments and employees the viewer may see and pick, and the span of the customers'
+    creation days, for the filter widgets and labels."""
+    return _lookups(current_viewer(), get_store().data_version())
 
 
 def department_tree(rows: list[tuple]) -> dict[str, str]:
@@ -195,14 +199,10 @@ def draw_sidebar_filters(today: dt.date | None = None) -> Filters:
                                format_func=lambda e: f"{emps[e][1]} · {department_label(emps[e][2])}",
                                placeholder=t("sidebar.all"))
 
+    if current_viewer() == ADMIN:
+        sb.caption(t("sidebar.viewer_admin"))
     st.query_params.from_dict({
         "lang": lang(), "range": key, "start": start.isoformat(), "end": end.isoformat(), "period": period,
         "dept": departments, "emp": employees,
     })
-    return Filters(start=start, end=end, period=period, departments=tuple(departments),
-                   employees=tuple(employees), visible_employees=viewer_scope())
-
-
-def viewer_scope() -> tuple[str, ...] | None:
-    """The employees the viewer may see. With no login configured a viewer sees everything."""
-    return None
+    return Filters(start=start, end=end, period=period, departments=tuple(departments), employees=tuple(employees))

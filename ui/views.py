@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.exports import to_csv
+from crm_core.reports import get
 
 from .charts import period_bars
 from .data import report
@@ -22,8 +23,10 @@ def split_choice(key: str) -> str | None:
     return None if choice == "none" else choice
 
 
-def series_view(report_name: str, value: str, filters, key: str = "growth") -> pd.DataFrame:
-    """Bars per period of ``value`` (split by department or employee on request), the table below."""
+def series_view(report_name: str, filters, key: str = "growth") -> pd.DataFrame:
+    """Bars per period of the report's measure (its last declared column; split by department or employee
+    on request), the history table below."""
+    value = get(report_name).columns[-1]
     left, right = st.columns([3, 2])
     with left:
         by = split_choice(f"{key}_by")

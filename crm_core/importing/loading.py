@@ -428,7 +428,7 @@ class _Job:
     def _places(self) -> None:
         import pandas as pd
 
-        from .regions import normalise_places
+        from ..regions import normalise_places
 
         exprs = [f"v_{k}" if self.has(k) else "NULL" for k in ("region", "city", "address")]
         for k in ("region", "city", "address"):

@@ -1,58 +1,55 @@
-"""Building blocks shared by the report families: resolving the range, counting per period."""
+"""Building blocks shared by the report families: counting per period, completing the series.
+
+A count is a ``Count`` (table, date column, value name, distinct column): the records of that table (as
+the Scope hands them out, attributed by schema.ATTRIBUTION) per bucket of the date column. Several counts
+run as one statement, and ``complete_series`` fills every period (and group) in, zeros included.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
-from ..backend import table as table_of
-from ..backend import to_frame, to_rows
-from ..filters import Filters, attributed, employees_in_scope, in_range
-from ..periods import bucket, periods_between
+from ..filters import in_range
+from ..periods import bucket, next_period, periods_between
+from ..schema import ATTRIBUTION
 
 By = Literal["department", "employee"] | None
 GROUP_COLUMN = {"department": "department_id", "employee": "employee_id"}
 
 
-def data_span(backend: ibis.BaseBackend, columns: list[tuple[str, str]]) -> tuple[dt.date, dt.date] | None:
-    """First and last day found in the given (table, column) pairs, or None when all are empty."""
-    lows, highs = [], []
-    for table, col in columns:
-        t = table_of(backend, table)
-        lo, hi = to_rows(t.aggregate(lo=t[col].min(), hi=t[col].max()))[0].values()
-        if lo is not None:
-            lows.append(lo.date() if isinstance(lo, dt.datetime) else lo)
-            highs.append(hi.date() if isinstance(hi, dt.datetime) else hi)
-    return (min(lows), max(highs)) if lows else None
+@dataclass(frozen=True)
+class Count:
+    """Records of ``table`` per bucket of ``date_col`` (distinct ``distinct`` values, if given), as ``value``."""
+
+    table: str
+    date_col: str
+    value: str
+    distinct: str | None = None
+
+    def rows(self, scope, start: dt.date, end: dt.date) -> ir.Table:
+        """The records this count counts, dated within [start, end]."""
+        t = scope.table(self.table)
+        return t.filter(in_range(t[self.date_col], start, end))
+
+    def measure(self, t: ir.Table, where=None) -> ir.IntegerScalar:
+        return t[self.distinct].nunique(where=where) if self.distinct else t.count(where=where)
 
 
-def resolve_range(
-    backend: ibis.BaseBackend, filters: Filters, columns: list[tuple[str, str]]
-) -> tuple[dt.date, dt.date] | None:
-    """The filters' range, its open ends filled from the span of the data the report counts."""
-    if filters.start and filters.end:
-        return filters.start, filters.end
-    span = data_span(backend, columns)
-    if span is None:
-        return (filters.start, filters.end) if filters.start or filters.end else None
-    start = filters.start or span[0]
-    end = filters.end or max(span[1], start)
-    return start, end
-
-
-def group_keys(backend: ibis.BaseBackend, filters: Filters, by: By) -> list:
+def group_keys(scope, by: By) -> list:
     """The groups every period is shown for: the employees (or their departments) in scope."""
-    emp = employees_in_scope(backend, filters)
     col = GROUP_COLUMN[by]
-    return sorted(r[col] for r in to_rows(emp.select(col).distinct()) if r[col] is not None)
+    emp = scope.employees
+    return sorted(v for v in scope.run(emp.select(col).distinct())[col] if v is not None and not pd.isna(v))
 
 
-def complete_series(
-    df: pd.DataFrame, periods: list[dt.date], value_cols: list[str], group_col: str | None, groups: list
-) -> pd.DataFrame:
+def complete_series(df: pd.DataFrame, periods: list[dt.date], value_cols: list[str], group_col: str | None,
+                    groups: list) -> pd.DataFrame:
     """Every period (and group) present, 0 where nothing happened; sorted by period, then group
     (the groups given first, then any others seen, then records with no group, shown as empty)."""
     index_cols = ["period"] + ([group_col] if group_col else [])
@@ -60,85 +57,86 @@ def complete_series(
     if len(df):
         df["period"] = pd.to_datetime(df["period"]).dt.date
     if not group_col:  # the common case, kept cheap
+        if df.empty:
+            df = pd.DataFrame({"period": [], **{c: [] for c in value_cols}})
         out = df.set_index("period")[value_cols].reindex(periods, fill_value=0).fillna(0).astype("int64")
         return out.rename_axis("period").reset_index()
-    if group_col:
-        df[group_col] = df[group_col].astype(object).where(df[group_col].notna(), None)
-        seen = set(df[group_col].tolist())
-        all_groups = list(groups) + sorted(g for g in seen - set(groups) if g is not None)
-        if None in seen:
-            all_groups.append(None)
-        grid = pd.MultiIndex.from_product([periods, all_groups], names=index_cols).to_frame(index=False)
-        grid[group_col] = grid[group_col].astype(object).where(grid[group_col].notna(), None)
-    else:
-        grid = pd.DataFrame({"period": periods})
+    df[group_col] = df[group_col].astype(object).where(df[group_col].notna(), None) if len(df) else df.get(group_col)
+    seen = set(df[group_col].tolist()) if len(df) else set()
+    all_groups = list(groups) + sorted(g for g in seen - set(groups) if g is not None)
+    if None in seen:
+        all_groups.append(None)
+    grid = pd.MultiIndex.from_product([periods, all_groups], names=index_cols).to_frame(index=False)
+    grid[group_col] = grid[group_col].astype(object).where(grid[group_col].notna(), None)
     out = grid.merge(df[index_cols + value_cols], on=index_cols, how="left") if len(df) else grid
     for c in value_cols:
         out[c] = out[c].fillna(0).astype("int64") if c in out else 0
     return out[index_cols + value_cols].reset_index(drop=True)
 
 
-def counts_in_range(
-    backend: ibis.BaseBackend,
-    filters: Filters,
-    start: dt.date,
-    end: dt.date,
-    *,
-    table: str,
-    date_col: str,
-    employee_col: str,
-    value: str,
-    distinct: str | None = None,
-    by: By = None,
-) -> pd.DataFrame:
-    """Rows of ``table`` (or distinct ``distinct`` values) per period of ``date_col`` within
-    [start, end], attributed to ``employee_col``; only the periods (and groups) that have any."""
-    t = attributed(backend, filters, table_of(backend, table), employee_col)
-    t = t.filter(in_range(t[date_col], start, end))
-    keys = {"period": bucket(t[date_col], filters.period)}
+def _grouped(scope, t: ir.Table, count: Count, period: str, by: By) -> ir.Table:
+    """One count's rows per bucket (and group), as (period[, group], metric, n)."""
+    keys = {"period": bucket(t[count.date_col], period)}
+    employee = t[ATTRIBUTION[count.table]]
     if by == "employee":
-        keys["employee_id"] = t[employee_col]
+        keys["employee_id"] = employee
     elif by == "department":
-        emp = table_of(backend, "employees").select("employee_id", "department_id")
-        t = t.left_join(emp, t[employee_col] == emp.employee_id)
+        emp = scope.employees.select(emp_id="employee_id", department_id="department_id")
+        t = t.left_join(emp, employee == emp.emp_id)
         keys["department_id"] = t.department_id
-    measure = t[distinct].nunique() if distinct else t.count()
-    return to_frame(t.group_by(**keys).aggregate(**{value: measure}))
+    return t.group_by(**keys).aggregate(metric=ibis.literal(count.value), n=count.measure(t))
 
 
-def count_per_period(
-    backend: ibis.BaseBackend,
-    filters: Filters,
-    *,
-    by: By = None,
-    span_columns: list[tuple[str, str]] | None = None,
-    **count,
-) -> pd.DataFrame:
-    """``counts_in_range`` over the filters' range, completed so every period (and group) shows.
-
-    Columns: period[, department_id | employee_id], the value."""
-    return combine_series(backend, filters, [count], by=by, span_columns=span_columns)
-
-
-def combine_series(
-    backend: ibis.BaseBackend,
-    filters: Filters,
-    counts: list[dict],
-    *,
-    by: By = None,
-    span_columns: list[tuple[str, str]] | None = None,
-) -> pd.DataFrame:
-    """Several ``counts_in_range`` side by side on one complete grid of periods (and groups)."""
+def count_series(scope, counts: list[Count], by: By = None,
+                 span_columns: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Several counts side by side on one complete grid of periods (and groups), in one statement.
+    Columns: period[, department_id | employee_id], one per count."""
     group_col = GROUP_COLUMN[by] if by else None
-    values = [c["value"] for c in counts]
+    values = [c.value for c in counts]
     keys = ["period"] + ([group_col] if group_col else [])
-    rng = resolve_range(backend, filters, span_columns or [(c["table"], c["date_col"]) for c in counts])
+    rng = scope.date_range(span_columns or [(c.table, c.date_col) for c in counts])
     if rng is None:
         return pd.DataFrame(columns=keys + values)
     start, end = rng
-    parts = [counts_in_range(backend, filters, start, end, by=by, **c) for c in counts]
-    df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=keys + values)
-    if len(df):
-        df = df.groupby(keys, dropna=False, sort=False)[values].sum(min_count=1).reset_index()
-    groups = group_keys(backend, filters, by) if by else []
-    return complete_series(df, periods_between(start, end, filters.period), values, group_col, groups)
+    period = scope.filters.period
+    parts = [_grouped(scope, c.rows(scope, start, end), c, period, by) for c in counts]
+    long = scope.run(parts[0] if len(parts) == 1 else ibis.union(*parts))
+    if len(long):
+        if group_col:
+            long[group_col] = long[group_col].astype(object).where(long[group_col].notna(), "\0none")
+        long = long.pivot_table(index=keys, columns="metric", values="n", aggfunc="sum").reset_index()
+        long.columns.name = None
+        if group_col:
+            long[group_col] = long[group_col].where(long[group_col] != "\0none", None)
+        for v in values:
+            if v not in long:
+                long[v] = 0
+    else:
+        long = pd.DataFrame(columns=keys + values)
+    groups = group_keys(scope, by) if by else []
+    return complete_series(long, periods_between(start, end, period), values, group_col, groups)
+
+
+def bucket_range(scope, period_day: dt.date) -> tuple[dt.date, dt.date]:
+    """The days of the bucket starting on ``period_day``, cut to the filters' range (a drill-down's dates)."""
+    first = pd.Timestamp(period_day).date()
+    last = next_period(first, scope.filters.period) - dt.timedelta(days=1)
+    if scope.filters.start:
+        first = max(first, scope.filters.start)
+    if scope.filters.end:
+        last = min(last, scope.filters.end)
+    return first, last
+
+
+def in_group(scope, t: ir.Table, table: str, row: dict, by: By) -> ir.Table:
+    """The records of ``t`` (rows of ``table``) in the department or employee of a split report's row;
+    the empty group holds the records of no employee (or of one with no department)."""
+    if not by:
+        return t
+    col, key = t[ATTRIBUTION[table]], row.get(GROUP_COLUMN[by])
+    if by == "employee":
+        return t.filter(col.isnull()) if key is None or pd.isna(key) else t.filter(col == key)
+    emp = scope.employees
+    if key is None or pd.isna(key):
+        return t.filter(col.isnull() | ~col.isin(emp.filter(emp.department_id.notnull()).employee_id))
+    return t.filter(col.isin(emp.filter(emp.department_id == key).employee_id))

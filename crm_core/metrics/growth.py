@@ -1,8 +1,9 @@
 """Customer growth: how many customers were created, contacted, scheduled, won and churned per period.
 
-Each function returns one row per period in the range (and per group with ``by``), zeros included:
-columns ``period`` (first day of the bucket), then ``department_id`` / ``employee_id`` with ``by``,
-then the count. Attribution: follow-ups to who made the contact, customers to their current owner.
+Each report has one row per period in the range (and per group with ``by``), zeros included: columns
+``period`` (first day of the bucket), then ``department_id`` / ``employee_id`` with ``by``, then the
+count. Attribution: follow-ups to who made the contact, customers to their current owner. A cell drills
+down to the customers it counts.
 """
 
 from __future__ import annotations
@@ -10,81 +11,107 @@ from __future__ import annotations
 import datetime as dt
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
-from ..backend import table, to_rows
-from ..filters import Filters, attributed, in_range
-from .common import By, combine_series, count_per_period, resolve_range
+from ..filters import in_range
+from ..reports import report
+from .common import By, Count, bucket_range, count_series, in_group
 
-NEW = dict(table="customers", date_col="created_at", employee_col="owner_id", value="new_customers")
-CONTACTED = dict(table="follow_ups", date_col="contacted_at", employee_col="employee_id",
-                 value="contacted_customers", distinct="customer_id")
-NEXT_CONTACT = dict(table="customers", date_col="next_contact_at", employee_col="owner_id",
-                    value="next_contact_customers")
-WON = dict(table="customers", date_col="won_at", employee_col="owner_id", value="won_customers")
-CHURNED = dict(table="customers", date_col="lost_at", employee_col="owner_id", value="churned_customers")
+NEW = Count("customers", "created_at", "new_customers")
+CONTACTED = Count("follow_ups", "contacted_at", "contacted_customers", distinct="customer_id")
+NEXT_CONTACT = Count("customers", "next_contact_at", "next_contact_customers")
+WON = Count("customers", "won_at", "won_customers")
+CHURNED = Count("customers", "lost_at", "churned_customers")
+GROWTH = (NEW, CONTACTED, NEXT_CONTACT, WON, CHURNED)
+BY_VALUE = {c.value: c for c in GROWTH}
 
 
-def new_customers(backend: ibis.BaseBackend, filters: Filters, by: By = None) -> pd.DataFrame:
+def counted_customers(scope, count: Count, row: dict, by: By = None) -> ir.Table:
+    """The customers a growth count counts in the bucket (and group) of ``row``."""
+    t = in_group(scope, count.rows(scope, *bucket_range(scope, row["period"])), count.table, row, by)
+    if count.table == "customers":
+        return t
+    customers = scope.visible("customers")
+    return customers.filter(customers.customer_id.isin(t[count.distinct]))
+
+
+def _drill(count: Count):
+    def drill(scope, row: dict, column: str | None = None, by: By = None) -> ir.Table:
+        return counted_customers(scope, BY_VALUE.get(column, count), row, by)
+    return drill
+
+
+@report("new-customers", columns=["period", "new_customers"], drill=_drill(NEW))
+def new_customers(scope, by: By = None) -> pd.DataFrame:
     """Customers whose created_at falls in the period. Column: new_customers."""
-    return count_per_period(backend, filters, by=by, **NEW)
+    return count_series(scope, [NEW], by)
 
 
-def contacted_customers(backend: ibis.BaseBackend, filters: Filters, by: By = None) -> pd.DataFrame:
+@report("contacted-customers", columns=["period", "contacted_customers"], drill=_drill(CONTACTED))
+def contacted_customers(scope, by: By = None) -> pd.DataFrame:
     """Distinct customers with at least one follow-up in the period (distinct per period and group).
     Column: contacted_customers."""
-    return count_per_period(backend, filters, by=by, **CONTACTED)
+    return count_series(scope, [CONTACTED], by)
 
 
-def next_contact_customers(backend: ibis.BaseBackend, filters: Filters, by: By = None) -> pd.DataFrame:
+@report("next-contact", columns=["period", "next_contact_customers"], drill=_drill(NEXT_CONTACT))
+def next_contact_customers(scope, by: By = None) -> pd.DataFrame:
     """Customers whose next_contact_at falls in the period. Column: next_contact_customers."""
-    return count_per_period(backend, filters, by=by, **NEXT_CONTACT)
+    return count_series(scope, [NEXT_CONTACT], by)
 
 
-def won_customers(backend: ibis.BaseBackend, filters: Filters, by: By = None) -> pd.DataFrame:
+@report("won-customers", columns=["period", "won_customers"], drill=_drill(WON))
+def won_customers(scope, by: By = None) -> pd.DataFrame:
     """Customers whose won_at falls in the period. Column: won_customers."""
-    return count_per_period(backend, filters, by=by, **WON)
+    return count_series(scope, [WON], by)
 
 
-def churned_customers(backend: ibis.BaseBackend, filters: Filters, by: By = None) -> pd.DataFrame:
+def churned_customers(scope, by: By = None) -> pd.DataFrame:
     """Customers whose lost_at falls in the period. Column: churned_customers."""
-    return count_per_period(backend, filters, by=by, **CHURNED)
+    return count_series(scope, [CHURNED], by)
 
 
-def net_growth(backend: ibis.BaseBackend, filters: Filters, by: By = None) -> pd.DataFrame:
-    """New and churned customers per period, and net_growth = new - churned.
-
-    Columns: new_customers, churned_customers, net_growth."""
-    out = combine_series(backend, filters, [NEW, CHURNED], by=by)
+@report("net-growth", columns=["period", "new_customers", "churned_customers", "net_growth"], drill=_drill(NEW))
+def net_growth(scope, by: By = None) -> pd.DataFrame:
+    """New and churned customers per period, and net_growth = new - churned. A net_growth cell drills
+    down to the new customers. Columns: new_customers, churned_customers, net_growth."""
+    out = count_series(scope, [NEW, CHURNED], by, span_columns=[("customers", "created_at"), ("customers", "lost_at")])
     out["net_growth"] = out["new_customers"] - out["churned_customers"]
     return out
 
 
-SUMMARY_METRICS = {"new_customers": NEW, "contacted_customers": CONTACTED,
-                   "next_contact_customers": NEXT_CONTACT, "won_customers": WON, "churned_customers": CHURNED}
+@report("growth-trends", cli=False, drill=_drill(NEW),
+        columns=["period", *BY_VALUE, "net_growth"])
+def growth_trends(scope) -> pd.DataFrame:
+    """Every growth count per period, in one statement (the Overview's trends); net_growth = new - churned."""
+    out = count_series(scope, list(GROWTH), span_columns=[("customers", "created_at")])
+    out["net_growth"] = out["new_customers"] - out["churned_customers"]
+    return out
 
 
-def _total(backend: ibis.BaseBackend, filters: Filters, start, end, spec: dict) -> int:
-    t = attributed(backend, filters, table(backend, spec["table"]), spec["employee_col"])
-    t = t.filter(in_range(t[spec["date_col"]], start, end))
-    measure = t[spec["distinct"]].nunique() if spec.get("distinct") else t.count()
-    return int(list(to_rows(measure.name("n").as_table())[0].values())[0])
+@report("growth-summary", cli=False, columns=["metric", "current", "previous"])
+def growth_summary(scope) -> pd.DataFrame:
+    """Totals over the whole range and over the equally long range just before it, in one statement.
 
-
-def growth_summary(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
-    """Totals over the whole range and over the equally long range just before it.
-
-    Columns: metric (new_customers, contacted_customers, next_contact_customers, won_customers,
-    churned_customers, net_growth), current, previous. Contacted customers are distinct over the range."""
-    rng = resolve_range(backend, filters, [("customers", "created_at")])
+    Rows: new_customers, contacted_customers, next_contact_customers, won_customers, churned_customers,
+    net_growth. Contacted customers are distinct over each range."""
+    rng = scope.date_range([("customers", "created_at")])
     if rng is None:
         return pd.DataFrame(columns=["metric", "current", "previous"])
     start, end = rng
-    length = end - start + dt.timedelta(days=1)
-    prev_start, prev_end = start - length, start - dt.timedelta(days=1)
-    rows = [(name, _total(backend, filters, start, end, spec), _total(backend, filters, prev_start, prev_end, spec))
-            for name, spec in SUMMARY_METRICS.items()]
-    out = pd.DataFrame(rows, columns=["metric", "current", "previous"])
-    net = out.set_index("metric").loc["new_customers"] - out.set_index("metric").loc["churned_customers"]
-    return pd.concat([out, pd.DataFrame([("net_growth", int(net.current), int(net.previous))], columns=out.columns)],
-                     ignore_index=True)
+    prev_start, prev_end = start - (end - start + dt.timedelta(days=1)), start - dt.timedelta(days=1)
+    aggs = []
+    for name in ("customers", "follow_ups"):
+        counts = [c for c in GROWTH if c.table == name]
+        t = scope.table(name)
+        if len(counts) == 1:  # one date column: read only the two ranges (follow-ups are many)
+            t = t.filter(in_range(t[counts[0].date_col], prev_start, end))
+        aggs.append(t.aggregate(**{f"{c.value}__{when}": c.measure(t, in_range(t[c.date_col], a, b))
+                                   for c in counts for when, (a, b) in
+                                   (("current", (start, end)), ("previous", (prev_start, prev_end)))}))
+    row = scope.run(aggs[0].cross_join(*aggs[1:]) if len(aggs) > 1 else aggs[0]).iloc[0]
+    rows = [(c.value, int(row[f"{c.value}__current"]), int(row[f"{c.value}__previous"])) for c in GROWTH]
+    rows.append(("net_growth", rows[0][1] - rows[-1][1], rows[0][2] - rows[-1][2]))
+    return pd.DataFrame(rows, columns=["metric", "current", "previous"])
+

@@ -1,7 +1,7 @@
 """Is my team working its customers: every owner's customers, contacted in the range or not.
 
 The customers are all those an employee owns today (the date range does not narrow them); a customer is
-contacted when it has at least one follow-up in the range, by anyone.
+contacted when it has at least one follow-up in the range, by anyone the viewer may see.
 """
 
 from __future__ import annotations
@@ -10,79 +10,96 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from ..backend import table
-from ..filters import Filters, attributed, employees_in_scope, in_range
-from .common import resolve_range
+from ..filters import in_range
+from ..reports import report
+
+PARTS = ("contacted", "not_contacted")
 
 
-def owned_rows(backend: ibis.BaseBackend, filters: Filters, with_contacted: bool = True) -> ir.Table:
+def owned_rows(scope, with_contacted: bool = True) -> ir.Table:
     """Every owned customer in scope with ``contacted``: a follow-up in the filters' range, by anyone."""
-    c = attributed(backend, filters, table(backend, "customers"), "owner_id")
+    c = scope.customers
     c = c.filter(c.owner_id.notnull())
     if not with_contacted:
         return c
-    rng = resolve_range(backend, filters, [("follow_ups", "contacted_at")])
+    rng = scope.date_range([("follow_ups", "contacted_at")])
     if rng is None:
         return c.mutate(contacted=ibis.literal(False))
-    fu = table(backend, "follow_ups")
+    fu = scope.visible("follow_ups")
     fu = fu.filter(in_range(fu.contacted_at, *rng))
     return c.mutate(contacted=c.customer_id.isin(fu.customer_id))
 
 
-def customers_per_owner(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
+def _owner_drill(scope, row: dict, column: str | None = None) -> ir.Table:
+    """An owner's customers; with column contacted / not_contacted, only those."""
+    part = column if column in PARTS else None
+    rows = owned_rows(scope, with_contacted=part is not None)
+    if row.get("employee_id") is not None:
+        rows = rows.filter(rows.owner_id == str(row["employee_id"]))
+    if part is not None:
+        rows = rows.filter(rows.contacted == (part == "contacted")).drop("contacted")
+    return rows
+
+
+@report("customers-per-owner", columns=["employee_id", "contacted", "not_contacted"], drill=_owner_drill)
+def customers_per_owner(scope) -> pd.DataFrame:
     """Per employee in scope (and any other owner id the customers carry), the customers owned today split
     into contacted / not contacted in the range. Sorted by employee_id; employees owning nothing show 0.
     Columns: employee_id, contacted, not_contacted."""
-    rows = owned_rows(backend, filters)
+    rows = owned_rows(scope)
     agg = rows.group_by(employee_id=rows.owner_id).aggregate(
-        contacted=rows.contacted.cast("int64").sum(), not_contacted=(~rows.contacted).cast("int64").sum()
-    ).to_pandas()
-    emp = employees_in_scope(backend, filters).select("employee_id").to_pandas()
-    out = emp.merge(agg, on="employee_id", how="outer")
-    for col in ("contacted", "not_contacted"):
+        contacted=rows.contacted.cast("int64").sum(), not_contacted=(~rows.contacted).cast("int64").sum())
+    emp = scope.employees.select("employee_id")
+    j = emp.outer_join(agg, emp.employee_id == agg.employee_id)
+    out = scope.run(j.select(employee_id=ibis.coalesce(j.employee_id, j.employee_id_right),
+                             contacted=j.contacted, not_contacted=j.not_contacted))
+    for col in PARTS:
         out[col] = out[col].fillna(0).astype("int64")
-    return out.sort_values("employee_id").reset_index(drop=True)[["employee_id", "contacted", "not_contacted"]]
+    return out.sort_values("employee_id").reset_index(drop=True)[["employee_id", *PARTS]]
 
 
-def owners_by_department(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
-    """customers_per_owner rolled up to departments (see roll_up)."""
-    emp = table(backend, "employees").select("employee_id", "department_id").to_pandas()
-    deps = table(backend, "departments").select("department_id", "parent_id").to_pandas()
-    return roll_up(customers_per_owner(backend, filters), emp, deps)
+@report("owner-contact", cli=False, drill=_owner_drill,
+        columns=["employee_id", "contacted", "not_contacted", "customers", "contact_rate"])
+def owner_contact(scope) -> pd.DataFrame:
+    """customers-per-owner with customers (contacted + not contacted) and contact_rate (contacted /
+    customers; empty for an owner of none)."""
+    df = customers_per_owner(scope)
+    df["customers"] = df["contacted"] + df["not_contacted"]
+    df["contact_rate"] = (df["contacted"] / df["customers"]).where(df["customers"] > 0)
+    return df
 
 
-def roll_up(per_owner: pd.DataFrame, employees: pd.DataFrame, departments: pd.DataFrame) -> pd.DataFrame:
-    """A customers_per_owner frame rolled up to departments: each department with its sub-departments, for
-    the departments that hold any of the owners. ``employees``: employee_id, department_id; ``departments``:
-    department_id, parent_id. Columns: department_id, parent_id, depth, employees, contacted, not_contacted
-    (depth 0 at the top; rows in tree order)."""
+@report("owners-by-department", cli=False,
+        columns=["department_id", "parent_id", "depth", "employees", "contacted", "not_contacted"])
+def owners_by_department(scope) -> pd.DataFrame:
+    """customers_per_owner rolled up to departments: each department with its sub-departments (from the
+    department_tree), for the departments holding any of the employees. depth 0 at the top; rows in tree
+    order. Columns: department_id, parent_id, depth, employees, contacted, not_contacted."""
+    per_owner = customers_per_owner(scope)
+    emp = scope.visible("employees").select("employee_id", "department_id")
+    tree = scope.department_tree
+    deps = scope.departments.select("department_id", "parent_id")
+    links = scope.run(tree.inner_join(deps, tree.descendant_id == deps.department_id)
+                      .select("ancestor_id", "descendant_id", "depth", "parent_id"))
+    direct = per_owner.merge(scope.run(emp), on="employee_id", how="left")
+    return roll_up(direct, links)
+
+
+def roll_up(direct: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Per-employee counts (employee_id, department_id, contacted, not_contacted) summed per department
+    over its subtree. ``links``: the department_tree rows (ancestor_id, descendant_id, depth) with the
+    descendant's parent_id."""
     cols = ["department_id", "parent_id", "depth", "employees", "contacted", "not_contacted"]
-    direct = per_owner.merge(employees[["employee_id", "department_id"]], on="employee_id", how="left").groupby(
-        "department_id").agg(employees=("employee_id", "count"), contacted=("contacted", "sum"),
-                             not_contacted=("not_contacted", "sum"))
-    parent = dict(zip(departments.department_id, departments.parent_id.where(departments.parent_id.notna(), None)))
-    total = {d: [0, 0, 0] for d in parent}
-    for dep, row in direct.iterrows():
-        seen = set()
-        while dep is not None and dep in parent and dep not in seen:
-            seen.add(dep)
-            acc = total[dep]
-            acc[0] += int(row.employees)
-            acc[1] += int(row.contacted)
-            acc[2] += int(row.not_contacted)
-            dep = parent[dep]
-    children: dict = {}
-    for d in sorted(parent):
-        children.setdefault(parent[d] if parent[d] in parent else None, []).append(d)
-    rows = []
-
-    def walk(dep, depth):
-        if total[dep][0]:
-            rows.append((dep, parent[dep], depth, *total[dep]))
-        for child in children.get(dep, []):
-            walk(child, depth + 1)
-
-    for top in children.get(None, []):
-        walk(top, 0)
-    return pd.DataFrame(rows, columns=cols).astype({"depth": "int64", "employees": "int64", "contacted": "int64",
-                                                    "not_contacted": "int64"})
+    if direct.empty or links.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c.endswith("_id") else "int64") for c in cols})
+    sums = direct.merge(links, left_on="department_id", right_on="descendant_id").groupby("ancestor_id").agg(
+        employees=("employee_id", "count"), contacted=("contacted", "sum"), not_contacted=("not_contacted", "sum"))
+    # Tree order: each department after its ancestors, siblings by id (the path from the top, as a key).
+    paths = links.sort_values("depth", ascending=False).groupby("descendant_id")["ancestor_id"].agg(tuple)
+    info = links[links.depth == 0].set_index("descendant_id")
+    out = sums[sums.employees > 0].reset_index().rename(columns={"ancestor_id": "department_id"})
+    out["parent_id"] = out["department_id"].map(info["parent_id"]).astype(object)
+    out["parent_id"] = out["parent_id"].where(out["parent_id"].notna(), None)
+    out["depth"] = out["department_id"].map(paths.map(len)) - 1
+    out = out.assign(_path=out["department_id"].map(paths)).sort_values("_path")
+    return out[cols].astype({c: "int64" for c in cols[2:]}).reset_index(drop=True)

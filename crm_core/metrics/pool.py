@@ -15,44 +15,35 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import replace
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from ..backend import table
-from ..filters import Filters, attributed, in_range
+from ..filters import in_range
 from ..periods import bucket, periods_between
-from .common import resolve_range
+from ..reports import report
 
 DEFAULT_RULE_DAYS = 30
 RULE_SETTING = "pool_rule_days"
 HYGIENE_DAYS = 30  # the longest no-contact band the hygiene view tells apart
 
 
-def people_only(filters: Filters) -> Filters:
-    """The filters an as-of report depends on (departments, employees, scope), the date range dropped: pass
-    these to caches so that a new range does not recompute pool risk or hygiene."""
-    return replace(filters, start=None, end=None, period="month")
-
-
 def _ts(day: dt.date) -> ir.TimestampValue:
     return ibis.timestamp(dt.datetime.combine(day, dt.time()))
 
 
-def rules(backend: ibis.BaseBackend, rule_days: int | None = None) -> tuple[int, dict[str, int]]:
+def rules(scope, rule_days: int | None = None) -> tuple[int, dict[str, int]]:
     """(the default rule, {category: its own rule}) from the settings; ``rule_days`` overrides all."""
     if rule_days is not None:
         return int(rule_days), {}
-    s = table(backend, "settings")
-    found = s.filter(s.key == RULE_SETTING).select("value").to_pyarrow().column(0).to_pylist()
+    found = scope.setting(RULE_SETTING)
     default, per_category = DEFAULT_RULE_DAYS, {}
-    if found and found[0]:
+    if found:
         try:
-            raw = json.loads(found[0])
+            raw = json.loads(found)
         except ValueError:
-            raise ValueError(f"the setting {RULE_SETTING} is not JSON like {{\"重点客户\": 60}}: {found[0]!r}")
+            raise ValueError(f"the setting {RULE_SETTING} is not JSON like {{\"重点客户\": 60}}: {found!r}")
         for cat, days in (raw or {}).items():
             if cat == "*":
                 default = int(days)
@@ -61,10 +52,10 @@ def rules(backend: ibis.BaseBackend, rule_days: int | None = None) -> tuple[int,
     return default, per_category
 
 
-def _last_contact(backend: ibis.BaseBackend, customers: ir.Table, as_of: dt.date, lookback: int) -> ir.Table:
+def _last_contact(scope, customers: ir.Table, as_of: dt.date, lookback: int) -> ir.Table:
     """``customers`` with assigned_day and last_contact_day: the later of the assignment day and the day of
     the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days."""
-    fu = table(backend, "follow_ups")
+    fu = scope.visible("follow_ups")
     fu = fu.filter(in_range(fu.contacted_at, as_of - dt.timedelta(days=max(lookback, 1) - 1), as_of))
     last = fu.group_by(fu_customer=fu.customer_id).aggregate(last_fu=fu.contacted_at.max())
     j = customers.left_join(last, customers.customer_id == last.fu_customer)
@@ -74,10 +65,10 @@ def _last_contact(backend: ibis.BaseBackend, customers: ir.Table, as_of: dt.date
     return j.drop("fu_customer", "last_fu")
 
 
-def _open_owned(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date, won_counts: bool) -> ir.Table:
+def _open_owned(scope, as_of: dt.date, won_counts: bool) -> ir.Table:
     """Owned customers in scope, assigned on or before ``as_of`` and not lost by then (nor won, unless
     ``won_counts``)."""
-    c = attributed(backend, filters, table(backend, "customers"), "owner_id")
+    c = scope.customers
     after = _ts(as_of + dt.timedelta(days=1))
     c = c.filter(c.owner_id.notnull(), c.lost_at.isnull() | (c.lost_at >= after),
                  ibis.coalesce(c.assigned_at, c.created_at) < after)
@@ -86,50 +77,75 @@ def _open_owned(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date, won
     return c
 
 
-def at_risk_rows(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date | None = None,
-                 rule_days: int | None = None, window_days: int | None = None) -> ir.Table:
+def at_risk_rows(scope, as_of: dt.date | None = None, rule_days: int | None = None,
+                 window_days: int | None = None) -> ir.Table:
     """The customers at pool risk (see the module), with rule_days, last_contact_day and reclaim_day."""
     as_of = as_of or dt.date.today()
     window = 1 if window_days is None else int(window_days)
-    default, per_category = rules(backend, rule_days)
-    c = _open_owned(backend, filters, as_of, won_counts=False)
+    default, per_category = rules(scope, rule_days)
+    c = _open_owned(scope, as_of, won_counts=False)
     if per_category:
         n = ibis.cases(*[(c.category == cat, days) for cat, days in per_category.items()], else_=default)
     else:
         n = ibis.literal(default)
     c = c.mutate(rule_days=n.cast("int64"))
-    c = _last_contact(backend, c, as_of, max([default, *per_category.values()]))
+    c = _last_contact(scope, c, as_of, max([default, *per_category.values()]))
     age = ibis.date(as_of).delta(c.last_contact_day, unit="day")
     # Reclaim day L + N in D+1 .. D+W  <=>  N - W <= D - L <= N - 1.
     c = c.filter(age >= c.rule_days - window, age <= c.rule_days - 1)
     return c.mutate(reclaim_day=c.last_contact_day + c.rule_days.as_interval("D"))
 
 
-def pool_risk(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date | None = None,
-              rule_days: int | None = None, window_days: int | None = None) -> pd.DataFrame:
+def _risk_drill(scope, row: dict, column: str | None = None, as_of: dt.date | None = None,
+                rule_days: int | None = None, window_days: int | None = None) -> ir.Table:
+    """The customers at risk (of the row's owner, when it names one), with rule_days and reclaim_day."""
+    rows = at_risk_rows(scope, as_of, rule_days, window_days)
+    if row.get("employee_id") is not None:
+        rows = rows.filter(rows.owner_id == str(row["employee_id"]))
+    return rows.select(*scope.customers.columns, "rule_days", "reclaim_day")
+
+
+@report("pool-risk", columns=["employee_id", "customers"], drill=_risk_drill)
+def pool_risk(scope, as_of: dt.date | None = None, rule_days: int | None = None,
+              window_days: int | None = None) -> pd.DataFrame:
     """Customers that will be reclaimed into the pool within the window, per owner; owners with none are
     left out. Sorted by customers (most first), then employee_id. Columns: employee_id, customers."""
-    rows = at_risk_rows(backend, filters, as_of, rule_days, window_days)
-    df = rows.group_by(employee_id=rows.owner_id).aggregate(customers=rows.count()).to_pandas()
+    rows = at_risk_rows(scope, as_of, rule_days, window_days)
+    df = scope.run(rows.group_by(employee_id=rows.owner_id).aggregate(customers=rows.count()))
     df["customers"] = df["customers"].astype("int64")
     return df.sort_values(["customers", "employee_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-def pool_claims(backend: ibis.BaseBackend, filters: Filters) -> pd.DataFrame:
+def _claims_drill(scope, row: dict, column: str | None = None) -> ir.Table:
+    """The customers claimed in the row's period by its employee from its pool."""
+    from .common import bucket_range
+
+    e = scope.pool_events
+    e = e.filter(e.action == "claimed", in_range(e["at"], *bucket_range(scope, row["period"])))
+    for col in ("employee_id", "pool"):
+        value = row.get(col)
+        e = e.filter(e[col].isnull() if value is None or pd.isna(value) else e[col] == value)
+    c = scope.visible("customers")
+    return c.filter(c.customer_id.isin(e.customer_id))
+
+
+@report("pool-claims", columns=["period", "employee_id", "pool", "claims"], drill=_claims_drill)
+def pool_claims(scope) -> pd.DataFrame:
     """Claims from the pools (pool_events with action claimed) per period, employee (who claimed) and pool.
     Every period of the range appears: each (employee, pool) with a claim in the range on every period,
     0 where it claimed nothing; a range without claims gives one row per period with empty employee and
     pool and 0. Columns: period, employee_id, pool, claims."""
     cols = ["period", "employee_id", "pool", "claims"]
-    rng = resolve_range(backend, filters, [("pool_events", "at")])
+    rng = scope.date_range([("pool_events", "at")])
     if rng is None:
         return pd.DataFrame(columns=cols)
     start, end = rng
-    e = attributed(backend, filters, table(backend, "pool_events"), "employee_id")
+    period = scope.filters.period
+    e = scope.pool_events
     e = e.filter(e.action == "claimed", in_range(e["at"], start, end))
-    df = e.group_by(period=bucket(e["at"], filters.period), employee_id=e.employee_id, pool=e.pool) \
-          .aggregate(claims=e.count()).to_pandas()
-    periods = periods_between(start, end, filters.period)
+    df = scope.run(e.group_by(period=bucket(e["at"], period), employee_id=e.employee_id, pool=e.pool)
+                   .aggregate(claims=e.count()))
+    periods = periods_between(start, end, period)
     df["period"] = pd.to_datetime(df["period"]).dt.date
     for col in ("employee_id", "pool"):
         df[col] = df[col].astype(object).where(df[col].notna(), None)
@@ -152,24 +168,37 @@ HYGIENE_BANDS = {
 }
 
 
-def hygiene_rows(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date | None = None) -> ir.Table:
+def hygiene_rows(scope, as_of: dt.date | None = None) -> ir.Table:
     """Owned customers in scope not lost by D (as of, default today), assigned on or before D, with
     days_since_contact (D - L, L as in pool risk; 30 stands for "30 or more") and overdue (next_contact_at
     on a day before D)."""
     as_of = as_of or dt.date.today()
-    c = _last_contact(backend, _open_owned(backend, filters, as_of, won_counts=True), as_of, HYGIENE_DAYS)
+    c = _last_contact(scope, _open_owned(scope, as_of, won_counts=True), as_of, HYGIENE_DAYS)
     age = ibis.date(as_of).delta(c.last_contact_day, unit="day")
     return c.mutate(days_since_contact=age,
                     overdue=c.next_contact_at.notnull() & (c.next_contact_at < _ts(as_of)))
 
 
-def followup_hygiene(backend: ibis.BaseBackend, filters: Filters, as_of: dt.date | None = None) -> pd.DataFrame:
+def _hygiene_drill(scope, row: dict, column: str | None = None, as_of: dt.date | None = None) -> ir.Table:
+    """The customers of a hygiene band (``column``; all owned ones for "customers"), of the row's owner
+    when it names one, with days_since_contact."""
+    rows = hygiene_rows(scope, as_of)
+    if column in HYGIENE_BANDS:
+        rows = rows.filter(HYGIENE_BANDS[column](rows))
+    if row.get("employee_id") is not None:
+        rows = rows.filter(rows.owner_id == str(row["employee_id"]))
+    return rows.select(*scope.customers.columns, "days_since_contact")
+
+
+@report("follow-up-hygiene", cli=False, drill=_hygiene_drill,
+        columns=["employee_id", "customers", *HYGIENE_BANDS])
+def followup_hygiene(scope, as_of: dt.date | None = None) -> pd.DataFrame:
     """Per owner, as of D: customers (owned, not lost, assigned by D), those with no contact for 7-14,
     15-29 and 30+ days, and those whose next contact is overdue. Sorted by employee_id.
     Columns: employee_id, customers, no_contact_7, no_contact_15, no_contact_30, overdue_next_contact."""
-    rows = hygiene_rows(backend, filters, as_of)
+    rows = hygiene_rows(scope, as_of)
     measures = {name: pred(rows).cast("int64").sum() for name, pred in HYGIENE_BANDS.items()}
-    df = rows.group_by(employee_id=rows.owner_id).aggregate(customers=rows.count(), **measures).to_pandas()
+    df = scope.run(rows.group_by(employee_id=rows.owner_id).aggregate(customers=rows.count(), **measures))
     for col in ["customers", *HYGIENE_BANDS]:
         df[col] = df[col].fillna(0).astype("int64")
     return df.sort_values("employee_id").reset_index(drop=True)[["employee_id", "customers", *HYGIENE_BANDS]]

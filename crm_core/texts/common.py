@@ -13,6 +13,8 @@ TEXTS = {
     "sidebar.period": {"zh": "统计周期", "en": "Period"},
     "sidebar.departments": {"zh": "部门（含下级）", "en": "Departments (with sub-teams)"},
     "sidebar.employees": {"zh": "员工", "en": "Employees"},
+    "sidebar.viewer_admin": {"zh": "未配置登录：你以管理员身份查看全部数据。",
+                             "en": "No sign-in is configured: you are viewing everything as an admin."},
     "sidebar.all": {"zh": "全部", "en": "All"},
     "range.custom": {"zh": "自定义", "en": "Custom"},
     "range.this_month": {"zh": "本月", "en": "This month"},

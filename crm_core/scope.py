@@ -1,0 +1,228 @@
+"""The Scope: every read of every report goes through it, already narrowed to what the viewer may see.
+
+A Scope is (backend, Filters, Viewer). ``scope.customers``, ``scope.follow_ups``, ``scope.deals``, ... are
+the canonical tables narrowed twice, by one rule (schema.ATTRIBUTION: each record belongs to an employee,
+or to the customer or deal it hangs off):
+
+- the viewer (DESIGN.md, "Who sees what"): an admin sees everything, unowned records too; a manager the
+  records of the employees of their department and its sub-departments; a rep their own;
+- the filters' departments (with sub-departments, from the department_tree closure) and employees: with
+  either set, only records of the selected employees pass (unowned ones do not).
+
+``scope.visible(name)`` is a table narrowed by the viewer alone, for reports that count "by anyone" (a
+follow-up by anyone the viewer may see) or span "the data". Raw tables are private to this module and to
+the importer; a test fails when any other module reads one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from . import backend as _backend
+from .errors import UserError
+from .filters import Filters
+from .schema import ATTRIBUTED_VIA, ATTRIBUTION, ROLES, SHARED
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking. ``employee_id`` None: the local admin of an app without sign-in."""
+
+    employee_id: str | None = None
+    role: str = "admin"
+    department_id: str | None = None
+
+    def __post_init__(self):
+        if self.role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {self.role!r}")
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role == "admin"
+
+
+ADMIN = Viewer()
+
+
+def viewer_for(backend: ibis.BaseBackend, employee_id: str) -> Viewer:
+    """The Viewer of an employee, with their role (empty: rep) and department; UserError when unknown."""
+    emp = _backend.raw_table(backend, "employees")
+    found = _backend.run(emp.filter(emp.employee_id == str(employee_id)).select("role", "department_id"))
+    if found.empty:
+        known = _backend.run(emp.select("employee_id").order_by("employee_id").limit(21))["employee_id"].tolist()
+        raise UserError(f"unknown employee {employee_id}; known ones: {', '.join(known[:20])}"
+                        + (" ..." if len(known) > 20 else "") if known else
+                        f"unknown employee {employee_id}: the database has no employees yet")
+    role = found["role"].iloc[0]
+    role = str(role).strip().lower() if isinstance(role, str) and role.strip() else "rep"
+    department = found["department_id"].iloc[0]
+    return Viewer(str(employee_id), role if role in ROLES else "rep", None if pd.isna(department) else department)
+
+
+class Scope:
+    """Tables narrowed to a viewer and a set of filters, and the one way to run a query on them."""
+
+    def __init__(self, backend: ibis.BaseBackend, filters: Filters | None = None, viewer: Viewer = ADMIN):
+        self.backend = backend
+        self.filters = filters or Filters()
+        self.viewer = viewer
+
+    def with_filters(self, filters: Filters | None = None, **changes) -> "Scope":
+        """The same viewer with other filters (or these filters changed)."""
+        return Scope(self.backend, replace(filters or self.filters, **changes), self.viewer)
+
+    # -- running ---------------------------------------------------------------------------------
+    @staticmethod
+    def run(expr: ir.Expr) -> pd.DataFrame:
+        """The result of an expression built from this scope's tables, as a (small) DataFrame."""
+        return _backend.run(expr)
+
+    @staticmethod
+    def scalar(expr: ir.Scalar):
+        return _backend.scalar(expr)
+
+    # -- who -------------------------------------------------------------------------------------
+    def _raw(self, name: str) -> ir.Table:
+        return _backend.raw_table(self.backend, name)
+
+    def subtree(self, roots) -> ir.Column:
+        """The ids of the departments ``roots`` (ids, or a column of them) and every department below."""
+        tree = self._raw("department_tree")
+        if isinstance(roots, ir.Column):
+            return tree.filter(tree.ancestor_id.isin(roots)).descendant_id
+        return tree.filter(tree.ancestor_id.isin(list(roots))).descendant_id
+
+    @cached_property
+    def _visible_employees(self) -> ir.Table | None:
+        """The employees whose records the viewer may see; None: all records, unowned ones too."""
+        emp = self._raw("employees")
+        if self.viewer.sees_all:
+            return None
+        if self.viewer.role == "manager" and self.viewer.department_id is not None:
+            return emp.filter(emp.department_id.isin(self.subtree([self.viewer.department_id])))
+        return emp.filter(emp.employee_id == self.viewer.employee_id)
+
+    @cached_property
+    def _selected_employees(self) -> ir.Table | None:
+        """The visible employees narrowed to the filters' departments and employees; None: no narrowing."""
+        emp = self._visible_employees
+        if not self.filters.restricts_people:
+            return emp
+        emp = self._raw("employees") if emp is None else emp
+        if self.filters.departments:
+            emp = emp.filter(emp.department_id.isin(self.subtree(self.filters.departments)))
+        if self.filters.employees:
+            emp = emp.filter(emp.employee_id.isin(list(self.filters.employees)))
+        return emp
+
+    # -- tables ----------------------------------------------------------------------------------
+    def table(self, name: str, people: bool = True) -> ir.Table:
+        """Table ``name`` narrowed to the viewer and, with ``people``, to the filters' departments and
+        employees (see the module)."""
+        raw = self._raw(name)
+        if name in SHARED:
+            return raw
+        if name == "targets":
+            return self._targets(raw)
+        employees = self._selected_employees if people else self._visible_employees
+        if employees is None:
+            return raw
+        if name == "employees":
+            return employees
+        if name in ATTRIBUTION:
+            return raw.filter(raw[ATTRIBUTION[name]].isin(employees.employee_id))
+        parent, key = ATTRIBUTED_VIA[name]
+        return raw.filter(raw[key].isin(self.table(parent, people)[key]))
+
+    def visible(self, name: str) -> ir.Table:
+        """Table ``name`` narrowed to the viewer only: every record the viewer may see."""
+        return self.table(name, people=False)
+
+    def _targets(self, raw: ir.Table) -> ir.Table:
+        """Targets of the visible employees, and of departments within the viewer's own department tree."""
+        emp = self._visible_employees
+        if emp is None:
+            return raw
+        own = (self.subtree([self.viewer.department_id]) if self.viewer.role == "manager"
+               and self.viewer.department_id is not None else None)
+        mine = raw.employee_id.isin(emp.employee_id)
+        return raw.filter(mine | raw.department_id.isin(own) if own is not None else mine)
+
+    customers = property(lambda self: self.table("customers"))
+    follow_ups = property(lambda self: self.table("follow_ups"))
+    deals = property(lambda self: self.table("deals"))
+    deal_stage_history = property(lambda self: self.table("deal_stage_history"))
+    pool_events = property(lambda self: self.table("pool_events"))
+    customer_tags = property(lambda self: self.table("customer_tags"))
+    customer_fields = property(lambda self: self.table("customer_fields"))
+    surveys = property(lambda self: self.table("surveys"))
+    targets = property(lambda self: self.table("targets"))
+    employees = property(lambda self: self.table("employees"))
+    departments = property(lambda self: self.table("departments"))
+    department_tree = property(lambda self: self.table("department_tree"))
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        s = self._raw("settings")
+        found = self.run(s.filter(s.key == key).select("value"))
+        return found["value"].iloc[0] if len(found) and found["value"].iloc[0] is not None else default
+
+    def require_known(self, filters: Filters) -> None:
+        """UserError naming any department or employee of ``filters`` the database does not have."""
+        for name, col, ids, what in (("departments", "department_id", filters.departments, "department"),
+                                     ("employees", "employee_id", filters.employees, "employee")):
+            if not ids:
+                continue
+            t = self._raw(name)
+            known = set(self.run(t.select(col))[col])
+            unknown = [i for i in ids if i not in known]
+            if unknown:
+                raise UserError(f"unknown {what} {', '.join(unknown)}; known ones: {', '.join(sorted(known)[:20])}"
+                                + (" ..." if len(known) > 20 else ""))
+
+    # -- time ------------------------------------------------------------------------------------
+    def span(self, columns: list[tuple[str, str]]) -> tuple[dt.date, dt.date] | None:
+        """First and last day in the given (table, column) pairs of the records the viewer may see, in one
+        statement; None when all are empty."""
+        parts = []
+        for name, col in columns:
+            t = self.visible(name)
+            parts.append(t.aggregate(lo=t[col].cast("timestamp").min(), hi=t[col].cast("timestamp").max()))
+        both = parts[0] if len(parts) == 1 else ibis.union(*parts)
+        row = self.run(both.aggregate(lo=both.lo.min(), hi=both.hi.max())).iloc[0]
+        if pd.isna(row["lo"]):
+            return None
+        return pd.Timestamp(row["lo"]).date(), pd.Timestamp(row["hi"]).date()
+
+    def date_range(self, columns: list[tuple[str, str]]) -> tuple[dt.date, dt.date] | None:
+        """The filters' range, its open ends filled from the span of the data the report counts."""
+        f = self.filters
+        if f.start and f.end:
+            return f.start, f.end
+        span = self.span(columns)
+        if span is None:
+            return (f.start, f.end) if f.start or f.end else None
+        start = f.start or span[0]
+        return start, f.end or max(span[1], start)
+
+    # -- lookups for the filter widgets and labels -------------------------------------------------
+    def people(self) -> dict:
+        """What the sidebar needs, in two statements: the departments the viewer may pick (all, for an
+        admin; their own tree for a manager; their own department for a rep) and the employees they may
+        see. Lists of tuples:
+        departments (department_id, name, parent_id), employees (employee_id, name, department_id)."""
+        emp = self.visible("employees").select("employee_id", "name", "department_id").order_by("employee_id")
+        dep = self._raw("departments").select("department_id", "name", "parent_id")
+        if self.viewer.role == "manager":
+            dep = dep.filter(dep.department_id.isin(self.subtree([self.viewer.department_id])))
+        elif not self.viewer.sees_all:
+            dep = dep.filter(dep.department_id == self.viewer.department_id)
+        deps = self.run(dep.order_by("department_id"))
+        emps = self.run(emp)
+        tidy = lambda df: [tuple(None if pd.isna(v) else v for v in row) for row in df.itertuples(index=False)]
+        return {"departments": tidy(deps), "employees": tidy(emps)}
