@@ -385,7 +385,7 @@ def _load(store, deps, employees, cust, fu, deals, hist, events, tags, fields, s
         cid = "'C' || lpad(CAST({} + 1 AS VARCHAR), 7, '0')"
         eid = "CASE WHEN {0} >= 0 THEN 'E' || lpad(CAST({0} + 1 AS VARCHAR), 4, '0') END"
         cur.execute("INSERT INTO departments SELECT department_id, name, parent_id FROM deps")
-        cur.execute("INSERT INTO employees SELECT employee_id, name, department_id, email, active FROM employees_df")
+        cur.execute("INSERT INTO employees (employee_id, name, department_id, email, active) SELECT employee_id, name, department_id, email, active FROM employees_df")
         cur.execute(f"""INSERT INTO customers SELECT {cid.format('i')}, name, {eid.format('owner')}, created_at, source,
             category, industry, size, country, region, city, lat, lon, assigned_at, won_at, lost_at, next_contact_at,
             birthday, pool FROM cust ORDER BY i""")
