@@ -21,7 +21,8 @@ from .fields import CUSTOM, FIELDS, IGNORE, Field
 from .mapping import Mapping, check_mapping, propose_mapping
 from .problems import ImportFailed, ImportResult, Problem
 from .reading import ROW, SourceFile
-from .values import CHANNEL_WORDS, STAGE_WORDS, STATUS_WORDS, boolean, clean, lit, number, q, timestamp, word_key
+from .values import (CHANNEL_WORDS, ROLE_HINT, ROLE_WORDS, STAGE_WORDS, STATUS_WORDS, boolean, clean, lit, number, q,
+                     timestamp, word_key)
 
 MAX_PROBLEMS = 1000  # problems listed in full; the total is always counted
 ID_PREFIX = {"customers": "C-", "follow_ups": "F-", "deals": "O-", "employees": "E-", "departments": "D-"}
@@ -532,11 +533,23 @@ class _Deals(_Job):
 
 class _Employees(_Job):
     """Employees (team lists): the department from the department, manager or office column (the
-    manager's team inside the office), and whether they are active."""
+    manager's team inside the office), whether they are active, and their role."""
 
     table = "employees"
+    typed = _Job.typed | {"role"}
     by_name = True
     department_columns = ("department", "manager", "office")  # each names a department; most specific first
+
+    def _typed(self, f: Field, raw: str) -> str:
+        if f.kind == "role":
+            return _case(word_key(raw), ROLE_WORDS)
+        return super()._typed(f, raw)
+
+    def _check(self, add, key: str, f: Field) -> None:
+        if f.kind == "role":
+            add(key, f"{self.raw(key)} IS NOT NULL AND v_{key} IS NULL", "unknown_role", f"unknown role; {ROLE_HINT}")
+        else:
+            super()._check(add, key, f)
 
     def _department_names(self) -> list[str]:
         parts = []
