@@ -1,5 +1,5 @@
 """Roles from team lists and employee exports (issue 8): role words in Chinese and English onto admin,
-manager and rep, and an unknown word refused with where and what."""
+manager and rep, an unknown word refused with where and what, and the managers a team list names."""
 
 import pytest
 
@@ -54,3 +54,32 @@ def test_an_unknown_role_is_refused_naming_row_column_and_the_words_allowed(stor
     assert "use admin, manager or rep" in problem.message and "管理员" in problem.message
     assert "员工.csv, row 3, column '权限', value '实习生': unknown role" in str(failed.value)
     assert snapshot(store) == before
+
+
+def test_a_team_list_leaves_its_managers_teams_and_makes_those_with_a_row_managers(store, tmp_path):
+    teams = [row[:] for row in crm_exports.SALES_TEAMS] + [["Dustin Brinkmann", "", "Central"]]
+    result = load(store, read_file(crm_exports.write_text(tmp_path / "sales_teams.csv", teams, "utf-8", newline="\n")))
+    assert (result.rows_loaded, result.inserted) == (4, 4)  # Melvin Marxen has no row: a team, not an employee
+    assert rows(store, """SELECT e.name, e.role, d.name, p.name FROM employees e
+                          JOIN departments d ON d.department_id = e.department_id
+                          LEFT JOIN departments p ON p.department_id = d.parent_id ORDER BY 1""") == [
+        ("Anna Smith", None, "Dustin Brinkmann", "Central"),
+        ("Ben Ortiz", None, "Dustin Brinkmann", "Central"),
+        ("Cara Losch", None, "Melvin Marxen", "West"),
+        ("Dustin Brinkmann", "manager", "Dustin Brinkmann", "Central"),  # in the team he leads
+    ]
+
+
+def test_a_role_in_the_team_list_wins_over_leading_a_team(store, tmp_path):
+    path = write(tmp_path / "团队.csv", "销售,经理,大区,角色\n张伟,王总,华南,\n李娜,王总,华南,经理\n王总,,华南,管理员\n"
+                 "赵磊,,华南,\n", "gbk")
+    load(store, read_file(path))
+    assert roles(store) == sorted([("张伟", None), ("李娜", "manager"), ("王总", "admin"), ("赵磊", None)])
+
+
+def test_reimporting_a_team_list_keeps_an_admin_an_admin_and_makes_a_new_lead_a_manager(store, tmp_path):
+    load(store, read_file(write(tmp_path / "roles.csv", "姓名,角色\n王总,admin\n李娜,rep\n", "utf-8")))
+    teams = write(tmp_path / "teams.csv", "sales_agent,manager,regional_office\n张伟,王总,华南\n刘洋,李娜,华南\n"
+                  "王总,,华南\n李娜,王总,华南\n", "utf-8")
+    load(store, read_file(teams))
+    assert roles(store) == sorted([("张伟", None), ("刘洋", None), ("王总", "admin"), ("李娜", "manager")])

@@ -533,7 +533,11 @@ class _Deals(_Job):
 
 class _Employees(_Job):
     """Employees (team lists): the department from the department, manager or office column (the
-    manager's team inside the office), whether they are active, and their role."""
+    manager's team inside the office), whether they are active, and their role.
+
+    A person the manager column names leads that team: when they have a row of their own, they are
+    placed in their team (unless the row names a department) and are a manager unless the row gives a
+    role (an admin stays one). Managers without a row of their own stay teams only, as before."""
 
     table = "employees"
     typed = _Job.typed | {"role"}
@@ -567,14 +571,24 @@ class _Employees(_Job):
         return self._id_by_name(10)
 
     def _joins(self) -> list[str]:
-        return super()._joins() + [f"LEFT JOIN imp_dep d_{k} ON d_{k}.value = s.v_{k}"
-                                   for k in self.department_columns if self.has(k)]
+        joins = super()._joins() + [f"LEFT JOIN imp_dep d_{k} ON d_{k}.value = s.v_{k}"
+                                    for k in self.department_columns if self.has(k)]
+        if self.has("manager"):
+            joins.append("LEFT JOIN imp_dep d_team ON d_team.value = s.v_name "
+                         "AND d_team.value IN (SELECT v_manager FROM imp_s)")
+        return joins
 
     def _final_columns(self) -> dict[str, str]:
         cols = super()._final_columns()
-        cols["department_id"] = "COALESCE(" + ", ".join(
-            [f"d_{k}.department_id" for k in self.department_columns if self.has(k)] + ["e.department_id"]) + ")"
+        places = [f"d_{k}.department_id" for k in self.department_columns if self.has(k)]
+        if self.has("manager"):
+            places.insert(1 if self.has("department") else 0, "d_team.department_id")
+        cols["department_id"] = "COALESCE(" + ", ".join(places + ["e.department_id"]) + ")"
         cols["active"] = "COALESCE(s.v_active, e.active, TRUE)" if self.has("active") else "COALESCE(e.active, TRUE)"
+        if self.has("manager"):
+            leads = "(s.v_name IN (SELECT v_manager FROM imp_s) OR s.id IN (SELECT v_manager FROM imp_s))"
+            role = f"CASE WHEN {leads} THEN (CASE WHEN e.role = 'admin' THEN 'admin' ELSE 'manager' END) END"
+            cols["role"] = f"COALESCE(s.v_role, {role})" if self.has("role") else f"COALESCE({role}, e.role)"
         return cols
 
 
