@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 # Kinds: id (the table's key), text, timestamp, date, number, bool, employee (a name or id; new names
 # become employees), employee_id (an id that must exist), department (name or id; created when new),
-# customer (an existing customer's id or name), tags, stage, status, channel, manager, office.
+# customer (an existing customer's id or name), tags, stage, status, channel, manager, office,
+# role (admin, manager or rep).
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ FIELDS: dict[str, list[Field]] = {
         _f("office", "office", "大区|区域|分公司|办事处|所属区域|Regional Office|Office|Region|Division|Branch"),
         _f("email", "text", "邮箱|电子邮箱|邮件|Email|E-mail|Email Address"),
         _f("active", "bool", "是否在职|在职状态|在职|状态|Active|Status|Is Active|Enabled"),
+        _f("role", "role", "角色|权限|职位类型|用户角色|系统角色|权限角色|权限级别|账号类型|Role|User Role|Access|"
+           "Access Level|Permission|Permissions|Account Type"),
     ],
     "departments": [
         _f("department_id", "id", "部门编号|部门ID|部门编码|Department ID|Team ID"),

@@ -7,6 +7,8 @@
    import and rolls the transaction back, unless the manager asked to skip the bad rows;
 4. upsert: rows whose id is already loaded are replaced (columns the file does not have keep their
    value), new ones inserted; then tags, custom fields, deal stage history and map coordinates.
+
+_Job does these steps for every table; a subclass per table (JOBS) adds only what is its own.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from .fields import CUSTOM, FIELDS, IGNORE, Field
 from .mapping import Mapping, check_mapping, propose_mapping
 from .problems import ImportFailed, ImportResult, Problem
 from .reading import ROW, SourceFile
-from .values import CHANNEL_WORDS, STAGE_WORDS, STATUS_WORDS, boolean, clean, lit, number, q, timestamp, word_key
+from .values import (CHANNEL_WORDS, ROLE_HINT, ROLE_WORDS, STAGE_WORDS, STATUS_WORDS, boolean, clean, lit, number, q,
+                     timestamp, word_key)
 
 MAX_PROBLEMS = 1000  # problems listed in full; the total is always counted
 ID_PREFIX = {"customers": "C-", "follow_ups": "F-", "deals": "O-", "employees": "E-", "departments": "D-"}
 KEY = {t: next(iter(schema.TABLES[t])) for t in ID_PREFIX}
 TAG_SEPARATORS = "[、,，;；|\n]"
-TYPED = {"timestamp", "date", "number", "bool", "stage", "status", "channel"}  # kinds whose text is converted
 Progress = Callable[[float, str], None]
 
 
@@ -69,7 +71,7 @@ def _import(cur, source: SourceFile, mapping: Mapping | None, skip_bad_rows: boo
     mapping = mapping or propose_mapping(source.headers, file=source.name)
     check_mapping(mapping, source.name)
     _require_columns(source, mapping)
-    job = _Job(cur, source, mapping)
+    job = JOBS[mapping.table](cur, source, mapping)
     try:
         say(0.1, "stage")
         job.stage()
@@ -103,19 +105,23 @@ def _require_columns(source: SourceFile, mapping: Mapping) -> None:
 
 
 class _Job:
-    """One import on one cursor. Temp tables: imp_s (the staged rows), imp_p (problems), imp_emp,
-    imp_dep, imp_cust (names resolved to ids)."""
+    """One import of one table on one cursor: what every table shares. A subclass per table adds what
+    is special to it. Temp tables: imp_s (the staged rows), imp_p (problems), imp_emp, imp_dep, imp_cust
+    (names resolved to ids)."""
+
+    table: str
+    typed = frozenset({"timestamp", "date", "number", "bool"})  # kinds whose text is converted
+    by_name = False  # records told apart by name: a repeated name is a problem, not a repeated record
+    required_if_present: tuple[str, ...] = ()  # fields whose column may be missing, but not a cell of it
 
     def __init__(self, cur, source: SourceFile, mapping: Mapping):
-        self.cur, self.source, self.mapping, self.table = cur, source, mapping, mapping.table
+        self.cur, self.source, self.mapping = cur, source, mapping
+        self.key, self.prefix = KEY[self.table], ID_PREFIX[self.table]
         self.fields: dict[str, tuple[Field, str]] = {}  # key -> (field, header)
         for header, key in mapping.columns.items():
             if key not in (CUSTOM, IGNORE) and header in source.headers:
                 self.fields[key] = (next(f for f in FIELDS[self.table] if f.key == key), header)
-        self.custom = [h for h, k in mapping.columns.items()
-                       if k == CUSTOM and self.table == "customers" and h in source.headers]
-        if self.table == "customers" and "address" in self.fields:
-            self.custom.append(self.fields["address"][1])
+        self.custom: list[str] = []  # headers kept as custom fields
         self.now = dt.datetime.now().replace(microsecond=0)
         self.notes: list[str] = []
 
@@ -131,7 +137,7 @@ class _Job:
 
     def raw(self, key: str) -> str:
         """The column holding a field's text as the file has it (trimmed)."""
-        return f"r_{key}" if self.fields[key][0].kind in TYPED else f"v_{key}"
+        return f"r_{key}" if self.fields[key][0].kind in self.typed else f"v_{key}"
 
     def has(self, key: str) -> bool:
         return key in self.fields
@@ -146,7 +152,7 @@ class _Job:
         for key, (f, header) in self.fields.items():
             raw = clean(q(header))
             raws.append(raw)
-            if f.kind in TYPED:  # text kinds are their own raw value: r_key is v_key
+            if f.kind in self.typed:  # text kinds are their own raw value: r_key is v_key
                 cols.append(f"{raw} AS {q('r_' + key)}")
             cols.append(f"{self._typed(f, raw)} AS {q('v_' + key)}")
         for i, header in enumerate(self.custom):
@@ -158,6 +164,7 @@ class _Job:
         self.cur.unregister("imp_raw")
 
     def _typed(self, f: Field, raw: str) -> str:
+        """SQL for a field's value from its cleaned text."""
         if f.kind == "timestamp":
             return timestamp(raw, self.mapping.day_first)
         if f.kind == "date":
@@ -166,29 +173,22 @@ class _Job:
             return number(raw)
         if f.kind == "bool":
             return boolean(raw)
-        if f.kind == "stage":
-            return _case(word_key(raw), {w: s for w, (s, _) in STAGE_WORDS.items() if s})
-        if f.kind == "status":
-            return _case(word_key(raw), STATUS_WORDS)
-        if f.kind == "channel":
-            return f"COALESCE({_case(word_key(raw), CHANNEL_WORDS)}, lower({raw}))"
         return raw
 
     # -- 2. resolve ------------------------------------------------------------------------------
     def resolve(self) -> None:
-        t = self.table
-        if t == "deals" and self.has("stage"):  # a stage word also says won / lost
-            statuses = {w: s for w, (_, s) in STAGE_WORDS.items()}
-            self.x("ALTER TABLE imp_s ADD COLUMN stage_status VARCHAR")
-            self.x(f"UPDATE imp_s SET stage_status = {_case(word_key(self.raw('stage')), statuses)}")
+        self._derive()
         people = [k for k in ("owner", "employee") if self.has(k)]
         if people:
-            dept = "v_department" if self.has("department") and t == "customers" else "NULL"
+            dept = "v_department" if self.has("department") else "NULL"
             self._resolve_people(f"SELECT v_{people[0]} AS value, {dept} AS dept FROM imp_s")
         if self.has("customer"):
             self._resolve_customers()
         self._resolve_departments()
         self._make_ids()
+
+    def _derive(self) -> None:
+        """Columns worked out from the staged ones before anything is resolved (none by default)."""
 
     def _resolve_people(self, values: str) -> None:
         self.x(f"""CREATE TEMP TABLE imp_emp AS
@@ -206,32 +206,21 @@ class _Job:
             SELECT v.value, COALESCE(i.customer_id, n.customer_id) AS customer_id
             FROM v LEFT JOIN customers i ON i.customer_id = v.value LEFT JOIN n ON n.name = v.value""")
 
+    def _department_names(self) -> list[str]:
+        """SELECTs of (department name or id, its parent's) the file names; none by default."""
+        return []
+
+    def _own_departments(self) -> str:
+        """SELECT of (value, department_id) for departments the file itself defines; none by default."""
+        return "SELECT NULL, NULL WHERE FALSE"
+
     def _resolve_departments(self) -> None:
         """Departments named in the file, with the parent each one has in the file (teams, offices)."""
-        t, parts = self.table, []
-        if t == "customers" and self.has("owner") and self.has("department"):
-            parts.append("SELECT dept AS value, NULL AS parent FROM imp_emp WHERE is_new")
-        if t == "employees":
-            office = "v_office" if self.has("office") else "NULL"
-            manager = "v_manager" if self.has("manager") else "NULL"
-            if self.has("office"):
-                parts.append("SELECT v_office AS value, NULL AS parent FROM imp_s")
-            if self.has("manager"):
-                parts.append(f"SELECT v_manager, {office} FROM imp_s")
-            if self.has("department"):
-                parts.append(f"SELECT v_department, COALESCE({manager}, {office}) FROM imp_s")
-        if t == "departments":
-            parts.append("SELECT v_parent, NULL FROM imp_s" if self.has("parent") else "SELECT NULL, NULL")
+        parts = self._department_names()
         if not parts:
             self.x("CREATE TEMP TABLE imp_dep (value VARCHAR, parent VARCHAR, department_id VARCHAR, is_new BOOLEAN)")
             return
-        own = ("SELECT department_id AS value, department_id FROM imp_s_ids UNION ALL "
-               "SELECT v_name, department_id FROM imp_s_ids") if t == "departments" else "SELECT NULL, NULL WHERE FALSE"
-        if t == "departments":
-            key = "v_department_id" if self.has("department_id") else "NULL"
-            self.x(f"""CREATE TEMP TABLE imp_s_ids AS SELECT row, v_name, COALESCE({key},
-                (SELECT min(department_id) FROM departments d WHERE d.name = imp_s.v_name),
-                'D-' || substr(md5(v_name), 1, 10)) AS department_id FROM imp_s""")
+        own = self._own_departments()
         self.x(f"""CREATE TEMP TABLE imp_dep AS
             WITH v AS (SELECT value, any_value(parent) AS parent FROM ({' UNION ALL '.join(parts)}) p(value, parent)
                        WHERE value IS NOT NULL GROUP BY value),
@@ -244,29 +233,25 @@ class _Job:
             FROM v LEFT JOIN departments i ON i.department_id = v.value LEFT JOIN n ON n.name = v.value
                    LEFT JOIN f ON f.value = v.value""")
 
+    def _derived_id(self) -> str:
+        """SQL for the id of a row the file gives none: a hash of what identifies the record, so
+        re-importing the same export finds the same records."""
+        parts = [f"COALESCE(CAST(v_{k} AS VARCHAR), '')" for k in
+                 ("customer", "owner", "employee", "product", "created_at", "contacted_at", "note") if self.has(k)]
+        parts = parts or [f"COALESCE(CAST(v_{k} AS VARCHAR), '')" for k in self.fields]
+        return f"'{self.prefix}' || substr(md5(concat_ws('|', {', '.join(parts)})), 1, 16)"
+
+    def _id_by_name(self, width: int) -> str:
+        """The loaded record with the row's name, else an id derived from the name."""
+        return (f"(SELECT min({self.key}) FROM {self.table} x WHERE x.name = imp_s.v_name), "
+                f"'{self.prefix}' || substr(md5(v_name), 1, {width})")
+
     def _make_ids(self) -> None:
-        """Each row's id: the file's own, else the loaded record with the same name, else one derived
-        from what identifies the row (so re-importing the same export finds the same records)."""
-        t, key = self.table, KEY[self.table]
-        prefix = ID_PREFIX[t]
-        own = f"v_{key}" if self.has(key) else "NULL"
-        if t == "customers":
-            by_name = "(SELECT min(customer_id) FROM customers c WHERE c.name = imp_s.v_name)"
-            derived = f"{by_name}, '{prefix}' || substr(md5(v_name), 1, 12)"
-        elif t == "employees":
-            by_name = "(SELECT min(employee_id) FROM employees e WHERE e.name = imp_s.v_name)"
-            derived = f"{by_name}, '{prefix}' || substr(md5(v_name), 1, 10)"
-        elif t == "departments":
-            derived = "(SELECT department_id FROM imp_s_ids WHERE imp_s_ids.row = imp_s.row)"
-        else:
-            parts = [f"COALESCE(CAST(v_{k} AS VARCHAR), '')" for k in
-                     ("customer", "owner", "employee", "product", "created_at", "contacted_at", "note") if self.has(k)]
-            parts = parts or [f"COALESCE(CAST(v_{k} AS VARCHAR), '')" for k in self.fields]
-            derived = f"'{prefix}' || substr(md5(concat_ws('|', {', '.join(parts)})), 1, 16)"
-        self.x(f"ALTER TABLE imp_s ADD COLUMN id VARCHAR DEFAULT NULL")
-        if own != "NULL":
-            self.x(f"UPDATE imp_s SET id = {own}")
-        self.x(f"UPDATE imp_s SET id = COALESCE({derived}) WHERE id IS NULL")
+        """Each row's id: the file's own, else the loaded record with the same name, else a derived one."""
+        self.x("ALTER TABLE imp_s ADD COLUMN id VARCHAR DEFAULT NULL")
+        if self.has(self.key):
+            self.x(f"UPDATE imp_s SET id = v_{self.key}")
+        self.x(f"UPDATE imp_s SET id = COALESCE({self._derived_id()}) WHERE id IS NULL")
 
     # -- 3. validate -----------------------------------------------------------------------------
     def problems(self) -> tuple[list[Problem], int]:
@@ -279,43 +264,40 @@ class _Job:
                           f"FROM imp_s WHERE {where}")
 
         for key, (f, header) in self.fields.items():
-            r, v = self.raw(key), f"v_{key}"
-            if f.required or (key == "created_at" and self.table == "customers"):
-                add(key, f"{r} IS NULL", "missing", f"{header} is empty; every row needs it")
-            if f.kind in ("timestamp", "date"):
-                add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_date",
-                    "not a date; write it like 2024-05-03, 2024/5/3 14:02 or 2024年5月3日")
-            elif f.kind == "number":
-                add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_number", "not a number")
-            elif f.kind == "bool":
-                add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_value", "not yes/no (是/否, true/false, 1/0)")
-            elif f.kind == "stage":
-                add(key, f"{r} IS NOT NULL AND stage_status IS NULL", "unknown_stage",
-                    "unknown deal stage; use lead, qualified, proposal, negotiation, won or lost "
-                    "(初步接洽, 需求确定, 方案报价, 谈判, 赢单, 输单; Prospecting ... Closed Won / Closed Lost)")
-            elif f.kind == "status":
-                add(key, f"{r} IS NOT NULL AND {v} IS NULL", "unknown_status", "unknown status; use open, won or lost")
-            elif f.kind == "customer":
-                add(key, f"{r} IS NOT NULL AND v_customer NOT IN (SELECT value FROM imp_cust WHERE customer_id IS NOT NULL)",
-                    "unknown_customer", "no customer with this name or id is loaded; import the customer list first")
-            elif f.kind == "employee_id":
-                add(key, f"{r} IS NOT NULL AND {r} NOT IN (SELECT employee_id FROM employees)", "unknown_employee",
-                    "no employee with this id is loaded; import the team list first, or use the owner's name")
+            if f.required or key in self.required_if_present:
+                add(key, f"{self.raw(key)} IS NULL", "missing", f"{header} is empty; every row needs it")
+            self._check(add, key, f)
         self._duplicates(add)
         self.x(f"CREATE TEMP TABLE imp_p AS {' UNION ALL '.join(checks)}")
         total = self.x("SELECT count(*) FROM imp_p").fetchone()[0]
         rows = self.x(f"SELECT * FROM imp_p ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}").fetchall()
         return [Problem(self.source.name, r[0], r[1], r[2], r[3], r[4]) for r in rows], total
 
+    def _check(self, add, key: str, f: Field) -> None:
+        """The problems a field's values can have, by its kind."""
+        r, v = self.raw(key), f"v_{key}"
+        if f.kind in ("timestamp", "date"):
+            add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_date",
+                "not a date; write it like 2024-05-03, 2024/5/3 14:02 or 2024年5月3日")
+        elif f.kind == "number":
+            add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_number", "not a number")
+        elif f.kind == "bool":
+            add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_value", "not yes/no (是/否, true/false, 1/0)")
+        elif f.kind == "customer":
+            add(key, f"{r} IS NOT NULL AND v_customer NOT IN (SELECT value FROM imp_cust WHERE customer_id IS NOT NULL)",
+                "unknown_customer", "no customer with this name or id is loaded; import the customer list first")
+        elif f.kind == "employee_id":
+            add(key, f"{r} IS NOT NULL AND {r} NOT IN (SELECT employee_id FROM employees)", "unknown_employee",
+                "no employee with this id is loaded; import the team list first, or use the owner's name")
+
     def _duplicates(self, add) -> None:
-        key = KEY[self.table]
         self.x("""CREATE TEMP TABLE imp_first AS SELECT row, first FROM (
                       SELECT row, min(row) OVER (PARTITION BY id) AS first FROM imp_s
                       WHERE id IN (SELECT id FROM imp_s GROUP BY id HAVING count(*) > 1)) WHERE row > first""")
-        if self.has(key):
-            add(key, "row IN (SELECT row FROM imp_first)", "duplicate_id", "the same id is on an "
+        if self.has(self.key):
+            add(self.key, "row IN (SELECT row FROM imp_first)", "duplicate_id", "the same id is on an "
                 "earlier row; each id may appear once")
-        elif self.table in ("customers", "employees", "departments"):
+        elif self.by_name:
             add("name", "row IN (SELECT row FROM imp_first)", "duplicate_name",
                 "the same name is on an earlier row; add an id column to tell them apart")
         else:  # the same record exported twice: keep the first
@@ -330,22 +312,27 @@ class _Job:
         new_deps = self._write_departments()
         new_emps = self._write_employees()
         columns = self._final_columns()
-        key, t = KEY[self.table], self.table
+        key, t = self.key, self.table
         select = ", ".join(f"{expr} AS {q(col)}" for col, expr in columns.items())
         self.x(f"""CREATE TEMP TABLE imp_final AS SELECT {select}, e.{q(key)} IS NOT NULL AS existed
-                   FROM imp_s s LEFT JOIN {t} e ON e.{q(key)} = s.id {self._joins()}""")
+                   FROM imp_s s LEFT JOIN {t} e ON e.{q(key)} = s.id {' '.join(self._joins())}""")
         updated, loaded = self.x("SELECT count(*) FILTER (existed), count(*) FROM imp_final").fetchone()
         if updated:  # an UPDATE leaves the key's index alone: much cheaper than delete + insert
             sets = ", ".join(f"{q(c)} = f.{q(c)}" for c in columns if c != key)
             self.x(f"UPDATE {t} SET {sets} FROM imp_final f WHERE f.existed AND {t}.{q(key)} = f.{q(key)}")
         cols = ", ".join(q(c) for c in columns)
         self.x(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM imp_final WHERE NOT existed")
-        if t == "customers":
-            self._write_tags_and_fields()
-        if t == "deals":
-            self._write_stage_history()
+        self._write_tags_and_fields()
         return ImportResult(self.source.name, t, rows_read, loaded, loaded - updated, updated,
                             new_emps, new_deps, notes=self.notes)
+
+    def _write_tags_and_fields(self) -> None:
+        """The side tables of the rows just written (customer tags and fields, deal stage history).
+        One method of the base class, so that a test can cut any import off between the two."""
+        self._write_side_tables()
+
+    def _write_side_tables(self) -> None:
+        """Nothing by default."""
 
     def _write_departments(self) -> int:
         used = self.x("SELECT count(*) FROM imp_dep WHERE is_new").fetchone()[0]
@@ -363,28 +350,20 @@ class _Job:
                    FROM imp_emp WHERE is_new AND value IN (SELECT {person} FROM imp_s)""")
         return self.x(f"SELECT count(*) FROM imp_emp WHERE is_new AND value IN (SELECT {person} FROM imp_s)").fetchone()[0]
 
-    def _joins(self) -> str:
+    def _joins(self) -> list[str]:
+        """The joins of imp_s (as s) that _final_columns reads from."""
         joins = []
         for k in ("owner", "employee"):
             if self.has(k):
                 joins.append(f"LEFT JOIN imp_emp em ON em.value = s.v_{k}")
         if self.has("customer"):
             joins.append("LEFT JOIN imp_cust cu ON cu.value = s.v_customer")
-        if self.table == "customers" and any(self.has(k) for k in ("region", "city", "address")):
-            self._places()
-            joins.append("LEFT JOIN imp_places pl ON pl.region IS NOT DISTINCT FROM s.v_region "
-                         "AND pl.city IS NOT DISTINCT FROM s.v_city AND pl.address IS NOT DISTINCT FROM s.v_address")
-        if self.table in ("employees", "departments"):
-            for k in ("department", "manager", "office", "parent"):
-                if self.has(k):
-                    joins.append(f"LEFT JOIN imp_dep d_{k} ON d_{k}.value = s.v_{k}")
-        return " ".join(joins)
+        return joins
 
     def _final_columns(self) -> dict[str, str]:
         """Each canonical column's value: from the file when it has the field, else the loaded value."""
-        t = self.table
-        cols = {c: f"e.{q(c)}" for c in schema.TABLES[t]}
-        cols[KEY[t]] = "s.id"
+        cols = {c: f"e.{q(c)}" for c in schema.TABLES[self.table]}
+        cols[self.key] = "s.id"
         for key, (f, _) in self.fields.items():
             if f.target in cols and f.kind not in ("employee", "customer", "department", "stage", "status", "id"):
                 cols[f.target] = f"s.v_{key}"
@@ -395,34 +374,52 @@ class _Job:
                 cols[col] = "em.employee_id"
         if self.has("customer"):
             cols["customer_id"] = "cu.customer_id"
-        if t == "customers":
-            if not self.has("created_at"):
-                cols["created_at"] = f"COALESCE(e.created_at, TIMESTAMP '{self.now}')"
-                self.notes.append("no_created_at")
-            if self.has("region") or self.has("city") or self.has("address"):
-                # A column the file has is taken as normalised; one it lacks is filled from the others.
-                for col in ("region", "city"):
-                    cols[col] = f"pl.{col}_out" if self.has(col) else f"COALESCE(pl.{col}_out, e.{col})"
-                lat = "s.v_lat" if self.has("lat") else "NULL"
-                lon = "s.v_lon" if self.has("lon") else "NULL"
-                cols["lat"] = f"CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL THEN {lat} ELSE COALESCE(pl.lat, e.lat) END"
-                cols["lon"] = f"CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL THEN {lon} ELSE COALESCE(pl.lon, e.lon) END"
-        if t == "deals":
-            status = "COALESCE(s.v_status, s.stage_status, 'open')" if self.has("status") else "COALESCE(s.stage_status, 'open')"
-            cols["status"] = status
-            cols["stage"] = f"CASE WHEN {status} = 'won' THEN 'won' ELSE COALESCE(s.v_stage, e.stage) END"
-            if self.has("closed_at") and not self.has("expected_close_at"):
-                # An open deal's "Close Date" is when it is expected to close (Salesforce, the pipeline exports).
-                cols["expected_close_at"] = f"CASE WHEN {status} = 'open' THEN s.v_closed_at ELSE e.expected_close_at END"
-                cols["closed_at"] = f"CASE WHEN {status} = 'open' THEN NULL ELSE s.v_closed_at END"
-        if t == "employees":
-            cols["department_id"] = "COALESCE(" + ", ".join(
-                [f"d_{k}.department_id" for k in ("department", "manager", "office") if self.has(k)] + ["e.department_id"]) + ")"
-            cols["active"] = "COALESCE(s.v_active, e.active, TRUE)" if self.has("active") else "COALESCE(e.active, TRUE)"
-        if t == "departments" and self.has("parent"):
-            cols["parent_id"] = "d_parent.department_id"
-        if t == "follow_ups" and not self.has("channel"):
-            cols["channel"] = "e.channel"
+        return cols
+
+
+class _Customers(_Job):
+    """Customers: unmapped columns kept as custom fields, tags, places normalised and put on the map,
+    and a creation date (the import's time when the file has none)."""
+
+    table = "customers"
+    by_name = True
+    required_if_present = ("created_at",)
+
+    def __init__(self, cur, source: SourceFile, mapping: Mapping):
+        super().__init__(cur, source, mapping)
+        self.custom = [h for h, k in mapping.columns.items() if k == CUSTOM and h in source.headers]
+        if "address" in self.fields:
+            self.custom.append(self.fields["address"][1])
+
+    def _department_names(self) -> list[str]:
+        if self.has("owner") and self.has("department"):
+            return ["SELECT dept AS value, NULL AS parent FROM imp_emp WHERE is_new"]
+        return []
+
+    def _derived_id(self) -> str:
+        return self._id_by_name(12)
+
+    def _joins(self) -> list[str]:
+        joins = super()._joins()
+        if any(self.has(k) for k in ("region", "city", "address")):
+            self._places()
+            joins.append("LEFT JOIN imp_places pl ON pl.region IS NOT DISTINCT FROM s.v_region "
+                         "AND pl.city IS NOT DISTINCT FROM s.v_city AND pl.address IS NOT DISTINCT FROM s.v_address")
+        return joins
+
+    def _final_columns(self) -> dict[str, str]:
+        cols = super()._final_columns()
+        if not self.has("created_at"):
+            cols["created_at"] = f"COALESCE(e.created_at, TIMESTAMP '{self.now}')"
+            self.notes.append("no_created_at")
+        if self.has("region") or self.has("city") or self.has("address"):
+            # A column the file has is taken as normalised; one it lacks is filled from the others.
+            for col in ("region", "city"):
+                cols[col] = f"pl.{col}_out" if self.has(col) else f"COALESCE(pl.{col}_out, e.{col})"
+            lat = "s.v_lat" if self.has("lat") else "NULL"
+            lon = "s.v_lon" if self.has("lon") else "NULL"
+            cols["lat"] = f"CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL THEN {lat} ELSE COALESCE(pl.lat, e.lat) END"
+            cols["lon"] = f"CASE WHEN {lat} IS NOT NULL AND {lon} IS NOT NULL THEN {lon} ELSE COALESCE(pl.lon, e.lon) END"
         return cols
 
     def _places(self) -> None:
@@ -450,7 +447,7 @@ class _Job:
                   FROM imp_places_df""")
         self.cur.unregister("imp_places_df")
 
-    def _write_tags_and_fields(self) -> None:
+    def _write_side_tables(self) -> None:
         if self.has("tags"):
             self.x("DELETE FROM customer_tags WHERE customer_id IN (SELECT id FROM imp_s)")
             self.x(f"""INSERT INTO customer_tags SELECT DISTINCT id, tag FROM (
@@ -463,7 +460,62 @@ class _Job:
                                         for i, h in enumerate(self.custom))
             self.x(f"INSERT INTO customer_fields {values}")
 
-    def _write_stage_history(self) -> None:
+
+class _FollowUps(_Job):
+    """Follow-ups: the channel word (电话, WeChat, visit...) onto a few channels, others kept lower-cased."""
+
+    table = "follow_ups"
+    typed = _Job.typed | {"channel"}
+
+    def _typed(self, f: Field, raw: str) -> str:
+        if f.kind == "channel":
+            return f"COALESCE({_case(word_key(raw), CHANNEL_WORDS)}, lower({raw}))"
+        return super()._typed(f, raw)
+
+
+class _Deals(_Job):
+    """Deals: stage and status words (a stage word may also say won or lost), the stage history the
+    export implies, and an open deal's close date read as its expected close."""
+
+    table = "deals"
+    typed = _Job.typed | {"stage", "status"}
+
+    def _typed(self, f: Field, raw: str) -> str:
+        if f.kind == "stage":
+            return _case(word_key(raw), {w: s for w, (s, _) in STAGE_WORDS.items() if s})
+        if f.kind == "status":
+            return _case(word_key(raw), STATUS_WORDS)
+        return super()._typed(f, raw)
+
+    def _derive(self) -> None:
+        if self.has("stage"):  # a stage word also says won / lost
+            statuses = {w: s for w, (_, s) in STAGE_WORDS.items()}
+            self.x("ALTER TABLE imp_s ADD COLUMN stage_status VARCHAR")
+            self.x(f"UPDATE imp_s SET stage_status = {_case(word_key(self.raw('stage')), statuses)}")
+
+    def _check(self, add, key: str, f: Field) -> None:
+        r, v = self.raw(key), f"v_{key}"
+        if f.kind == "stage":
+            add(key, f"{r} IS NOT NULL AND stage_status IS NULL", "unknown_stage",
+                "unknown deal stage; use lead, qualified, proposal, negotiation, won or lost "
+                "(初步接洽, 需求确定, 方案报价, 谈判, 赢单, 输单; Prospecting ... Closed Won / Closed Lost)")
+        elif f.kind == "status":
+            add(key, f"{r} IS NOT NULL AND {v} IS NULL", "unknown_status", "unknown status; use open, won or lost")
+        else:
+            super()._check(add, key, f)
+
+    def _final_columns(self) -> dict[str, str]:
+        cols = super()._final_columns()
+        status = "COALESCE(s.v_status, s.stage_status, 'open')" if self.has("status") else "COALESCE(s.stage_status, 'open')"
+        cols["status"] = status
+        cols["stage"] = f"CASE WHEN {status} = 'won' THEN 'won' ELSE COALESCE(s.v_stage, e.stage) END"
+        if self.has("closed_at") and not self.has("expected_close_at"):
+            # An open deal's "Close Date" is when it is expected to close (Salesforce, the pipeline exports).
+            cols["expected_close_at"] = f"CASE WHEN {status} = 'open' THEN s.v_closed_at ELSE e.expected_close_at END"
+            cols["closed_at"] = f"CASE WHEN {status} = 'open' THEN NULL ELSE s.v_closed_at END"
+        return cols
+
+    def _write_side_tables(self) -> None:
         """What the export tells of each deal's path: it entered the first stage when created, and its
         current stage when closed (or when created, for open deals). Rows already recorded stay."""
         first = schema.DEFAULT_DEAL_STAGES[0]
@@ -477,6 +529,102 @@ class _Job:
             SELECT DISTINCT h.deal_id, h.stage, h.entered_at FROM h
             WHERE h.entered_at IS NOT NULL AND NOT EXISTS (
                 SELECT 1 FROM deal_stage_history x WHERE x.deal_id = h.deal_id AND x.stage = h.stage)""")
+
+
+class _Employees(_Job):
+    """Employees (team lists): the department from the department, manager or office column (the
+    manager's team inside the office), whether they are active, and their role.
+
+    A person the manager column names leads that team: when they have a row of their own, they are
+    placed in their team (unless the row names a department) and are a manager unless the row gives a
+    role (an admin stays one). Managers without a row of their own stay teams only, as before."""
+
+    table = "employees"
+    typed = _Job.typed | {"role"}
+    by_name = True
+    department_columns = ("department", "manager", "office")  # each names a department; most specific first
+
+    def _typed(self, f: Field, raw: str) -> str:
+        if f.kind == "role":
+            return _case(word_key(raw), ROLE_WORDS)
+        return super()._typed(f, raw)
+
+    def _check(self, add, key: str, f: Field) -> None:
+        if f.kind == "role":
+            add(key, f"{self.raw(key)} IS NOT NULL AND v_{key} IS NULL", "unknown_role", f"unknown role; {ROLE_HINT}")
+        else:
+            super()._check(add, key, f)
+
+    def _department_names(self) -> list[str]:
+        parts = []
+        office = "v_office" if self.has("office") else "NULL"
+        manager = "v_manager" if self.has("manager") else "NULL"
+        if self.has("office"):
+            parts.append("SELECT v_office AS value, NULL AS parent FROM imp_s")
+        if self.has("manager"):
+            parts.append(f"SELECT v_manager, {office} FROM imp_s")
+        if self.has("department"):
+            parts.append(f"SELECT v_department, COALESCE({manager}, {office}) FROM imp_s")
+        return parts
+
+    def _derived_id(self) -> str:
+        return self._id_by_name(10)
+
+    def _joins(self) -> list[str]:
+        joins = super()._joins() + [f"LEFT JOIN imp_dep d_{k} ON d_{k}.value = s.v_{k}"
+                                    for k in self.department_columns if self.has(k)]
+        if self.has("manager"):
+            joins.append("LEFT JOIN imp_dep d_team ON d_team.value = s.v_name "
+                         "AND d_team.value IN (SELECT v_manager FROM imp_s)")
+        return joins
+
+    def _final_columns(self) -> dict[str, str]:
+        cols = super()._final_columns()
+        places = [f"d_{k}.department_id" for k in self.department_columns if self.has(k)]
+        if self.has("manager"):
+            places.insert(1 if self.has("department") else 0, "d_team.department_id")
+        cols["department_id"] = "COALESCE(" + ", ".join(places + ["e.department_id"]) + ")"
+        cols["active"] = "COALESCE(s.v_active, e.active, TRUE)" if self.has("active") else "COALESCE(e.active, TRUE)"
+        if self.has("manager"):
+            leads = "(s.v_name IN (SELECT v_manager FROM imp_s) OR s.id IN (SELECT v_manager FROM imp_s))"
+            role = f"CASE WHEN {leads} THEN (CASE WHEN e.role = 'admin' THEN 'admin' ELSE 'manager' END) END"
+            cols["role"] = f"COALESCE(s.v_role, {role})" if self.has("role") else f"COALESCE({role}, e.role)"
+        return cols
+
+
+class _Departments(_Job):
+    """Departments: ids from the file or the name, and the parent, which may be a department of the
+    same file (by id or name), a loaded one, or a new one."""
+
+    table = "departments"
+    by_name = True
+
+    def _department_names(self) -> list[str]:
+        return ["SELECT v_parent, NULL FROM imp_s" if self.has("parent") else "SELECT NULL, NULL"]
+
+    def _own_departments(self) -> str:
+        key = "v_department_id" if self.has("department_id") else "NULL"
+        self.x(f"""CREATE TEMP TABLE imp_s_ids AS SELECT row, v_name, COALESCE({key},
+            (SELECT min(department_id) FROM departments d WHERE d.name = imp_s.v_name),
+            'D-' || substr(md5(v_name), 1, 10)) AS department_id FROM imp_s""")
+        return ("SELECT department_id AS value, department_id FROM imp_s_ids UNION ALL "
+                "SELECT v_name, department_id FROM imp_s_ids")
+
+    def _derived_id(self) -> str:
+        return "(SELECT department_id FROM imp_s_ids WHERE imp_s_ids.row = imp_s.row)"
+
+    def _joins(self) -> list[str]:
+        return super()._joins() + (["LEFT JOIN imp_dep d_parent ON d_parent.value = s.v_parent"]
+                                   if self.has("parent") else [])
+
+    def _final_columns(self) -> dict[str, str]:
+        cols = super()._final_columns()
+        if self.has("parent"):
+            cols["parent_id"] = "d_parent.department_id"
+        return cols
+
+
+JOBS: dict[str, type[_Job]] = {job.table: job for job in (_Customers, _FollowUps, _Deals, _Employees, _Departments)}
 
 
 def _case(expr: str, words: dict[str, str]) -> str:

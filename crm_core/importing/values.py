@@ -106,6 +106,17 @@ CHANNEL_WORDS = {_word(w): c for c, ws in {
 }.items() for w in ws.split("|")}
 
 
+ROLE_WORDS = {_word(w): r for r, ws in {
+    "admin": "admin|administrator|super admin|superadmin|sysadmin|管理员|超级管理员|系统管理员",
+    "manager": "manager|team lead|team leader|lead|supervisor|director|sales manager|经理|主管|总监|销售经理|"
+               "销售主管|销售总监|部门经理|团队负责人|组长",
+    "rep": "rep|sales rep|sales representative|salesperson|sales|agent|sales agent|member|user|销售|业务员|"
+           "销售代表|普通用户|普通员工|员工|成员",
+}.items() for w in ws.split("|")}
+ROLE_HINT = ("use admin, manager or rep (管理员 / 超级管理员 / administrator; 经理 / 主管 / 总监 / team lead; "
+             "销售 / 业务员 / 销售代表 / sales rep / member), or leave it empty for rep")
+
+
 def word_key(x: str) -> str:
     """SQL giving the same normalised form of a word as ``_word`` does in Python."""
     return f"regexp_replace(lower({x}), '[\\s\\-_/.:：,()（）]', '', 'g')"

@@ -15,6 +15,7 @@ _FIELDS = {  # field key -> (zh, en): what the mapping table offers for each col
     "status": ("赢/输状态", "Status"), "amount": ("金额", "Amount"), "expected_close_at": ("预计成交日期", "Expected close"),
     "closed_at": ("结单时间", "Closed at"), "employee_id": ("员工编号", "Employee ID"), "manager": ("上级/经理", "Manager"),
     "office": ("大区/分公司", "Regional office"), "email": ("邮箱", "Email"), "active": ("是否在职", "Active"),
+    "role": ("角色（管理员/经理/销售）", "Role (admin / manager / rep)"),
     "department_id": ("部门编号", "Department ID"), "parent": ("上级部门", "Parent department"),
     "custom": ("自定义字段", "Custom field"), "ignore": ("不导入", "Leave out"),
 }
@@ -39,6 +40,7 @@ _PROBLEMS = {
     "bad_value": ("不是 是/否", "Not yes/no"),
     "unknown_stage": ("无法识别的销售阶段", "Unknown deal stage"),
     "unknown_status": ("无法识别的状态（应为 进行中/赢单/输单）", "Unknown status; use open, won or lost"),
+    "unknown_role": ("无法识别的角色（应为 管理员/经理/销售，空白为销售）", "Unknown role; use admin, manager or rep (empty: rep)"),
     "unknown_customer": ("系统中没有这个客户，请先导入客户列表", "No such customer is loaded; import the customer list first"),
     "unknown_employee": ("系统中没有这个员工编号", "No employee with this ID is loaded"),
     "duplicate_id": ("编号与前面某行重复", "The same ID is on an earlier row"),
