@@ -213,16 +213,23 @@ class Scope:
     # -- lookups for the filter widgets and labels -------------------------------------------------
     def people(self) -> dict:
         """What the sidebar needs, in two statements: the departments the viewer may pick (all, for an
-        admin; their own tree for a manager; their own department for a rep) and the employees they may
-        see. Lists of tuples:
-        departments (department_id, name, parent_id), employees (employee_id, name, department_id)."""
+        admin; their own tree for a manager; their own department for a rep) in tree order, and the
+        employees they may see. Lists of tuples: departments (department_id, name, parent_id, depth),
+        depth counted from the top the viewer sees; employees (employee_id, name, department_id)."""
         emp = self.visible("employees").select("employee_id", "name", "department_id").order_by("employee_id")
         dep = self._raw("departments").select("department_id", "name", "parent_id")
         if self.viewer.role == "manager":
             dep = dep.filter(dep.department_id.isin(self.subtree([self.viewer.department_id])))
         elif not self.viewer.sees_all:
             dep = dep.filter(dep.department_id == self.viewer.department_id)
-        deps = self.run(dep.order_by("department_id"))
+        tree = self._raw("department_tree")
+        links = tree.inner_join(dep, tree.descendant_id == dep.department_id)
+        links = links.filter(links.ancestor_id.isin(dep.department_id))
+        rows = self.run(links.select("department_id", "name", "parent_id", "ancestor_id", "depth"))
+        # A department's path from the top: its visible ancestors, farthest first; sorting by it gives tree order.
+        paths = rows.sort_values("depth", ascending=False).groupby("department_id")["ancestor_id"].agg(tuple)
+        deps = rows[rows.depth == 0].assign(path=lambda d: d.department_id.map(paths)).sort_values("path")
+        deps = deps.assign(depth=deps.path.map(len) - 1)[["department_id", "name", "parent_id", "depth"]]
         emps = self.run(emp)
         tidy = lambda df: [tuple(None if pd.isna(v) else v for v in row) for row in df.itertuples(index=False)]
         return {"departments": tidy(deps), "employees": tidy(emps)}

@@ -82,53 +82,51 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One transaction on a dedicated cursor: all of it lands, or none of it does."""
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction on a dedicated cursor, one writer at a time: all of it lands, or none of it."""
         with self._write_lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
-                rebuild_department_tree(cur)
-                cur.execute(
-                    "INSERT INTO settings VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
-                    "SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"
-                )
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
             finally:
                 cur.close()
-            self._version = self._read_version()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write: one transaction that also rebuilds the department tree and bumps data_version."""
+        with self._transaction() as cur:
+            yield cur
+            rebuild_department_tree(cur)
+            cur.execute(
+                "INSERT INTO settings VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
+                "SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"
+            )
+        self._version = self._read_version()
 
     def migrate(self) -> None:
         """Create missing tables and columns, bring older databases up to this schema, record its version."""
-        with self._write_lock:
-            cur = self._con.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                for ddl in schema.create_statements():
-                    cur.execute(ddl)
-                found = cur.execute("SELECT value FROM settings WHERE key = 'schema_version'").fetchall()
-                before = int(found[0][0]) if found else schema.SCHEMA_VERSION
-                if before < 2:
-                    cur.execute("ALTER TABLE employees ADD COLUMN IF NOT EXISTS role VARCHAR")
-                    from .regions import normalise_stored_regions
+        with self._transaction() as cur:
+            for ddl in schema.create_statements():
+                cur.execute(ddl)
+            found = cur.execute("SELECT value FROM settings WHERE key = 'schema_version'").fetchall()
+            before = int(found[0][0]) if found else schema.SCHEMA_VERSION
+            if before < 2:
+                cur.execute("ALTER TABLE employees ADD COLUMN IF NOT EXISTS role VARCHAR")
+                from .regions import normalise_stored_regions
 
-                    normalise_stored_regions(cur)
-                    rebuild_department_tree(cur)
+                normalise_stored_regions(cur)
+                rebuild_department_tree(cur)
+            if not found or before != schema.SCHEMA_VERSION:
                 cur.execute(
                     "INSERT INTO settings VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE "
                     "SET value = excluded.value",
                     [str(schema.SCHEMA_VERSION)],
                 )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            finally:
-                cur.close()
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         rows = self.query("SELECT value FROM settings WHERE key = ?", [key])

@@ -1,12 +1,14 @@
 """Customers per owner: each employee's customers, contacted in the range or not; department roll-up."""
 
+import pandas as pd
 import streamlit as st
 
 from crm_core.exports import to_csv
+from crm_core.metrics.owners import roll_up
 from ui.data import report
 from ui.drilldown import chart_clicked, customer_list_view, pick
 from ui.i18n import fmt_date, t
-from ui.state import department_labeler, employee_labeler, sidebar_filters
+from ui.state import department_labeler, employee_labeler, lookups, sidebar_filters
 from ui.stats_charts import MAX_BARS, stacked_owner_bars
 
 filters = sidebar_filters()
@@ -39,7 +41,9 @@ st.download_button(t("common.download_csv"), to_csv(df[["employee_id", "contacte
                    key="owners_download")
 
 st.subheader(t("stats.owners.by_department"))
-deps = report("owners-by-department", filters)
+people = lookups()["employees"]
+deps = roll_up(df, report("department-links", filters.people_only()),
+               pd.DataFrame([e[:3] for e in people], columns=["employee_id", "name", "department_id"]))
 deps = deps.assign(name=["\u3000" * d + department_label(i) for d, i in zip(deps["depth"], deps["department_id"])])
 dcols = {"name": t("col.department_id"), "employees": t("stats.owners.employees"),
          "contacted": t("stats.owners.contacted"), "not_contacted": t("stats.owners.not_contacted")}

@@ -129,11 +129,14 @@ def test_the_narrowing_is_not_empty_nor_everything(pair):
 def test_a_manager_sees_their_department_tree_and_a_rep_only_themselves(demo_store):
     b = demo_store.backend()
     people = Scope(b, viewer=MANAGER).people()
-    assert {d[0] for d in people["departments"]} == {"D110", "D111", "D112", "D113"}
+    assert [(d[0], d[3]) for d in people["departments"]] == [("D110", 0), ("D111", 1), ("D112", 1), ("D113", 1)]
     assert {e[2] for e in people["employees"]} <= {"D110", "D111", "D112", "D113"}
     rep = Scope(b, viewer=REP).people()
     assert [e[0] for e in rep["employees"]] == ["E0002"] and [d[0] for d in rep["departments"]] == ["D112"]
-    assert len(Scope(b).people()["employees"]) == 17
+    admin = Scope(b).people()
+    assert len(admin["employees"]) == 17
+    tree = [(d[0], d[3]) for d in admin["departments"]]
+    assert tree[:3] == [("D100", 0), ("D110", 1), ("D111", 2)] and ("D160", 1) in tree  # each after its parent
 
 
 # -- no read escapes the Scope ---------------------------------------------------------------------------

@@ -55,19 +55,8 @@ def lookups() -> dict:
 
 
 def department_tree(rows: list[tuple]) -> dict[str, str]:
-    """Department id -> its name indented under its parent, in tree order (for the filter's options)."""
-    children: dict = {}
-    known = {r[0] for r in rows}
-    for dep_id, name, parent in rows:
-        children.setdefault(parent if parent in known else None, []).append((dep_id, name))
-    out: dict[str, str] = {}
-
-    def walk(parent, depth):
-        for dep_id, name in sorted(children.get(parent, []), key=lambda d: d[0]):
-            out[dep_id] = "\u3000" * depth + ("└ " if depth else "") + name
-            walk(dep_id, depth + 1)
-    walk(None, 0)
-    return out
+    """Department id -> its name indented by its depth, in tree order (rows as Scope.people gives them)."""
+    return {dep_id: "\u3000" * depth + ("└ " if depth else "") + name for dep_id, name, _parent, depth in rows}
 
 
 def _labeler(rows: list[tuple]):

@@ -107,6 +107,12 @@ def growth_summary(scope) -> pd.DataFrame:
         t = scope.table(name)
         if len(counts) == 1:  # one date column: read only the two ranges (follow-ups are many)
             t = t.filter(in_range(t[counts[0].date_col], prev_start, end))
+        if any(c.distinct for c in counts):  # distinct per range: distinct (key, range) pairs, then counted
+            (c,) = counts
+            pairs = t.select(key=t[c.distinct], current=in_range(t[c.date_col], start, end)).distinct()
+            aggs.append(pairs.aggregate(**{f"{c.value}__current": pairs.count(where=pairs.current),
+                                           f"{c.value}__previous": pairs.count(where=~pairs.current)}))
+            continue
         aggs.append(t.aggregate(**{f"{c.value}__{when}": c.measure(t, in_range(t[c.date_col], a, b))
                                    for c in counts for when, (a, b) in
                                    (("current", (start, end)), ("previous", (prev_start, prev_end)))}))

@@ -69,27 +69,31 @@ def owner_contact(scope) -> pd.DataFrame:
     return df
 
 
+@report("department-links", cli=False, columns=["ancestor_id", "descendant_id", "depth", "parent_id"])
+def department_links(scope) -> pd.DataFrame:
+    """The department tree (every ancestor, descendant and depth) with each descendant's parent: what
+    roll_up needs, small and the same for every filter."""
+    tree, deps = scope.department_tree, scope.departments.select("department_id", "parent_id")
+    return scope.run(tree.inner_join(deps, tree.descendant_id == deps.department_id)
+                     .select("ancestor_id", "descendant_id", "depth", "parent_id"))
+
+
 @report("owners-by-department", cli=False,
         columns=["department_id", "parent_id", "depth", "employees", "contacted", "not_contacted"])
 def owners_by_department(scope) -> pd.DataFrame:
-    """customers_per_owner rolled up to departments: each department with its sub-departments (from the
-    department_tree), for the departments holding any of the employees. depth 0 at the top; rows in tree
-    order. Columns: department_id, parent_id, depth, employees, contacted, not_contacted."""
-    per_owner = customers_per_owner(scope)
-    emp = scope.visible("employees").select("employee_id", "department_id")
-    tree = scope.department_tree
-    deps = scope.departments.select("department_id", "parent_id")
-    links = scope.run(tree.inner_join(deps, tree.descendant_id == deps.department_id)
-                      .select("ancestor_id", "descendant_id", "depth", "parent_id"))
-    direct = per_owner.merge(scope.run(emp), on="employee_id", how="left")
-    return roll_up(direct, links)
+    """customers_per_owner rolled up to departments (see roll_up)."""
+    return roll_up(customers_per_owner(scope), department_links(scope), scope.run(scope.visible("employees")
+                   .select("employee_id", "department_id")))
 
 
-def roll_up(direct: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """Per-employee counts (employee_id, department_id, contacted, not_contacted) summed per department
-    over its subtree. ``links``: the department_tree rows (ancestor_id, descendant_id, depth) with the
-    descendant's parent_id."""
+def roll_up(per_owner: pd.DataFrame, links: pd.DataFrame, employees: pd.DataFrame) -> pd.DataFrame:
+    """Per-owner counts (employee_id, contacted, not_contacted) summed per department over its subtree,
+    for the departments holding any of the owners; depth 0 at the top, rows in tree order. ``links``: the
+    department-links report; ``employees``: employee_id, department_id.
+    Columns: department_id, parent_id, depth, employees, contacted, not_contacted."""
     cols = ["department_id", "parent_id", "depth", "employees", "contacted", "not_contacted"]
+    direct = per_owner[["employee_id", "contacted", "not_contacted"]].merge(
+        employees[["employee_id", "department_id"]], on="employee_id", how="left")
     if direct.empty or links.empty:
         return pd.DataFrame({c: pd.Series(dtype=object if c.endswith("_id") else "int64") for c in cols})
     sums = direct.merge(links, left_on="department_id", right_on="descendant_id").groupby("ancestor_id").agg(
