@@ -45,11 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crm_core", description="CRM Insight: reports from your CRM data.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="build a demo company (replaces the data in the database)")
+    demo = sub.add_parser("demo", help="build a demo company (replaces a previous demo; imported data only with --replace)")
     demo.add_argument("--db", default=None, help="database file (default: $CRM_DB or data/crm.duckdb)")
     demo.add_argument("--customers", type=_positive, default=None, help="how many customers (default 20,000)")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--end", type=_typed(day), default=None, help="last day of the demo data (default: today)")
+    demo.add_argument("--replace", action="store_true", help="replace a database that holds imported data")
 
     imp = sub.add_parser("import", help="load a CSV/Excel export, all or nothing")
     imp.add_argument("file")
@@ -90,13 +91,31 @@ def _existing_store(path: str | None, read_only: bool = True):
 
 
 def _open(path: str | None, read_only: bool = False):
+    """The Store at ``path``; every way that fails is one sentence saying what to do (never a traceback)."""
+    path = str(path or default_db_path())
+    if Path(path).is_dir():
+        raise UserError(f"{path} is a folder; --db takes a database file, e.g. {Path(path) / 'crm.duckdb'}")
     try:
         return open_store(path, read_only=read_only)
-    except duckdb.IOException as e:
-        if "lock" in str(e).lower():
-            raise UserError(f"the database {path or default_db_path()} is in use by another program "
-                            "(the dashboard?); stop it or use another --db, then try again")
-        raise
+    except (NotADirectoryError, FileExistsError):
+        raise UserError(f"cannot create {path}: a part of that path is a file, not a folder; give another --db")
+    except PermissionError:
+        raise UserError(f"no permission to {'read' if read_only else 'write'} {path}; give another --db "
+                        "or change the file's permissions")
+    except duckdb.Error as e:
+        said = str(e).lower()
+        if "lock" in said:
+            raise UserError(f"the database {path} is in use by another program (the dashboard?); stop it, or copy "
+                            "the file and give the copy as --db, then try again")
+        if "permission" in said or "read-only" in said or "readonly" in said:
+            raise UserError(f"no permission to {'read' if read_only else 'write'} {path}; give another --db "
+                            "or change the file's permissions")
+        if "catalog" in said and "settings" in said:
+            raise UserError(f"{path} is a DuckDB file but not a CRM Insight database; give the right --db")
+        if "not a valid duckdb" in said or "invalid" in said or "magic" in said or "corrupt" in said:
+            raise UserError(f"{path} is not a CRM Insight database (a DuckDB file); give the right --db, or build "
+                            f"one with `python -m crm_core demo --db NEW_FILE`")
+        raise UserError(f"cannot open the database {path}: {e}")
 
 
 def cmd_report(args) -> int:
@@ -119,9 +138,13 @@ def cmd_report(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import DEFAULT_CUSTOMERS, build_demo
+    from .demo import DEFAULT_CUSTOMERS, build_demo, holds_demo
 
     store = _open(args.db)
+    if not args.replace and not store.is_empty() and not holds_demo(store):
+        counts = ", ".join(f"{n:,} {table}" for table, n in store.counts().items() if n)
+        raise UserError(f"{store.path} holds imported data ({counts}); building the demo company would replace "
+                        "all of it. Add --replace to do so, or give another --db")
     size = build_demo(store, customers=args.customers or DEFAULT_CUSTOMERS, seed=args.seed, end=args.end)
     print(f"demo company in {store.path}: {size.customers} customers, {size.employees} employees, "
           f"{size.follow_ups} follow-ups", file=sys.stderr)

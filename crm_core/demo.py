@@ -577,6 +577,7 @@ def _load(store, deps, employees, cust, fu, deals, hist, events, tags, fields, s
         cur.execute("INSERT INTO settings VALUES ('deal_stages', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     [",".join(DEFAULT_DEAL_STAGES)])
         cur.execute("INSERT INTO settings VALUES ('demo', 'true') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        cur.execute("DELETE FROM settings WHERE key = 'imported'")  # what was imported is gone
 
 
 DATA_TABLES = ("deal_stage_history", "deals", "follow_ups", "pool_events", "customer_tags", "customer_fields",
@@ -585,7 +586,7 @@ DATA_TABLES = ("deal_stage_history", "deals", "follow_ups", "pool_events", "cust
 
 def holds_demo(store: Store) -> bool:
     """True while the database holds the demo company (and nothing has been imported on top of it)."""
-    return store.get_setting("demo") == "true"
+    return store.get_setting("demo") == "true" and store.get_setting("imported") is None
 
 
 def clear_demo(store: Store) -> None:

@@ -77,6 +77,12 @@ class Store:
     def schema_version(self) -> int:
         return int(self.get_setting("schema_version", "0") or 0)
 
+    def counts(self) -> dict[str, int]:
+        """Rows per data table (what a replacement would lose)."""
+        names = [t for t in schema.TABLES if t not in ("settings", "department_tree")]
+        row = self.query("SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in names))[0]
+        return dict(zip(names, row))
+
     def is_empty(self) -> bool:
         return self.query("SELECT count(*) FROM customers")[0][0] == 0
 

@@ -128,9 +128,11 @@ def test_empty_database_gives_an_empty_report(store):
 
 def test_summary_compares_with_the_range_just_before(company):
     s = growth_summary(Scope(company, Filters(start=D(2024, 1, 1), end=D(2024, 1, 31)))).set_index("metric")
-    assert s.loc["new_customers"].tolist() == [3, 1]  # Dec 2023 had C5
-    assert s.loc["contacted_customers"].tolist() == [1, 0]
-    assert s.loc["net_growth"].tolist() == [3, 1]
+    counts = s[["current", "previous"]]
+    assert counts.loc["new_customers"].tolist() == [3, 1]  # Dec 2023 had C5
+    assert counts.loc["contacted_customers"].tolist() == [1, 0]
+    assert counts.loc["net_growth"].tolist() == [3, 1]
+    assert (s.previous_start.iloc[0], s.previous_end.iloc[0]) == (D(2023, 12, 1), D(2023, 12, 31))
 
 
 def test_filters_reject_a_backwards_range_and_unknown_period():

@@ -10,7 +10,7 @@ from crm_core.customer_list import drill_list
 from crm_core.reports import run_report
 from crm_core.scope import Scope
 
-from .state import current_viewer, get_store
+from .state import current_viewer, data_key, get_store
 
 
 def _scope(filters, viewer) -> Scope:
@@ -18,17 +18,17 @@ def _scope(filters, viewer) -> Scope:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _report(name: str, filters, viewer, opts: tuple, version: int) -> pd.DataFrame:
+def _report(name: str, filters, viewer, opts: tuple, version: tuple) -> pd.DataFrame:
     return run_report(name, _scope(filters, viewer), **dict(opts))
 
 
 def report(name: str, filters, **opts) -> pd.DataFrame:
     """The declared report ``name`` for these filters and the signed-in viewer, cached until the data changes."""
-    return _report(name, filters, current_viewer(), tuple(sorted(opts.items())), get_store().data_version())
+    return _report(name, filters, current_viewer(), tuple(sorted(opts.items())), data_key())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _drill(name: str, filters, viewer, row: tuple, column, opts: tuple, search, limit, version: int):
+def _drill(name: str, filters, viewer, row: tuple, column, opts: tuple, search, limit, version: tuple):
     return drill_list(name, _scope(filters, viewer), dict(row), column, search=search, limit=limit, **dict(opts))
 
 
@@ -36,4 +36,4 @@ def drill(name: str, filters, row: dict, column: str | None = None, *, search: s
           limit: int | None = None, **opts) -> tuple[int, pd.DataFrame]:
     """(how many, the first ``limit``) customers behind a cell of the report ``name`` (see crm_core.customer_list)."""
     return _drill(name, filters, current_viewer(), tuple(sorted(row.items())), column, tuple(sorted(opts.items())),
-                  search, limit, get_store().data_version())
+                  search, limit, data_key())

@@ -7,6 +7,7 @@ import streamlit as st
 
 from crm_core.customer_list import COLUMNS
 from crm_core.exports import to_csv
+from crm_core.markup import md
 from crm_core.regions import NONE
 
 from .data import drill
@@ -33,6 +34,19 @@ def chart_clicked(event, field: str = "customdata"):
             return data[0]
         if data is not None:
             return data
+    return None
+
+
+def chart_point(event) -> list | None:
+    """The whole customdata of the first clicked point of a plotly chart with on_select, or None."""
+    try:
+        points = event.selection.points if event else []
+    except AttributeError:
+        return None
+    for p in points or []:
+        data = p.get("customdata")
+        if isinstance(data, (list, tuple)) and data:
+            return list(data)
     return None
 
 
@@ -67,7 +81,7 @@ def customer_list_view(filters, report_name: str, row: dict, what: str, key: str
                        **opts) -> pd.DataFrame:
     """The customers behind a cell of a declared report (``row``: the report row's values, ``column``: the
     cell's column): searchable, newest first, downloadable as shown."""
-    st.subheader(t("list.title", what=what))
+    st.subheader(t("list.title", what=md(what)))
     search = st.text_input(t("list.search"), key=f"{key}_search").strip() or None
     total, df = drill(report_name, filters, row, column, search=search, limit=LIST_LIMIT, **opts)
     if df.empty:

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from crm_core.filters import Filters
+from crm_core.filters import FIRST_DAY, LAST_DAY, Filters
 from crm_core.periods import next_period, period_start
 from crm_core.schema import PERIODS
 from crm_core.scope import ADMIN, Scope, Viewer
@@ -37,13 +37,20 @@ def get_store() -> Store:
     return store
 
 
+def data_key() -> tuple[str, int]:
+    """What every cached read is keyed on besides its arguments: the database and its data version, which
+    every write bumps (the one invalidation mechanism)."""
+    store = get_store()
+    return store.path, store.data_version()
+
+
 def current_viewer() -> Viewer:
     """Who is looking. Until sign-in exists every viewer is the admin (the sidebar says so)."""
     return ADMIN
 
 
 @st.cache_data(show_spinner=False)
-def _lookups(viewer: Viewer, version: int) -> dict:
+def _lookups(viewer: Viewer, version: tuple) -> dict:
     scope = Scope(get_store().backend(), viewer=viewer)
     return {**scope.people(), "span": scope.span([("customers", "created_at")]) or (None, None)}
 
@@ -51,7 +58,12 @@ def _lookups(viewer: Viewer, version: int) -> dict:
 def lookups() -> dict:
     """The departments and employees the viewer may see and pick, and the span of the customers'
     creation days, for the filter widgets and labels."""
-    return _lookups(current_viewer(), get_store().data_version())
+    return _lookups(current_viewer(), data_key())
+
+
+def has_data() -> bool:
+    """Whether the database holds any customer the viewer may see (else pages prompt to import)."""
+    return lookups()["span"][0] is not None
 
 
 def department_tree(rows: list[tuple]) -> dict[str, str]:
@@ -105,10 +117,13 @@ def _init_from_url() -> None:
     st.session_state["f_range"] = q.get("range") if q.get("range") in QUICK_RANGES else "this_year"
     try:
         if q.get("start") and q.get("end"):
-            st.session_state["f_dates"] = (dt.date.fromisoformat(q["start"]), dt.date.fromisoformat(q["end"]))
+            start, end = dt.date.fromisoformat(q["start"]), dt.date.fromisoformat(q["end"])
+            if not FIRST_DAY <= start <= end <= LAST_DAY:
+                raise ValueError(f"{start} .. {end}")
+            st.session_state["f_dates"] = (start, end)
             st.session_state["f_range"] = q.get("range") if q.get("range") in QUICK_RANGES else "custom"
     except ValueError:
-        pass
+        st.session_state["_bad_link"] = True  # said once in the sidebar; the default range is shown
     st.session_state["f_period"] = q.get("period") if q.get("period") in PERIODS else "month"
     st.session_state["f_departments"] = q.get_all("dept")
     st.session_state["f_employees"] = q.get_all("emp")
@@ -119,7 +134,8 @@ def sidebar_filters(today: dt.date | None = None) -> Filters:
     """Draw the shared filters in the sidebar and return them; the URL query string follows them.
 
     Each page draws them. Streamlit forgets a widget's value when another page draws it anew, so the
-    values are kept under their own keys (updated by the widgets' on_change) and put back first."""
+    values are kept under their own keys (updated by the widgets' on_change) and put back first. With no
+    data the viewer may see, the page stops here with a prompt to import some."""
     for key in _KEPT:
         if "_kept_" + key in st.session_state:
             st.session_state[key] = st.session_state["_kept_" + key]
@@ -127,6 +143,9 @@ def sidebar_filters(today: dt.date | None = None) -> Filters:
     for key in _KEPT:
         if key in st.session_state:
             st.session_state["_kept_" + key] = st.session_state[key]
+    if not has_data():
+        st.info(t("app.no_data"))
+        st.stop()
     return filters
 
 
@@ -150,9 +169,13 @@ def _language_radio() -> None:
 def _keep(key: str):
     def keep():
         st.session_state["_kept_" + key] = st.session_state[key]
-        if key == "f_range":  # a new quick pick sets new dates
-            st.session_state.pop("f_dates", None)
-            st.session_state.pop("_kept_f_dates", None)
+        if key == "f_range":  # a new quick pick sets new dates; Custom starts from the ones shown
+            shown = st.session_state.get("_shown_dates")
+            if st.session_state[key] == "custom" and shown:
+                st.session_state["f_dates"] = st.session_state["_kept_f_dates"] = shown
+            else:
+                st.session_state.pop("f_dates", None)
+                st.session_state.pop("_kept_f_dates", None)
     return keep
 
 
@@ -180,6 +203,9 @@ def draw_sidebar_filters(today: dt.date | None = None) -> Filters:
     start, end = (dates if isinstance(dates, (tuple, list)) and len(dates) == 2 else default)
     if key != "custom":
         start, end = default
+    st.session_state["_shown_dates"] = (start, end)
+    if st.session_state.pop("_bad_link", False):
+        sb.warning(t("sidebar.bad_link"))
     period = sb.segmented_control(t("sidebar.period"), PERIODS, key="f_period", on_change=_keep("f_period"),
                                   format_func=lambda p: t(f"period.{p}")) or "month"
     departments = sb.multiselect(t("sidebar.departments"), list(deps), key="f_departments", on_change=_keep("f_departments"),

@@ -6,20 +6,13 @@ ui.drilldown.chart_clicked reads back from the selection.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from .charts import PALETTE, _style
+from .charts import PALETTE, _safe, _style
 
 MAX_BARS = 30
-
-
-def _safe(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
-    """Labels from the data escaped: plotly reads tags such as <a> or <b> in text, the data must not."""
-    return df.assign(**{c: df[c].map(lambda v: html.escape(str(v), quote=False)) for c in cols})
 
 
 def ranked_bars(df: pd.DataFrame, label: str, value: str, key: str, value_label: str = "",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +11,7 @@ from crm_core.exports import to_csv
 from crm_core.reports import get
 
 from .charts import period_bars
+from .drilldown import chart_point, customer_list_view, pick
 from .data import report
 from .i18n import fmt_period, t
 from .state import department_labeler, employee_labeler
@@ -45,8 +48,12 @@ def series_view(report_name: str, filters, key: str = "growth") -> pd.DataFrame:
     group_col = {"department": "department_id", "employee": "employee_id"}.get(by)
     if group_col:
         shown["group_label"] = shown[group_col].map(_LABELER[group_col]())
-    st.plotly_chart(period_bars(shown, "period_label", value, color="group_label" if group_col else None,
-                                barmode=barmode, y_label=t(f"metric.{value}")), key=f"{key}_chart")
+    shown["period_key"] = shown["period"].map(lambda d: d.isoformat())
+    event = st.plotly_chart(period_bars(shown, "period_label", value, color="group_label" if group_col else None,
+                                        barmode=barmode, y_label=t(f"metric.{value}"),
+                                        custom_data=["period_key", group_col] if group_col else ["period_key"]),
+                            key=f"{key}_chart_{by}_{barmode}", on_select="rerun", selection_mode="points")
+    st.caption(t("growth.click_hint"))
     st.subheader(t("common.history"))
     table = shown[["period_label"] + (["group_label"] if group_col else []) +
                   [c for c in df.columns if c not in ("period", "department_id", "employee_id")]]
@@ -55,4 +62,16 @@ def series_view(report_name: str, filters, key: str = "growth") -> pd.DataFrame:
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(t("common.download_csv"), to_csv(df), file_name=f"{report_name}.csv", mime="text/csv",
                        key=f"{key}_download")
+    periods = [d.isoformat() for d in df["period"].drop_duplicates()]
+    clicked = chart_point(event)
+    period = pick(t("growth.pick_period"), periods, f"{key}_pick_{by}", clicked=clicked[0] if clicked else None,
+                  format_func=lambda p: fmt_period(dt.date.fromisoformat(p), filters.period))
+    if period is not None:
+        row = {"period": dt.date.fromisoformat(period)}
+        what = fmt_period(row["period"], filters.period)
+        if group_col and clicked and clicked[0] == period and len(clicked) > 1:
+            row[group_col] = clicked[1]
+            what += " · " + _LABELER[group_col]()(clicked[1])
+        customer_list_view(filters, report_name, row, t(f"metric.{value}") + " · " + what, key=f"{key}_list",
+                           column=value, **({"by": by} if by else {}))
     return df

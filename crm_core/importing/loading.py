@@ -64,7 +64,9 @@ def load(store, source: SourceFile, mapping: Mapping | None = None, *, skip_bad_
     unless ``skip_bad_rows``: then the good rows load and the result lists the skipped problems."""
     say = progress or (lambda fraction, step: None)
     with store.write() as cur:
-        return _import(cur, source, mapping, skip_bad_rows, say)
+        result = _import(cur, source, mapping, skip_bad_rows, say)
+        cur.execute("INSERT INTO settings VALUES ('imported', 'true') ON CONFLICT (key) DO UPDATE SET value = 'true'")
+        return result
 
 
 def _import(cur, source: SourceFile, mapping: Mapping | None, skip_bad_rows: bool, say: Progress) -> ImportResult:

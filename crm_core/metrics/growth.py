@@ -90,15 +90,17 @@ def growth_trends(scope) -> pd.DataFrame:
     return out
 
 
-@report("growth-summary", cli=False, columns=["metric", "current", "previous"])
-def growth_summary(scope) -> pd.DataFrame:
-    """Totals over the whole range and over the equally long range just before it, in one statement.
+SUMMARY_COLUMNS = ["metric", "current", "previous", "previous_start", "previous_end"]
 
-    Rows: new_customers, contacted_customers, next_contact_customers, won_customers, churned_customers,
-    net_growth. Contacted customers are distinct over each range."""
+
+@report("growth-summary", cli=False, columns=SUMMARY_COLUMNS)
+def growth_summary(scope) -> pd.DataFrame:
+    """Totals over the whole range and over the equally long range just before it (previous_start ..
+    previous_end), in one statement. Rows: new_customers, contacted_customers, next_contact_customers,
+    won_customers, churned_customers, net_growth. Contacted customers are distinct over each range."""
     rng = scope.date_range([("customers", "created_at")])
     if rng is None:
-        return pd.DataFrame(columns=["metric", "current", "previous"])
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
     start, end = rng
     prev_start, prev_end = start - (end - start + dt.timedelta(days=1)), start - dt.timedelta(days=1)
     aggs = []
@@ -119,5 +121,5 @@ def growth_summary(scope) -> pd.DataFrame:
     row = scope.run(aggs[0].cross_join(*aggs[1:]) if len(aggs) > 1 else aggs[0]).iloc[0]
     rows = [(c.value, int(row[f"{c.value}__current"]), int(row[f"{c.value}__previous"])) for c in GROWTH]
     rows.append(("net_growth", rows[0][1] - rows[-1][1], rows[0][2] - rows[-1][2]))
-    return pd.DataFrame(rows, columns=["metric", "current", "previous"])
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:3]).assign(previous_start=prev_start, previous_end=prev_end)
 

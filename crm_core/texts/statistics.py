@@ -101,7 +101,7 @@ TEXTS = {
     # the one customer list
     "list.title": {"zh": "客户名单：{what}", "en": "Customers: {what}"},
     "list.pick": {"zh": "查看客户名单", "en": "Show the customers of"},
-    "list.none_selected": {"zh": "（不查看）", "en": "(none)"},
+    "list.none_selected": {"zh": "（不查看）", "en": "— pick one —"},
     "list.search": {"zh": "搜索客户名称或编号", "en": "Search name or id"},
     "list.count": {"zh": "共 {n} 个客户", "en": "{n} customers"},
     "list.limited": {"zh": "共 {n} 个客户，显示最新创建的 {shown} 个", "en": "{n} customers; the {shown} newest are shown"},
