@@ -6,7 +6,7 @@ from crm_core.exports import to_csv
 from ui.data import report
 from ui.drilldown import customer_list_view, deck_clicked, pick, value_label
 from ui.i18n import fmt_date, fmt_int, t
-from ui.maps import region_deck
+from ui.maps import MAP_HEIGHT, region_deck
 from ui.state import sidebar_filters
 
 filters = sidebar_filters()
@@ -17,23 +17,21 @@ if df.empty or not df["customers"].sum():
     st.info(t("common.nothing"))
     st.stop()
 
-left, right = st.columns([3, 2])
-with left:
-    deck = region_deck(df, value_label, t("map.tooltip", region="{label}", customers="{customers_text}"))
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="region_map", height=520)
-    unplaced = int(df.loc[df["lat"].isna() | df["lon"].isna(), "customers"].sum())
-    if unplaced:
-        st.caption(t("map.unplaced", n=fmt_int(unplaced)))
-    st.caption(t("map.offline"))
-with right:
-    st.subheader(t("map.ranking"))
-    table = df.assign(rank=range(1, len(df) + 1), label=df["region"].map(value_label))
-    table = table[["rank", "label", "customers", "top5"]].rename(columns={
-        "rank": t("map.col.rank"), "label": t("map.col.region"), "customers": t("stats.col.customers"),
-        "top5": t("map.col.top5")})
-    st.dataframe(table, hide_index=True, width="stretch", height=440)
-    st.download_button(t("common.download_csv"), to_csv(df), file_name="regions.csv", mime="text/csv",
-                       key="regions_download")
+deck = region_deck(df, value_label, t("map.tooltip", region="{label}", customers="{customers_text}"))
+event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="region_map", height=MAP_HEIGHT)
+unplaced = int(df.loc[df["lat"].isna() | df["lon"].isna(), "customers"].sum())
+if unplaced:
+    st.caption(t("map.unplaced", n=fmt_int(unplaced)))
+st.caption(t("map.offline"))
+
+st.subheader(t("map.ranking"))
+table = df.assign(rank=range(1, len(df) + 1), label=df["region"].map(value_label))
+table = table[["rank", "label", "customers", "top5"]].rename(columns={
+    "rank": t("map.col.rank"), "label": t("map.col.region"), "customers": t("stats.col.customers"),
+    "top5": t("map.col.top5")})
+st.dataframe(table, hide_index=True, width="stretch", height=320)
+st.download_button(t("common.download_csv"), to_csv(df), file_name="regions.csv", mime="text/csv",
+                   key="regions_download")
 
 clicked = deck_clicked(event, ("top5", "regions"), "region")
 picked = pick(t("map.pick_region"), df["region"].tolist(), "region_pick", clicked=clicked)

@@ -85,17 +85,25 @@ def list_count_or_zero(at) -> int:
 
 
 def test_regions_map_highlights_exactly_the_five_largest(app_db, demo_path):
+    from crm_core import boundaries
+    from ui.maps import ORANGE
+
     at = run("regions.py")
     assert at.title[0].value == "客户地区分布"
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     layers = {layer["id"]: layer for layer in spec["layers"]}
-    top5 = [row["region"] for row in layers["top5"]["data"]]
+    top5 = [f["properties"]["region"] for f in layers["top5"]["data"]["features"]]
     largest = [r for r, _ in sql(demo_path, f"""
         SELECT region, count(*) AS n FROM customers
         WHERE created_at >= '2026-01-01' AND created_at < DATE '{DEMO_END}' + 1 AND region IS NOT NULL
         GROUP BY region ORDER BY n DESC, region LIMIT 5""")]
     assert top5 == largest
-    assert not set(top5) & {row["region"] for row in layers["regions"]["data"]}
+    # Every shipped province / state is outlined; the top five are filled in the highlight colour, no other.
+    regions = layers["regions"]["data"]["features"]
+    outlined = {f["properties"]["region"] for f in regions if f["geometry"]["type"] in ("Polygon", "MultiPolygon")}
+    assert outlined >= {f["properties"]["name"] for f in boundaries.regions()}
+    assert {f["properties"]["region"] for f in regions if f["properties"]["fill"] == ORANGE} == set(largest)
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in layers["top5"]["data"]["features"])
     assert spec["mapProvider"] == "carto" and "mapboxApiAccessToken" not in json.dumps(spec)
     assert len(layers["top5-labels"]["data"]) == 5
     ranking = at.dataframe[0].value
@@ -106,6 +114,33 @@ def test_regions_map_highlights_exactly_the_five_largest(app_db, demo_path):
     region, n = at.dataframe[0].value.iloc[0, 1], int(at.dataframe[0].value.iloc[0, 2])
     at.selectbox(key="region_pick").set_value(region).run()
     assert not at.exception and list_count(at) == n
+
+
+def test_regions_page_renders_with_no_internet(app_db, monkeypatch):
+    """Nothing the map draws is fetched: no connection leaves the machine while the page runs, and every layer
+    carries its data inline (the outlines ship in data/boundaries/)."""
+    import socket
+
+    real_connect = socket.socket.connect
+    tried = []
+
+    def local_only(sock, address):
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+            tried.append(address)
+            raise OSError("network is unreachable (test)")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", local_only)
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: (_ for _ in ()).throw(OSError("no DNS (test)")))
+    at = run("regions.py")
+    assert not tried
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    assert set(layers) == {"land", "regions", "top5-glow", "top5", "top5-leaders", "top5-labels"}
+    assert all(not isinstance(layer["data"], str) for layer in spec["layers"])  # no URL to load
+    assert len(layers["land"]["data"]["features"][0]["geometry"]["coordinates"]) > 50
+    assert len(json.dumps(spec)) < 600_000  # compact JSON: the outlines are not re-sent as megabytes
 
 
 def test_pool_page_risk_claims_hygiene(app_db, demo_path):

@@ -51,15 +51,21 @@ def chart_point(event) -> list | None:
 
 
 def deck_clicked(event, layers: tuple[str, ...], field: str):
-    """The ``field`` of the object clicked on one of the pydeck ``layers`` (on_select), or None."""
+    """The ``field`` of the object clicked on one of the pydeck ``layers`` (on_select), or None; a GeoJSON
+    feature's is read from its ``properties``."""
     try:
         objects = event.selection.objects if event else {}
     except AttributeError:
         return None
     for layer in layers:
         for obj in (objects or {}).get(layer, []) or []:
-            if isinstance(obj, dict) and obj.get(field) is not None:
+            if not isinstance(obj, dict):
+                continue
+            if obj.get(field) is not None:
                 return obj[field]
+            props = obj.get("properties")  # a GeoJSON feature
+            if isinstance(props, dict) and props.get(field) is not None:
+                return props[field]
     return None
 
 

@@ -58,7 +58,9 @@ TEXTS = {
     "map.tooltip": {"zh": "{region}：{customers} 个客户", "en": "{region}: {customers} customers"},
     "map.unplaced": {"zh": "{n} 个客户没有地区信息，未在地图上显示。", "en": "{n} customers have no region and are not on the map."},
     "map.pick_region": {"zh": "查看地区的客户", "en": "Customers in"},
-    "map.offline": {"zh": "离线时底图可能为空白，标记仍会显示。", "en": "Offline the base map may be blank; the markers still show."},
+    "map.offline": {"zh": "颜色越深客户越多，橙色为前 5 名；点击省份 / 州查看其客户。省界随应用提供，离线也能显示。",
+                    "en": "Darker means more customers, orange the top 5; click a province / state for its customers. "
+                          "The outlines ship with the app and draw offline."},
 
     # public pool
     "pool.title": {"zh": "公海客户与跟进健康度", "en": "Public pool and follow-up hygiene"},
