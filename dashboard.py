@@ -15,16 +15,16 @@ get_store()  # builds the demo company on first start when there is no data at a
 
 pages = {
     t("nav.group.reports"): [
-        st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
-        st.Page("pages/growth.py", title=t("page.growth"), icon=":material/trending_up:", url_path="growth"),
-        st.Page("pages/distributions.py", title=t("stats.page.distributions"), icon=":material/donut_large:",
+        st.Page("app_pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
+        st.Page("app_pages/growth.py", title=t("page.growth"), icon=":material/trending_up:", url_path="growth"),
+        st.Page("app_pages/distributions.py", title=t("stats.page.distributions"), icon=":material/donut_large:",
                 url_path="distribution"),
-        st.Page("pages/owners.py", title=t("stats.page.owners"), icon=":material/groups:", url_path="owners"),
-        st.Page("pages/regions.py", title=t("map.page"), icon=":material/map:", url_path="regions"),
-        st.Page("pages/pool.py", title=t("pool.page"), icon=":material/recycling:", url_path="pool"),
+        st.Page("app_pages/owners.py", title=t("stats.page.owners"), icon=":material/groups:", url_path="owners"),
+        st.Page("app_pages/regions.py", title=t("map.page"), icon=":material/map:", url_path="regions"),
+        st.Page("app_pages/pool.py", title=t("pool.page"), icon=":material/recycling:", url_path="pool"),
     ],
     t("nav.group.data"): [
-        st.Page("pages/import_data.py", title=t("page.import"), icon=":material/upload_file:", url_path="import"),
+        st.Page("app_pages/import_data.py", title=t("page.import"), icon=":material/upload_file:", url_path="import"),
     ],
 }
 st.navigation(pages).run()

@@ -141,7 +141,7 @@ def page_redraw_ms(path: Path) -> dict[str, float]:
                                 ("Customers per owner", "owners.py", None),
                                 ("Regions map", "regions.py", None),
                                 ("Public pool & follow-ups", "pool.py", None)):
-        at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=300)
+        at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=300)
         at.query_params.update(range="custom", start=str(START), end=str(END))
         at.run()
         if metric:

@@ -55,7 +55,7 @@ def app_db(demo_path, tmp_path, monkeypatch) -> Path:
 
 
 def run_page(page: str | None = None, **query):
-    """Run the dashboard (and switch to ``page``, e.g. "pages/growth.py") under AppTest with a URL query."""
+    """Run the dashboard (and switch to ``page``, e.g. "app_pages/growth.py") under AppTest with a URL query."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)

@@ -56,6 +56,6 @@ def test_every_page_renders_in_chromium(dashboard, page, path, title):
     expect(heading).to_be_visible(timeout=60000)
     if title:
         expect(heading).to_have_text(title)
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(2000)  # a "Page not found" dialog came a moment after the page (pages/ folder)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_text("Page not found")).to_have_count(0)

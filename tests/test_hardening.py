@@ -120,7 +120,7 @@ def test_regions_report_on_an_empty_range_from_the_cli(demo_path):
     assert run.returncode == 0 and run.stdout.strip() == "region,customers,lat,lon,top5"
 
 
-PAGES = [None, "pages/growth.py", "pages/distributions.py", "pages/owners.py", "pages/regions.py", "pages/pool.py"]
+PAGES = [None, "app_pages/growth.py", "app_pages/distributions.py", "app_pages/owners.py", "app_pages/regions.py", "app_pages/pool.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -164,11 +164,11 @@ def test_the_drilldown_heading_and_split_legends_carry_escaped_names(app_db):
         con.execute("UPDATE employees SET name = '**Bold** [x](https://evil.example) <a href=\"https://evil.example\">y</a>' "
                     "WHERE employee_id = 'E0002'")
     name = '**Bold** [x](https://evil.example) <a href="https://evil.example">y</a>'
-    at = run_page("pages/owners.py", range="custom", start="2026-01-01", end=str(DEMO_END))
+    at = run_page("app_pages/owners.py", range="custom", start="2026-01-01", end=str(DEMO_END))
     at.selectbox(key="owners_pick").set_value("E0002").run()
     heading = [h.value for h in at.subheader if h.value.startswith("客户名单：")][0]
     assert heading == "客户名单：" + md(name)
-    at = run_page("pages/growth.py", range="custom", start="2026-01-01", end=str(DEMO_END))
+    at = run_page("app_pages/growth.py", range="custom", start="2026-01-01", end=str(DEMO_END))
     at.button_group(key="growth_by").set_value("employee").run()
     names = {trace["name"] for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]}
     assert html(name) in names and name not in names  # plotly reads <a>: the legend gets the literal text

@@ -9,7 +9,7 @@ from crm_core.store import Store
 from files import crm_exports
 from files.checks import rows, snapshot
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "import_data.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "import_data.py")
 
 
 @pytest.fixture

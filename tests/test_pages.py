@@ -38,7 +38,7 @@ def test_overview_numbers_follow_the_filters(app_db):
 
 
 def test_growth_page_draws_chart_table_and_download(app_db):
-    at = run_page("pages/growth.py", **RANGE_2026)
+    at = run_page("app_pages/growth.py", **RANGE_2026)
     assert at.title[0].value == "客户增长"
     table = at.dataframe[0].value
     assert len(table) == 11  # January to November
@@ -47,7 +47,7 @@ def test_growth_page_draws_chart_table_and_download(app_db):
 
 
 def test_growth_page_switches_metric_and_split(app_db):
-    at = run_page("pages/growth.py", **RANGE_2026)
+    at = run_page("app_pages/growth.py", **RANGE_2026)
     new = at.dataframe[0].value.iloc[:, 1].tolist()
     at.button_group(key="growth_metric").set_value("won_customers").run()
     won = at.dataframe[0].value.iloc[:, 1].tolist()
@@ -58,13 +58,13 @@ def test_growth_page_switches_metric_and_split(app_db):
 
 
 def test_growth_page_period_change_regroups(app_db):
-    at = run_page("pages/growth.py", **RANGE_2026)
+    at = run_page("app_pages/growth.py", **RANGE_2026)
     at.sidebar.button_group(key="f_period").set_value("quarter").run()
     assert len(at.dataframe[0].value) == 4
 
 
-PAGES = [None, "pages/growth.py", "pages/distributions.py", "pages/owners.py", "pages/regions.py", "pages/pool.py",
-         "pages/import_data.py"]
+PAGES = [None, "app_pages/growth.py", "app_pages/distributions.py", "app_pages/owners.py", "app_pages/regions.py", "app_pages/pool.py",
+         "app_pages/import_data.py"]
 
 
 def test_english_switches_every_visible_text(app_db):

@@ -12,7 +12,7 @@ RANGE_2026 = dict(range="custom", start="2026-01-01", end=str(DEMO_END))
 def run(page: str, **query):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=120)
     for key, value in {**RANGE_2026, **query}.items():
         at.query_params[key] = value
     at.run()

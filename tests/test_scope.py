@@ -149,7 +149,7 @@ RAW_READS = [r"raw_table\(", r"\bbackend\.table\(", r"\.table\(\s*[\"']", r"\.qu
 
 
 def source_files():
-    for folder in ("crm_core", "ui", "pages"):
+    for folder in ("crm_core", "ui", "app_pages"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             rel = path.relative_to(ROOT).as_posix()
             if rel not in ALLOWED and not rel.startswith("crm_core/importing/"):

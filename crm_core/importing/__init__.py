@@ -5,7 +5,7 @@
     problems = validate(store, source, mapping) # (file, row, column, value, message), nothing written
     result = load(store, source, mapping)       # one transaction: all rows or none (or skip_bad_rows=True)
 
-The page (pages/import_data.py) and the CLI (``python -m crm_core import``) both go through these.
+The page (app_pages/import_data.py) and the CLI (``python -m crm_core import``) both go through these.
 """
 
 from .command import cli_import
