@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import UserError
-from .exports import to_csv, to_json
+from .exports import to_csv, to_json, with_names
 from .filters import Filters
 from .schema import PERIODS, SCHEMA_VERSION
 from .store import default_db_path, open_store
@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                          choices=option.choices, help=option.help)
     rep.add_argument("--as-user", dest="as_user", metavar="EMPLOYEE_ID",
                      help="print only what this employee may see (their role and department decide)")
+    rep.add_argument("--names", action="store_true",
+                     help="add employee_name / department_name beside employee_id / department_id")
     rep.add_argument("--format", choices=["csv", "json"], default="csv")
     return parser
 
@@ -133,6 +135,9 @@ def cmd_report(args) -> int:
     Scope(backend).require_known(filters)
     options = {name: getattr(args, name) for name in OPTIONS if getattr(args, name) is not None}
     df = get(args.name).run(Scope(backend, filters, viewer), **options)
+    if args.names:
+        people = Scope(backend, viewer=viewer).people()
+        df = with_names(df, {e[0]: e[1] for e in people["employees"]}, {d[0]: d[1] for d in people["departments"]})
     sys.stdout.write(to_json(df) + "\n" if args.format == "json" else to_csv(df))
     return 0
 

@@ -26,6 +26,17 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def with_names(df: pd.DataFrame, employees: dict, departments: dict) -> pd.DataFrame:
+    """``df`` with employee_name after employee_id and department_name after department_id (from the
+    given id -> name maps; empty where unknown), so a spreadsheet reads without a lookup."""
+    out = df.copy()
+    for col, names in (("employee_id", employees), ("department_id", departments)):
+        if col in out.columns:
+            out.insert(out.columns.get_loc(col) + 1, col.replace("_id", "_name"),
+                       out[col].map(lambda k: names.get(k) if isinstance(k, str) else None))
+    return out
+
+
 def to_csv(df: pd.DataFrame) -> str:
     """CSV with a header row, ISO dates, no index; numbers at full precision."""
     return safe_frame(df).to_csv(index=False, lineterminator="\n", )

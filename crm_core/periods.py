@@ -44,6 +44,17 @@ def periods_between(start: dt.date, end: dt.date, period: str) -> list[dt.date]:
     return out
 
 
+def coarser_period(start: dt.date, end: dt.date, period: str, groups: int = 1, limit: int = 1500) -> str:
+    """The finest period, ``period`` or coarser, whose chart over [start, end] with ``groups`` bars per
+    period stays within ``limit`` bars (a chart of thousands of bars takes seconds and reads as noise)."""
+    from .schema import PERIODS
+
+    for candidate in PERIODS[PERIODS.index(period):]:
+        if len(periods_between(start, end, candidate)) * max(groups, 1) <= limit:
+            return candidate
+    return PERIODS[-1]
+
+
 def bucket(col: ir.TimestampValue, period: str) -> ir.DateValue:
     """The Ibis expression of the bucket (its first day) of a timestamp column."""
     return col.truncate(_IBIS_UNIT[period]).cast("date")

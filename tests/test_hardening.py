@@ -172,3 +172,37 @@ def test_the_drilldown_heading_and_split_legends_carry_escaped_names(app_db):
     at.button_group(key="growth_by").set_value("employee").run()
     names = {trace["name"] for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]}
     assert html(name) in names and name not in names  # plotly reads <a>: the legend gets the literal text
+
+
+# -- charts of thousands of bars, names beside ids -------------------------------------------------------
+def test_a_coarser_period_is_suggested_for_thousands_of_bars(app_db):
+    from crm_core.periods import coarser_period
+
+    assert coarser_period(dt.date(2024, 1, 1), dt.date(2026, 12, 31), "day", groups=17) == "month"
+    assert coarser_period(dt.date(2026, 1, 1), dt.date(2026, 1, 31), "day", groups=17) == "day"
+    at = run_page("app_pages/growth.py", range="all_time", period="day")
+    at.button_group(key="growth_by").set_value("employee").run()
+    assert [w.value for w in at.warning] and not at.get("plotly_chart")  # no chart of thousands of bars
+    at.button(key="growth_coarser").click().run()
+    assert not at.exception and at.get("plotly_chart") and not at.warning
+
+
+def test_split_history_is_one_row_per_period_with_totals(app_db):
+    at = run_page("app_pages/growth.py", range="custom", start="2026-01-01", end="2026-03-31")
+    at.button_group(key="growth_by").set_value("department").run()
+    table = at.dataframe[0].value
+    assert list(table.iloc[:, 0]) == ["2026年1月", "2026年2月", "2026年3月", "合计"]
+    assert table.columns[-1] == "合计"
+    body = table.iloc[:-1, 1:-1]
+    assert (body.sum(axis=1).tolist() == table.iloc[:-1, -1].tolist())
+    assert table.iloc[-1, 1:].tolist() == table.iloc[:-1, 1:].sum().tolist()
+
+
+def test_cli_names_beside_ids_on_request(demo_path):
+    run = cli("report", "new-customers", "--db", str(demo_path), "--by", "employee", "--start", "2026-01-01",
+              "--end", "2026-01-31", "--names")
+    header, first = run.stdout.splitlines()[:2]
+    assert header == "period,employee_id,employee_name,new_customers"
+    plain = cli("report", "new-customers", "--db", str(demo_path), "--by", "employee", "--start", "2026-01-01",
+                "--end", "2026-01-31")
+    assert plain.stdout.splitlines()[0] == "period,employee_id,new_customers"  # DESIGN.md's columns by default

@@ -77,6 +77,12 @@ def _labeler(rows: list[tuple]):
     return lambda key: names.get(key, unassigned if key is None or pd.isna(key) else str(key))
 
 
+def name_maps() -> tuple[dict, dict]:
+    """(employee_id -> name, department_id -> name), for names beside ids in downloads."""
+    info = lookups()
+    return {e[0]: e[1] for e in info["employees"]}, {d[0]: d[1] for d in info["departments"]}
+
+
 def employee_labeler():
     """``label(employee_id) -> name``; build it once per page run and call it per row."""
     return _labeler(lookups()["employees"])
