@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import backend as _backend
 from .errors import UserError
-from .filters import Filters
+from .filters import FIRST_DAY, LAST_DAY, Filters
 from .schema import ATTRIBUTED_VIA, ATTRIBUTION, ROLES, SHARED
 
 
@@ -197,7 +197,9 @@ class Scope:
         row = self.run(both.aggregate(lo=both.lo.min(), hi=both.hi.max())).iloc[0]
         if pd.isna(row["lo"]):
             return None
-        return pd.Timestamp(row["lo"]).date(), pd.Timestamp(row["hi"]).date()
+        # A database written before imports refused such dates may hold 0001-01-01 or 9999-12-31.
+        clamp = lambda v: min(max(pd.Timestamp(v).date(), FIRST_DAY), LAST_DAY)
+        return clamp(row["lo"]), clamp(row["hi"])
 
     def date_range(self, columns: list[tuple[str, str]]) -> tuple[dt.date, dt.date] | None:
         """The filters' range, its open ends filled from the span of the data the report counts."""

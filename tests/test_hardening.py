@@ -206,3 +206,13 @@ def test_cli_names_beside_ids_on_request(demo_path):
     plain = cli("report", "new-customers", "--db", str(demo_path), "--by", "employee", "--start", "2026-01-01",
                 "--end", "2026-01-31")
     assert plain.stdout.splitlines()[0] == "period,employee_id,new_customers"  # DESIGN.md's columns by default
+
+
+def test_a_database_holding_absurd_dates_still_reports(store):
+    """Written before imports refused them: the span of the data stays within 1900 .. 2100."""
+    with store.write() as cur:
+        cur.execute("INSERT INTO customers (customer_id, name, created_at) VALUES ('C1', 'a', '0001-01-01'), "
+                    "('C2', 'b', '9999-12-31 10:00'), ('C3', 'c', '2025-05-05')")
+    df = declared()["new-customers"].run(Scope(store.backend(), Filters(period="year")))
+    assert df.period.iloc[0] == dt.date(1900, 1, 1) and df.period.iloc[-1] == dt.date(2100, 1, 1)
+    assert df.new_customers.sum() == 1  # only the customer inside the span is counted
