@@ -19,7 +19,8 @@ from crm_core.reports import declared
 from crm_core.scope import Scope
 from crm_core.texts import TEXTS
 
-OPTIONS = {"custom-field": {"field": "级别"}, "pool-risk": {"as_of": DEMO_END}, "follow-up-hygiene": {"as_of": DEMO_END}}
+OPTIONS = {"custom-field": {"field": "级别"}, "pool-risk": {"as_of": DEMO_END}, "follow-up-hygiene": {"as_of": DEMO_END},
+           "segments": {"dimension": "source"}}
 
 
 def cli(*args, **kw):

@@ -38,6 +38,8 @@ OPTIONS = {  # the options each report is run with (beside none at all, where it
     "custom-field": [{"field": "客户级别"}],
     "pool-risk": [{"as_of": DEMO_END, "window_days": 10}],
     "follow-up-hygiene": [{"as_of": DEMO_END}],
+    "segments": [{"dimension": "industry"}, {"dimension": "region"}],
+    "revenue": [{}, {"by": "employee"}],
 }
 
 

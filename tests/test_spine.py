@@ -28,6 +28,11 @@ DESIGN_COLUMNS = {  # DESIGN.md, "Command line"
     "customers-per-owner": ["employee_id", "contacted", "not_contacted"],
     "regions": ["region", "customers", "lat", "lon", "top5"], "pool-risk": ["employee_id", "customers"],
     "pool-claims": ["period", "employee_id", "pool", "claims"],
+    "funnel": ["step", "customers", "conversion_from_previous", "conversion_from_first"],
+    "deal-funnel": ["stage", "deals", "conversion_from_previous", "conversion_from_first", "median_days_in_stage"],
+    "revenue": ["period", "revenue"], "pareto": ["customer_id", "revenue", "cumulative_share"],
+    "rfm": ["segment", "customers"], "segments": ["value", "customers", "won_customers", "revenue", "win_rate"],
+    "products": ["product", "revenue", "new_buyers"],
 }
 
 
@@ -44,7 +49,7 @@ def test_the_cli_offers_exactly_the_declared_cli_reports():
 @pytest.mark.parametrize("name", sorted(declared()))
 def test_every_report_prints_its_declared_columns(demo_store, name):
     report = get(name)
-    opts = {"custom-field": {"field": "客户级别"}}.get(name, {})
+    opts = {"custom-field": {"field": "客户级别"}, "segments": {"dimension": "size"}}.get(name, {})
     df = report.run(Scope(demo_store.backend(), Filters()), **opts)
     assert list(df.columns) == report.columns_for(), name
     if name in DESIGN_COLUMNS:

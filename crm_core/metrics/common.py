@@ -49,7 +49,7 @@ def group_keys(scope, by: By) -> list:
 
 
 def complete_series(df: pd.DataFrame, periods: list[dt.date], value_cols: list[str], group_col: str | None,
-                    groups: list) -> pd.DataFrame:
+                    groups: list, dtype: str = "int64") -> pd.DataFrame:
     """Every period (and group) present, 0 where nothing happened; sorted by period, then group
     (the groups given first, then any others seen, then records with no group, shown as empty)."""
     index_cols = ["period"] + ([group_col] if group_col else [])
@@ -59,7 +59,7 @@ def complete_series(df: pd.DataFrame, periods: list[dt.date], value_cols: list[s
     if not group_col:  # the common case, kept cheap
         if df.empty:
             df = pd.DataFrame({"period": [], **{c: [] for c in value_cols}})
-        out = df.set_index("period")[value_cols].reindex(periods, fill_value=0).fillna(0).astype("int64")
+        out = df.set_index("period")[value_cols].reindex(periods, fill_value=0).fillna(0).astype(dtype)
         return out.rename_axis("period").reset_index()
     df[group_col] = df[group_col].astype(object).where(df[group_col].notna(), None) if len(df) else df.get(group_col)
     seen = set(df[group_col].tolist()) if len(df) else set()
@@ -70,7 +70,7 @@ def complete_series(df: pd.DataFrame, periods: list[dt.date], value_cols: list[s
     grid[group_col] = grid[group_col].astype(object).where(grid[group_col].notna(), None)
     out = grid.merge(df[index_cols + value_cols], on=index_cols, how="left") if len(df) else grid
     for c in value_cols:
-        out[c] = out[c].fillna(0).astype("int64") if c in out else 0
+        out[c] = out[c].fillna(0).astype(dtype) if c in out else 0
     return out[index_cols + value_cols].reset_index(drop=True)
 
 

@@ -1,0 +1,409 @@
+"""Are we winning: the customer funnel, the deal funnel with time in stage, revenue, Pareto, RFM, segments
+and products (DESIGN.md, "Metric definitions").
+
+A purchase is a customer's won deal (status won, dated by closed_at), or, for a customer with won_at set
+but no won deal, one purchase on won_at of amount 0. Customer-centric reports (funnel, Pareto, RFM,
+segments, new buyers) take the customers in scope (by owner) and their follow-ups, deals and purchases by
+anyone the viewer may see; revenue sums the won deals in scope (by deal owner), customer or not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from ..filters import in_range
+from ..periods import bucket, periods_between
+from ..reports import report
+from ..schema import DEFAULT_DEAL_STAGES
+from .common import By, GROUP_COLUMN, bucket_range, complete_series, group_keys, in_group
+from .distributions import NONE, _ranked, clean, created_in_range
+
+STEPS = ("created", "contacted", "opportunity", "won")
+SEGMENTS = ("champions", "loyal", "new", "potential loyalists", "at risk", "lost", "hibernating", "need attention")
+DIMENSIONS = ("industry", "region", "size", "source", "category")
+PARETO_SHARE = 0.8
+
+
+def _ts(day: dt.date) -> ir.TimestampValue:
+    return ibis.timestamp(dt.datetime.combine(day, dt.time()))
+
+
+def _day_after(day: dt.date) -> ir.TimestampValue:
+    return _ts(day + dt.timedelta(days=1))
+
+
+def deal_stages(scope) -> list[str]:
+    """The ordered deal stages from the settings (a JSON list or comma-separated), else the default."""
+    raw = scope.setting("deal_stages")
+    if not raw:
+        return list(DEFAULT_DEAL_STAGES)
+    try:
+        stages = json.loads(raw)
+    except ValueError:
+        stages = raw.split(",")
+    return [str(s).strip() for s in stages if str(s).strip()]
+
+
+def purchases(scope) -> ir.Table:
+    """Every purchase the viewer may see: customer_id, at (timestamp), amount."""
+    d = scope.visible("deals")
+    won = d.filter(d.status == "won", d.customer_id.notnull(), d.closed_at.notnull())
+    won = won.select(customer_id=won.customer_id.cast("string"), at=won.closed_at,
+                     amount=ibis.coalesce(won.amount, 0.0).cast("float64"))
+    c = scope.visible("customers")
+    bare = c.filter(c.won_at.notnull(), ~c.customer_id.isin(won.customer_id))
+    # One schema for both halves (a customer's id is NOT NULL, a deal's is not).
+    return won.union(bare.select(customer_id=bare.customer_id.cast("string"), at=bare.won_at,
+                                 amount=ibis.literal(0.0, "float64")))
+
+
+def _range(scope, columns) -> tuple[dt.date, dt.date] | None:
+    return scope.date_range(columns)
+
+
+def _conversions(steps: list[str], counts: list[int], key: str, value: str) -> pd.DataFrame:
+    """Rows (key, value, conversion_from_previous, conversion_from_first); the first step's from-previous is 1.0,
+    a division by zero empty."""
+    prev = [counts[0], *counts[:-1]]
+    out = pd.DataFrame({key: steps, value: pd.array(counts, dtype="int64")})
+    out["conversion_from_previous"] = [(n / p if p else float("nan")) if i else (1.0 if counts[0] else float("nan"))
+                                       for i, (n, p) in enumerate(zip(counts, prev))]
+    out["conversion_from_first"] = [n / counts[0] if counts[0] else float("nan") for n in counts]
+    return out
+
+
+# -- the customer funnel ---------------------------------------------------------------------------------
+def funnel_rows(scope) -> ir.Table:
+    """Customers created in the range with the furthest step each reached at any time (0 created .. 3 won)."""
+    c = created_in_range(scope)
+    fu, deals, bought = scope.visible("follow_ups"), scope.visible("deals"), purchases(scope)
+    reached = ibis.cases((c.customer_id.isin(bought.customer_id), 3), (c.customer_id.isin(deals.customer_id), 2),
+                         (c.customer_id.isin(fu.customer_id), 1), else_=0)
+    return c.mutate(reached=reached)
+
+
+def _funnel_drill(scope, row: dict, column: str | None = None) -> ir.Table:
+    """The customers who reached the row's step; with column dropped_out, those who reached the step before
+    it and got no further."""
+    rows = funnel_rows(scope)
+    step = STEPS.index(row["step"])
+    if column == "dropped_out":
+        picked = rows.filter(rows.reached == step - 1) if step else rows.filter(ibis.literal(False))
+    else:
+        picked = rows.filter(rows.reached >= step)
+    return picked.drop("reached")
+
+
+@report("funnel", columns=["step", "customers", "conversion_from_previous", "conversion_from_first"],
+        drill=_funnel_drill)
+def funnel(scope) -> pd.DataFrame:
+    """Customers created in the range and how many reached each step at any time: created -> contacted (a
+    follow-up) -> opportunity (a deal) -> won (a purchase); a step counts those who reached it or a later one.
+    Columns: step, customers, conversion_from_previous, conversion_from_first (fractions)."""
+    rows = funnel_rows(scope)
+    got = scope.run(rows.aggregate(**{s: (rows.reached >= i).cast("int64").sum() for i, s in enumerate(STEPS)}))
+    counts = [int(0 if pd.isna(got[s].iloc[0]) else got[s].iloc[0]) for s in STEPS]
+    return _conversions(list(STEPS), counts, "step", "customers")
+
+
+# -- the deal funnel ---------------------------------------------------------------------------------------
+def _deals_created(scope) -> ir.Table:
+    d = scope.deals
+    rng = _range(scope, [("deals", "created_at")])
+    return d.filter(ibis.literal(False)) if rng is None else d.filter(in_range(d.created_at, *rng))
+
+
+def _stage_index(col: ir.StringValue, stages: list[str]) -> ir.IntegerValue:
+    return ibis.cases(*[(col == s, i) for i, s in enumerate(stages)], else_=ibis.null("int64"))
+
+
+def _furthest_stage(scope, stages: list[str]) -> ir.Table:
+    """deal_id and the index of the furthest stage each deal created in the range ever entered."""
+    d = _deals_created(scope)
+    h = scope.deal_stage_history
+    h = h.filter(h.deal_id.isin(d.deal_id))
+    return h.group_by("deal_id").aggregate(furthest=_stage_index(h.stage, stages).max())
+
+
+def _deal_drill(scope, row: dict, column: str | None = None) -> ir.Table:
+    """The customers of the deals that reached the row's stage (with column dropped_out: that reached the stage
+    before it and got no further)."""
+    stages = deal_stages(scope)
+    f = _furthest_stage(scope, stages)
+    i = stages.index(row["stage"])
+    f = f.filter(f.furthest == i - 1) if column == "dropped_out" else f.filter(f.furthest >= i)
+    d = scope.deals
+    c = scope.visible("customers")
+    return c.filter(c.customer_id.isin(d.filter(d.deal_id.isin(f.deal_id)).customer_id))
+
+
+@report("deal-funnel", drill=_deal_drill,
+        columns=["stage", "deals", "conversion_from_previous", "conversion_from_first", "median_days_in_stage"])
+def deal_funnel(scope) -> pd.DataFrame:
+    """Deals created in the range that ever entered each stage (settings' order; a deal that skipped a stage
+    passed it when it entered a later one), conversions as in the funnel, and the median days (exact,
+    fractional) spent in the stage by deals that left it (entered their next recorded stage).
+    Columns: stage, deals, conversion_from_previous, conversion_from_first, median_days_in_stage."""
+    stages = deal_stages(scope)
+    f = _furthest_stage(scope, stages)
+    reached = scope.run(f.aggregate(**{f"s{i}": (f.furthest >= i).cast("int64").sum() for i in range(len(stages))}))
+    counts = [int(0 if pd.isna(reached[f"s{i}"].iloc[0]) else reached[f"s{i}"].iloc[0]) for i in range(len(stages))]
+    h = scope.deal_stage_history
+    h = h.filter(h.deal_id.isin(_deals_created(scope).deal_id))
+    w = ibis.window(group_by=h.deal_id, order_by=[h.entered_at, _stage_index(h.stage, stages)])
+    h = h.mutate(left_at=h.entered_at.lead().over(w))
+    h = h.filter(h.left_at.notnull())
+    days = (h.left_at.epoch_seconds() - h.entered_at.epoch_seconds()) / 86400.0
+    medians = scope.run(h.group_by("stage").aggregate(median=days.median()))
+    out = _conversions(stages, counts, "stage", "deals")
+    out["median_days_in_stage"] = out["stage"].map(dict(zip(medians["stage"], medians["median"]))).astype("float64")
+    return out
+
+
+# -- revenue and products ----------------------------------------------------------------------------------
+def won_deals(scope, start: dt.date, end: dt.date) -> ir.Table:
+    """Won deals in scope (by deal owner) closed within [start, end]."""
+    d = scope.deals
+    return d.filter(d.status == "won", in_range(d.closed_at, start, end))
+
+
+def _revenue_drill(scope, row: dict, column: str | None = None, by: By = None) -> ir.Table:
+    """The customers of the won deals behind a period's revenue."""
+    d = in_group(scope, won_deals(scope, *bucket_range(scope, row["period"])), "deals", row, by)
+    c = scope.visible("customers")
+    return c.filter(c.customer_id.isin(d.customer_id))
+
+
+@report("revenue", columns=["period", "revenue"], drill=_revenue_drill)
+def revenue(scope, by: By = None) -> pd.DataFrame:
+    """Sum of amount of won deals by closed_at, per period (0 where none). Column: revenue."""
+    group_col = GROUP_COLUMN[by] if by else None
+    keys = ["period"] + ([group_col] if group_col else [])
+    rng = _range(scope, [("deals", "closed_at")])
+    if rng is None:
+        return pd.DataFrame(columns=keys + ["revenue"])
+    d = won_deals(scope, *rng)
+    group = {"period": bucket(d.closed_at, scope.filters.period)}
+    if by == "employee":
+        group["employee_id"] = d.owner_id
+    elif by == "department":
+        emp = scope.employees.select(emp_id="employee_id", department_id="department_id")
+        d = d.left_join(emp, d.owner_id == emp.emp_id)
+        group["department_id"] = d.department_id
+    sums = scope.run(d.group_by(**group).aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum()))
+    groups = group_keys(scope, by) if by else []
+    return complete_series(sums, periods_between(*rng, scope.filters.period), ["revenue"], group_col, groups,
+                           dtype="float64")
+
+
+def _product(col: ir.StringValue) -> ir.StringValue:
+    return ibis.coalesce(clean(col), NONE)
+
+
+def _first_buys(scope) -> ir.Table:
+    """Each customer in scope's first won deal of each product ever: customer_id, product, first_at."""
+    d = scope.visible("deals")
+    d = d.filter(d.status == "won", d.customer_id.notnull(), d.closed_at.notnull(),
+                 d.customer_id.isin(scope.customers.customer_id))
+    return d.group_by(customer_id=d.customer_id, product=_product(d.product)).aggregate(first_at=d.closed_at.min())
+
+
+def _products_drill(scope, row: dict, column: str | None = None) -> ir.Table:
+    """The new buyers of the row's product in the range (column new_buyers), else its buyers in the range."""
+    start, end = _range(scope, [("deals", "closed_at")]) or (dt.date(1900, 1, 1), dt.date(1900, 1, 1))
+    if column == "new_buyers":
+        f = _first_buys(scope)
+        ids = f.filter(f.product == row["product"], in_range(f.first_at, start, end)).customer_id
+    else:
+        d = won_deals(scope, start, end)
+        ids = d.filter(_product(d.product) == row["product"]).customer_id
+    c = scope.visible("customers")
+    return c.filter(c.customer_id.isin(ids))
+
+
+@report("products", columns=["product", "revenue", "new_buyers"], drill=_products_drill)
+def products(scope) -> pd.DataFrame:
+    """Per product: revenue (won deals closed in the range) and new_buyers (customers whose first won deal of
+    that product ever closed in the range). Products with either; by revenue, then name. Columns: product,
+    revenue, new_buyers."""
+    cols = ["product", "revenue", "new_buyers"]
+    rng = _range(scope, [("deals", "closed_at")])
+    if rng is None:
+        return pd.DataFrame({"product": pd.Series(dtype=object), "revenue": pd.Series(dtype="float64"),
+                             "new_buyers": pd.Series(dtype="int64")})
+    d = won_deals(scope, *rng)
+    money = d.group_by(product=_product(d.product)).aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum())
+    f = _first_buys(scope)
+    f = f.filter(in_range(f.first_at, *rng))
+    new = f.group_by("product").aggregate(new_buyers=f.count())
+    j = money.outer_join(new, money["product"] == new["product"])
+    out = scope.run(j.select(product=ibis.coalesce(j["product"], j["product_right"]),
+                             revenue=ibis.coalesce(j.revenue, 0.0), new_buyers=ibis.coalesce(j.new_buyers, 0)))
+    out = out.astype({"revenue": "float64", "new_buyers": "int64"})
+    return out.sort_values(["revenue", "product"], ascending=[False, True], kind="stable").reset_index(drop=True)[cols]
+
+
+# -- Pareto ------------------------------------------------------------------------------------------------
+def _customer_revenue(scope) -> pd.DataFrame:
+    """Revenue in the range per customer in scope with any (customer_id, revenue), ranked (ties by id)."""
+    rng = _range(scope, [("deals", "closed_at")])
+    if rng is None:
+        return pd.DataFrame({"customer_id": pd.Series(dtype=object), "revenue": pd.Series(dtype="float64")})
+    d = scope.visible("deals")
+    d = d.filter(d.status == "won", in_range(d.closed_at, *rng), d.customer_id.isin(scope.customers.customer_id))
+    df = scope.run(d.group_by("customer_id").aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum()))
+    df = df[df.revenue > 0].astype({"revenue": "float64"})
+    return df.sort_values(["revenue", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def pareto_share(scope) -> tuple[pd.DataFrame, int]:
+    """(the Pareto prefix, how many customers bought in the range): the page says "N% of buyers bring 80%"."""
+    df = _customer_revenue(scope)
+    total = df.revenue.sum()
+    if df.empty or total <= 0:
+        return df.assign(cumulative_share=pd.Series(dtype="float64")), len(df)
+    df["cumulative_share"] = df.revenue.cumsum() / total
+    reached = df.index[df.revenue.cumsum() >= PARETO_SHARE * total * (1 - 1e-12)]
+    return df.iloc[: reached[0] + 1].reset_index(drop=True), len(df)
+
+
+def _pareto_drill(scope, row: dict, column: str | None = None) -> ir.Table:
+    """The customer of the row; with no customer_id, every customer of the prefix."""
+    ids = [row["customer_id"]] if row.get("customer_id") else pareto_share(scope)[0].customer_id.tolist()
+    c = scope.customers
+    return c.filter(c.customer_id.isin(ids))
+
+
+@report("pareto", columns=["customer_id", "revenue", "cumulative_share"], drill=_pareto_drill)
+def pareto(scope) -> pd.DataFrame:
+    """Customers ranked by revenue in the range (ties by customer_id): the shortest prefix whose cumulative
+    share reaches 80%. Columns: customer_id, revenue, cumulative_share."""
+    return pareto_share(scope)[0]
+
+
+@report("pareto-summary", cli=False, columns=["buyers", "pareto_customers", "revenue"])
+def pareto_summary(scope) -> pd.DataFrame:
+    """One row: buyers in the range, how many of them bring 80% of revenue, and the revenue."""
+    prefix, buyers = pareto_share(scope)
+    return pd.DataFrame({"buyers": [buyers], "pareto_customers": [len(prefix)],
+                         "revenue": [float(_customer_revenue(scope).revenue.sum())]})
+
+
+# -- RFM ---------------------------------------------------------------------------------------------------
+def _as_of(scope) -> dt.date | None:
+    if scope.filters.end:
+        return scope.filters.end
+    rng = _range(scope, [("deals", "closed_at"), ("customers", "won_at")])
+    return rng[1] if rng else None
+
+
+def rfm_rows(scope) -> ir.Table:
+    """Customers in scope with a purchase as of E (the range's end): recency (days), frequency, monetary, the
+    scores r, f, m (1-5) and their segment."""
+    end = _as_of(scope) or dt.date(1900, 1, 1)
+    p = purchases(scope)
+    p = p.filter(p.at < _day_after(end), p.customer_id.isin(scope.customers.customer_id))
+    g = p.group_by("customer_id").aggregate(last=p.at.max(), frequency=p.count(), monetary=p.amount.sum())
+    g = g.mutate(recency=ibis.date(end).delta(g["last"].date(), unit="day"))
+    n = g.count().over(ibis.window())
+
+    def score(order):
+        return (1 + (5 * ibis.rank().over(ibis.window(order_by=order)) / n).floor()).cast("int64")
+    g = g.mutate(r=score(ibis.desc(g.recency)), f=score(g.frequency), m=score(g.monetary))
+    segment = ibis.cases(
+        ((g.r >= 4) & (g.f >= 4), "champions"), (g.f >= 4, "loyal"), ((g.r >= 4) & (g.f == 1), "new"),
+        (g.r >= 4, "potential loyalists"), ((g.r <= 2) & (g.f >= 3), "at risk"), ((g.r == 1) & (g.f <= 2), "lost"),
+        (g.r <= 2, "hibernating"), else_="need attention")
+    return g.mutate(segment=segment)
+
+
+def _rfm_drill(scope, row: dict, column: str | None = None) -> ir.Table:
+    g = rfm_rows(scope)
+    g = g.filter(g.segment == row["segment"])
+    c = scope.customers
+    j = c.inner_join(g.select("customer_id", "recency", "frequency", "monetary", "r", "f", "m"),
+                     c.customer_id == g.customer_id)
+    return j
+
+
+@report("rfm", columns=["segment", "customers"], drill=_rfm_drill)
+def rfm(scope) -> pd.DataFrame:
+    """Customers with a purchase as of the range's end per RFM segment (all eight, in DESIGN.md's order).
+    Columns: segment, customers."""
+    g = rfm_rows(scope)
+    got = scope.run(g.group_by("segment").aggregate(customers=g.count()))
+    counts = dict(zip(got.segment, got.customers))
+    return pd.DataFrame({"segment": list(SEGMENTS), "customers": [int(counts.get(s, 0)) for s in SEGMENTS]})
+
+
+@report("rfm-segments", cli=False, columns=["segment", "customers", "revenue", "recency", "frequency", "monetary"])
+def rfm_segments(scope) -> pd.DataFrame:
+    """Per RFM segment: customers, their revenue in the range, and their median recency (days), frequency and
+    monetary as of the range's end (what the segment looks like)."""
+    g = rfm_rows(scope)
+    stats = scope.run(g.group_by("segment").aggregate(customers=g.count(), recency=g.recency.median(),
+                                                      frequency=g.frequency.median(), monetary=g.monetary.median()))
+    money = _customer_revenue(scope).merge(scope.run(g.select("customer_id", "segment")), on="customer_id")
+    out = pd.DataFrame({"segment": list(SEGMENTS)}).merge(stats, on="segment", how="left")
+    out["revenue"] = out.segment.map(money.groupby("segment").revenue.sum()).fillna(0.0)
+    out["customers"] = out.customers.fillna(0).astype("int64")
+    return out[["segment", "customers", "revenue", "recency", "frequency", "monetary"]]
+
+
+# -- segments ----------------------------------------------------------------------------------------------
+def _value(c: ir.Table, dimension: str) -> ir.StringValue:
+    return ibis.coalesce(clean(c[dimension]), NONE)
+
+
+def _dimension(dimension: str | None) -> str:
+    from ..errors import UserError
+
+    if dimension not in DIMENSIONS:
+        raise UserError(f"segments needs --dimension, one of: {', '.join(DIMENSIONS)}")
+    return dimension
+
+
+def _segments_drill(scope, row: dict, column: str | None = None, dimension: str | None = None) -> ir.Table:
+    """The customers created in the range with the row's value (with column won_customers: those won by the
+    range's end)."""
+    c = created_in_range(scope)
+    c = c.filter(_value(c, _dimension(dimension)) == row["value"])
+    if column == "won_customers":
+        rng = _range(scope, [("customers", "created_at")])
+        c = c.filter(c.won_at.notnull() & (c.won_at < _day_after(rng[1]))) if rng else c.filter(ibis.literal(False))
+    return c
+
+
+@report("segments", columns=["value", "customers", "won_customers", "revenue", "win_rate"], drill=_segments_drill)
+def segments(scope, dimension: str | None = None) -> pd.DataFrame:
+    """Customers created in the range per value of the dimension ("(none)" when missing): customers,
+    won_customers (of those, won_at on or before the range's end), revenue (won deals closed in the range of
+    the customers in scope with that value) and win_rate (their won deals / their deals closed won or lost in
+    the range; empty when none). Columns: value, customers, won_customers, revenue, win_rate."""
+    dimension = _dimension(dimension)
+    cols = ["value", "customers", "won_customers", "revenue", "win_rate"]
+    c = created_in_range(scope)
+    rng = _range(scope, [("customers", "created_at")])
+    won = c.won_at.notnull() & ((c.won_at < _day_after(rng[1])) if rng else ibis.literal(False))
+    rows = c.group_by(value=_value(c, dimension)).aggregate(customers=c.count(), won_customers=won.cast("int64").sum())
+    every = scope.customers
+    d = scope.visible("deals")
+    d = d.filter(d.status.isin(["won", "lost"]), in_range(d.closed_at, *rng)) if rng else d.filter(ibis.literal(False))
+    d = d.inner_join(every.select(cid="customer_id", value=_value(every, dimension)), d.customer_id == every.customer_id)
+    money = d.group_by("value").aggregate(
+        revenue=ibis.coalesce(d.amount, 0.0).sum(where=d.status == "won"),
+        won_deals=(d.status == "won").cast("int64").sum(), closed_deals=d.count())
+    j = rows.left_join(money, rows.value == money.value)
+    out = scope.run(j.select("customers", "won_customers", "revenue", "won_deals", "closed_deals", value=rows.value))
+    if out.empty:
+        return pd.DataFrame({k: pd.Series(dtype=t) for k, t in
+                             zip(cols, [object, "int64", "int64", "float64", "float64"])})
+    out["revenue"] = out.revenue.fillna(0.0).astype("float64")
+    out["win_rate"] = (out.won_deals / out.closed_deals).where(out.closed_deals.fillna(0) > 0).astype("float64")
+    out = out.astype({"customers": "int64", "won_customers": "int64"})
+    return _ranked(out, "value")[cols]
