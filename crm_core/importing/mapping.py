@@ -93,7 +93,11 @@ def save_mapping(mapping: Mapping, headers: list[str], folder: Path | str = MAPP
 def saved_mapping(headers: list[str], folder: Path | str = MAPPINGS_DIR) -> Mapping | None:
     """The mapping saved earlier for these headers, if any."""
     path = Path(folder) / f"{headers_key(headers)}.json"
-    return load_mapping_file(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    mapping = load_mapping_file(path)
+    mapping.created_today = False  # dating new customers today is confirmed per import, never remembered
+    return mapping
 
 
 def load_mapping_file(path: Path | str) -> Mapping:
