@@ -59,7 +59,8 @@ def review_together(store, files: list[tuple[SourceFile, Mapping | None]]) -> li
         with store.write() as cur:
             for source, mapping in files:
                 try:
-                    result = _import(cur, source, mapping, skip_bad_rows=True, say=lambda f, s: None)
+                    result = _import(cur, source, mapping, skip_bad_rows=True, say=lambda f, s: None,
+                                     count_changes=True)
                 except ImportFailed as e:
                     result = ImportResult(source.name, (mapping.table if mapping else ""), source.rows, 0,
                                           skipped=e.problems, skipped_total=e.total, loadable=False)
@@ -103,11 +104,13 @@ def load_order_of(files):
     return sorted(files, key=lambda item: LOAD_ORDER.index(table(item)))
 
 
-def _import(cur, source: SourceFile, mapping: Mapping | None, skip_bad_rows: bool, say: Progress) -> ImportResult:
+def _import(cur, source: SourceFile, mapping: Mapping | None, skip_bad_rows: bool, say: Progress,
+            count_changes: bool = False) -> ImportResult:
     mapping = mapping or propose_mapping(source.headers, file=source.name)
     check_mapping(mapping, source.name)
     _require_columns(source, mapping)
     job = JOBS[mapping.table](cur, source, mapping)
+    job.count_changes = count_changes  # only the review says which loaded rows change: an import need not pay for it
     try:
         say(0.1, "stage")
         job.stage()
@@ -150,6 +153,7 @@ class _Job:
     typed = frozenset({"timestamp", "date", "number", "bool"})  # kinds whose text is converted
     by_name = False  # records told apart by name: a repeated name is a problem, not a repeated record
     required_if_present: tuple[str, ...] = ()  # fields whose column may be missing, but not a cell of it
+    count_changes = False  # work out which loaded rows the file changes (the review), before writing
 
     def __init__(self, cur, source: SourceFile, mapping: Mapping):
         self.cur, self.source, self.mapping = cur, source, mapping
@@ -381,7 +385,7 @@ class _Job:
         self.x(f"""CREATE TEMP TABLE imp_final AS SELECT {select}, e.{q(key)} IS NOT NULL AS existed
                    FROM imp_s s LEFT JOIN {t} e ON e.{q(key)} = s.id {' '.join(self._joins())}""")
         updated, loaded = self.x("SELECT count(*) FILTER (existed), count(*) FROM imp_final").fetchone()
-        changes = self._changes(columns) if updated else Changes()
+        changes = self._changes(columns) if updated and self.count_changes else Changes()
         if updated:  # an UPDATE leaves the key's index alone: much cheaper than delete + insert
             sets = ", ".join(f"{q(c)} = f.{q(c)}" for c in columns if c != key)
             self.x(f"UPDATE {t} SET {sets} FROM imp_final f WHERE f.existed AND {t}.{q(key)} = f.{q(key)}")
