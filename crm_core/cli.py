@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--mapping", default=None, help="JSON file mapping the file's headers to fields")
     imp.add_argument("--day-first", action="store_true", help="read 03/05/2024 as 3 May 2024")
     imp.add_argument("--skip-bad-rows", action="store_true", help="load the valid rows and report the others")
+    imp.add_argument("--created-today", action="store_true",
+                     help="a customer list without a creation date: date its new customers today (else refused)")
 
     rep = sub.add_parser("report", help="print a report as CSV")
     rep.add_argument("name", choices=list(reports), metavar="NAME", help="one of: " + ", ".join(reports))

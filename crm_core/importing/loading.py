@@ -19,12 +19,14 @@ from typing import Callable
 from .. import schema
 from .fields import CUSTOM, FIELDS, IGNORE, Field
 from .mapping import Mapping, check_mapping, propose_mapping
-from .problems import ImportFailed, ImportResult, Problem
+from .problems import FILE_CODES, Changes, ImportFailed, ImportResult, Problem
 from .reading import ROW, SourceFile
 from .values import (CHANNEL_WORDS, ROLE_HINT, ROLE_WORDS, STAGE_WORDS, STATUS_WORDS, boolean, clean, lit, number, q,
                      timestamp, word_key)
 
 MAX_PROBLEMS = 1000  # problems listed in full; the total is always counted
+EARLIEST, LATEST = "1900-01-01", "2101-01-01"  # timestamps a database holds: 1900-01-01 .. 2100-12-31
+EXAMPLES = 5  # ids shown of the existing rows a file changes
 ID_PREFIX = {"customers": "C-", "follow_ups": "F-", "deals": "O-", "employees": "E-", "departments": "D-"}
 KEY = {t: next(iter(schema.TABLES[t])) for t in ID_PREFIX}
 TAG_SEPARATORS = "[、,，;；|\n]"
@@ -43,15 +45,26 @@ def check(store, source: SourceFile, mapping: Mapping | None = None) -> list[Pro
 def check_together(store, files: list[tuple[SourceFile, Mapping | None]]) -> list[list[Problem]]:
     """The problems of files to be imported one after the other (customers, then their follow-ups...):
     each is checked as if the ones before it were loaded, and then all of it is rolled back."""
-    found: list[list[Problem]] = []
+    return [r.problems for r in review_together(store, files)]
+
+
+def review_together(store, files: list[tuple[SourceFile, Mapping | None]]) -> list[ImportResult]:
+    """What importing the files one after the other would do, without writing anything: per file, its
+    problems (``problems``, ``problems_total``; a file that cannot load at all has rows_loaded 0), and
+    what loading its good rows would do (inserted, updated, ``changes``: existing rows whose values would
+    change, with example ids). Each file is checked as if the good rows of the ones before it were
+    loaded; then all of it is rolled back."""
+    found: list[ImportResult] = []
     try:
         with store.write() as cur:
             for source, mapping in files:
                 try:
-                    _import(cur, source, mapping, skip_bad_rows=False, say=lambda f, s: None)
-                    found.append([])
+                    result = _import(cur, source, mapping, skip_bad_rows=True, say=lambda f, s: None,
+                                     count_changes=True)
                 except ImportFailed as e:
-                    found.append(e.problems)
+                    result = ImportResult(source.name, (mapping.table if mapping else ""), source.rows, 0,
+                                          skipped=e.problems, skipped_total=e.total, loadable=False)
+                found.append(result)
             raise _DryRun()
     except _DryRun:
         pass
@@ -69,11 +82,37 @@ def load(store, source: SourceFile, mapping: Mapping | None = None, *, skip_bad_
         return result
 
 
-def _import(cur, source: SourceFile, mapping: Mapping | None, skip_bad_rows: bool, say: Progress) -> ImportResult:
+def load_together(store, files: list[tuple[SourceFile, Mapping | None]], *, skip_bad_rows: bool = False,
+                  progress: Progress | None = None) -> list[ImportResult]:
+    """Import several files (the sheets of one workbook) one after the other in one transaction: all of
+    them or none. Raises the first file's ImportFailed."""
+    say = progress or (lambda fraction, step: None)
+    with store.write() as cur:
+        return [_import(cur, source, mapping, skip_bad_rows, say) for source, mapping in load_order_of(files)]
+
+
+def load_order_of(files):
+    """Files in the order to load them: what the others refer to first (teams, then customers, ...)."""
+    from .fields import LOAD_ORDER
+
+    def table(item):
+        source, mapping = item
+        if mapping is not None:
+            return mapping.table
+        try:
+            return propose_mapping(source.headers, file=source.name).table
+        except ImportFailed:
+            return "customers"
+    return sorted(files, key=lambda item: LOAD_ORDER.index(table(item)))
+
+
+def _import(cur, source: SourceFile, mapping: Mapping | None, skip_bad_rows: bool, say: Progress,
+            count_changes: bool = False) -> ImportResult:
     mapping = mapping or propose_mapping(source.headers, file=source.name)
     check_mapping(mapping, source.name)
     _require_columns(source, mapping)
     job = JOBS[mapping.table](cur, source, mapping)
+    job.count_changes = count_changes  # only the review says which loaded rows change: an import need not pay for it
     try:
         say(0.1, "stage")
         job.stage()
@@ -81,12 +120,13 @@ def _import(cur, source: SourceFile, mapping: Mapping | None, skip_bad_rows: boo
         job.resolve()
         say(0.5, "validate")
         problems, total = job.problems()
-        if problems and not skip_bad_rows:
+        if problems and (not skip_bad_rows or any(p.code in FILE_CODES for p in problems)):
             raise ImportFailed(problems, total)
         job.drop_bad_rows()
         say(0.6, "write")
         result = job.write()
-        result.skipped = problems
+        result.skipped, result.skipped_total = problems, total
+        result.notes = list(source.notes) + result.notes
         say(1.0, "done")
         return result
     finally:
@@ -115,6 +155,7 @@ class _Job:
     typed = frozenset({"timestamp", "date", "number", "bool"})  # kinds whose text is converted
     by_name = False  # records told apart by name: a repeated name is a problem, not a repeated record
     required_if_present: tuple[str, ...] = ()  # fields whose column may be missing, but not a cell of it
+    count_changes = False  # work out which loaded rows the file changes (the review), before writing
 
     def __init__(self, cur, source: SourceFile, mapping: Mapping):
         self.cur, self.source, self.mapping = cur, source, mapping
@@ -270,10 +311,33 @@ class _Job:
                 add(key, f"{self.raw(key)} IS NULL", "missing", f"{header} is empty; every row needs it")
             self._check(add, key, f)
         self._duplicates(add)
-        self.x(f"CREATE TEMP TABLE imp_p AS {' UNION ALL '.join(checks)}")
+        checks += self._file_checks()
+        self.x(f"CREATE TEMP TABLE imp_p AS SELECT * FROM ({' UNION ALL '.join(checks)}) p(row, col, value, code, message)")
+        self._formula_problems()
         total = self.x("SELECT count(*) FROM imp_p").fetchone()[0]
         rows = self.x(f"SELECT * FROM imp_p ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}").fetchall()
         return [Problem(self.source.name, r[0], r[1], r[2], r[3], r[4]) for r in rows], total
+
+    def _file_checks(self) -> list[str]:
+        """SELECTs of (row, column, value, code, message) for problems of the file as a whole (none by default)."""
+        return []
+
+    def _formula_problems(self) -> None:
+        """Excel cells holding a formula whose result the file does not keep: said as such (replacing the
+        'empty' problem such a cell would otherwise get), in the columns that are imported."""
+        used = {header for _, header in self.fields.values()} | set(self.custom)
+        cells = [(row, header) for row, header in self.source.formula_cells if header in used]
+        if not cells:
+            return
+        import pyarrow as pa
+
+        self.cur.register("imp_formula_cells", pa.table({"row": [r for r, _ in cells], "col": [h for _, h in cells]}))
+        self.x("CREATE TEMP TABLE imp_formulas AS SELECT row, col FROM imp_formula_cells")
+        self.cur.unregister("imp_formula_cells")
+        self.x("DELETE FROM imp_p p USING imp_formulas f WHERE p.row = f.row AND p.col = f.col")
+        self.x(f"""INSERT INTO imp_p SELECT row, col, NULL, 'formula', {lit(
+            "a formula whose result is not saved in the file (a program that does not calculate formulas wrote "
+            "it); open the file in Excel or WPS, save it, and upload it again")} FROM imp_formulas""")
 
     def _check(self, add, key: str, f: Field) -> None:
         """The problems a field's values can have, by its kind."""
@@ -281,8 +345,12 @@ class _Job:
         if f.kind in ("timestamp", "date"):
             add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_date",
                 "not a date; write it like 2024-05-03, 2024/5/3 14:02 or 2024年5月3日")
+            add(key, f"{v} IS NOT NULL AND ({v} < DATE '{EARLIEST}' OR {v} >= DATE '{LATEST}')", "date_out_of_range",
+                "a date outside 1900-01-01 .. 2100-12-31; correct it or leave the cell empty")
         elif f.kind == "number":
             add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_number", "not a number")
+            add(key, f"{v} IS NOT NULL AND NOT isfinite({v})", "not_finite",
+                "not a finite number (NaN, infinity or too large); write an ordinary number")
         elif f.kind == "bool":
             add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_value", "not yes/no (是/否, true/false, 1/0)")
         elif f.kind == "customer":
@@ -319,6 +387,7 @@ class _Job:
         self.x(f"""CREATE TEMP TABLE imp_final AS SELECT {select}, e.{q(key)} IS NOT NULL AS existed
                    FROM imp_s s LEFT JOIN {t} e ON e.{q(key)} = s.id {' '.join(self._joins())}""")
         updated, loaded = self.x("SELECT count(*) FILTER (existed), count(*) FROM imp_final").fetchone()
+        changes = self._changes(columns) if updated and self.count_changes else Changes()
         if updated:  # an UPDATE leaves the key's index alone: much cheaper than delete + insert
             sets = ", ".join(f"{q(c)} = f.{q(c)}" for c in columns if c != key)
             self.x(f"UPDATE {t} SET {sets} FROM imp_final f WHERE f.existed AND {t}.{q(key)} = f.{q(key)}")
@@ -326,7 +395,15 @@ class _Job:
         self.x(f"INSERT INTO {t} ({cols}) SELECT {cols} FROM imp_final WHERE NOT existed")
         self._write_tags_and_fields()
         return ImportResult(self.source.name, t, rows_read, loaded, loaded - updated, updated,
-                            new_emps, new_deps, notes=self.notes)
+                            new_emps, new_deps, notes=self.notes, changes=changes)
+
+    def _changes(self, columns: dict[str, str]) -> Changes:
+        """The loaded rows this import would change (a value of theirs differs from the file's), before writing."""
+        key, t = self.key, self.table
+        differ = " OR ".join(f"f.{q(c)} IS DISTINCT FROM e.{q(c)}" for c in columns if c != key) or "FALSE"
+        count, examples = self.x(f"""SELECT count(*), list(f.{q(key)} ORDER BY f.{q(key)})[1:{EXAMPLES}]
+            FROM imp_final f JOIN {t} e ON e.{q(key)} = f.{q(key)} WHERE f.existed AND ({differ})""").fetchone()
+        return Changes(count, list(examples or []))
 
     def _write_tags_and_fields(self) -> None:
         """The side tables of the rows just written (customer tags and fields, deal stage history).
@@ -409,11 +486,23 @@ class _Customers(_Job):
                          "AND pl.city IS NOT DISTINCT FROM s.v_city AND pl.address IS NOT DISTINCT FROM s.v_address")
         return joins
 
+    def _file_checks(self) -> list[str]:
+        """A file without creation dates must not date new customers with today unless the manager said so
+        (Mapping.created_today): they would all count as today's new customers."""
+        if self.has("created_at") or self.mapping.created_today:
+            return []
+        new = f"SELECT count(*) FROM imp_s WHERE id NOT IN (SELECT {self.key} FROM customers)"
+        return [f"""SELECT NULL, NULL, NULL, 'no_created_at', 'no creation date column, so the ' || n ||
+                   ' new customers have no date they were created on. Map a column to created_at, or confirm
+ dating them with today (tick the box on the Import page; --created-today on the command line): they then
+ count as new customers of today' FROM ({new}) c(n) WHERE n > 0""".replace("\n", "")]
+
     def _final_columns(self) -> dict[str, str]:
         cols = super()._final_columns()
         if not self.has("created_at"):
             cols["created_at"] = f"COALESCE(e.created_at, TIMESTAMP '{self.now}')"
-            self.notes.append("no_created_at")
+            if self.x("SELECT count(*) FROM imp_s WHERE id NOT IN (SELECT customer_id FROM customers)").fetchone()[0]:
+                self.notes.append("no_created_at")
         if self.has("region") or self.has("city") or self.has("address"):
             # A column the file has is taken as normalised; one it lacks is filled from the others.
             for col in ("region", "city"):
@@ -572,6 +661,11 @@ class _Employees(_Job):
     def _derived_id(self) -> str:
         return self._id_by_name(10)
 
+    def write(self) -> ImportResult:
+        result = super().write()
+        result.new_employees += result.inserted  # the new rows of a team list are new employees
+        return result
+
     def _joins(self) -> list[str]:
         joins = super()._joins() + [f"LEFT JOIN imp_dep d_{k} ON d_{k}.value = s.v_{k}"
                                     for k in self.department_columns if self.has(k)]
@@ -614,6 +708,11 @@ class _Departments(_Job):
 
     def _derived_id(self) -> str:
         return "(SELECT department_id FROM imp_s_ids WHERE imp_s_ids.row = imp_s.row)"
+
+    def write(self) -> ImportResult:
+        result = super().write()
+        result.new_departments += result.inserted  # the new rows of a department list are new departments
+        return result
 
     def _joins(self) -> list[str]:
         return super()._joins() + (["LEFT JOIN imp_dep d_parent ON d_parent.value = s.v_parent"]

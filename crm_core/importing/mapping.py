@@ -26,6 +26,7 @@ class Mapping:
     columns: dict[str, str]
     day_first: bool = False
     extra: dict = field(default_factory=dict)
+    created_today: bool = False  # the manager confirmed: new customers without a creation date are dated today
 
     def header_for(self, key: str) -> str | None:
         return next((h for h, k in self.columns.items() if k == key), None)
@@ -92,7 +93,11 @@ def save_mapping(mapping: Mapping, headers: list[str], folder: Path | str = MAPP
 def saved_mapping(headers: list[str], folder: Path | str = MAPPINGS_DIR) -> Mapping | None:
     """The mapping saved earlier for these headers, if any."""
     path = Path(folder) / f"{headers_key(headers)}.json"
-    return load_mapping_file(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    mapping = load_mapping_file(path)
+    mapping.created_today = False  # dating new customers today is confirmed per import, never remembered
+    return mapping
 
 
 def load_mapping_file(path: Path | str) -> Mapping:
@@ -101,7 +106,7 @@ def load_mapping_file(path: Path | str) -> Mapping:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
         mapping = Mapping(data["table"], dict(data["columns"]), bool(data.get("day_first", False)),
-                          dict(data.get("extra", {})))
+                          dict(data.get("extra", {})), bool(data.get("created_today", False)))
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise file_problem(path.name, "bad_mapping", f"not a mapping file ({e}); it needs "
                            '{"table": "customers", "columns": {"客户名称": "name", ...}}')

@@ -61,7 +61,29 @@ def problems_csv(problems: list[Problem]) -> str:
     return out.getvalue()
 
 
-NOTES = {"no_created_at": "no creation date column: new customers are dated with the import time"}
+NOTES = {"no_created_at": "no creation date column: new customers are dated with the import time, as confirmed"}
+
+#: Problems of a file as a whole: skipping bad rows cannot help with these, so it is not offered.
+FILE_CODES = frozenset({"empty", "binary", "too_large", "encoding", "bad_excel", "no_header", "no_rows", "unknown_table",
+                        "missing_column", "bad_mapping", "not_found", "ragged", "header_too_long", "long_row",
+                        "unreadable", "several_sheets", "no_created_at"})
+
+
+def can_skip(problems: list[Problem]) -> bool:
+    """True when skipping the bad rows would load something: the problems are all of single rows."""
+    return bool(problems) and not any(p.code in FILE_CODES or p.row is None for p in problems)
+
+
+@dataclass
+class Changes:
+    """Rows already loaded that an import changes (a value differs), with a few of their ids."""
+
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 @dataclass
@@ -78,12 +100,21 @@ class ImportResult:
     new_departments: int = 0
     skipped: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # codes of NOTES
+    changes: Changes = field(default_factory=Changes)
+    skipped_total: int = 0
+    loadable: bool = True  # False when the file cannot load at all (a problem of the whole file)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.skipped
 
     def summary(self) -> str:
         text = (f"{self.file}: {self.rows_loaded} of {self.rows_read} rows loaded into {self.table} "
                 f"({self.inserted} new, {self.updated} updated)")
-        if self.new_employees or self.new_departments:
-            text += f"; {self.new_employees} new employees, {self.new_departments} new departments"
+        extra = [_count(n, what) for n, what in ((self.new_employees, "new employee"),
+                                                 (self.new_departments, "new department")) if n]
+        if extra:
+            text += "; " + ", ".join(extra)
         if self.skipped:
-            text += f"; {len({p.row for p in self.skipped})} bad rows skipped"
+            text += "; " + _count(len({p.row for p in self.skipped}), "bad row") + " skipped"
         return text

@@ -23,6 +23,8 @@ from .problems import file_problem
 
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # 1 GiB: a few million rows; larger exports should be split
 CHUNK = 16 * 1024 * 1024
+MAX_HEADER_BYTES = 64 * 1024  # a header row longer than this is not a list of column names
+BLOCK_BYTES = 8 << 20  # Arrow's read block: also the longest row a file may have
 ROW = "__row"  # the column holding each record's row number as a spreadsheet shows it
 GBK_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936", "hz_gb_2312", "iso2022_cn"}
 
@@ -37,6 +39,9 @@ class SourceFile:
     encoding: str | None = None  # None for Excel
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    raw_headers: list[str] | None = None  # the headers as written (before repeats were made unique)
+    formula_cells: list[tuple[int, str]] = field(default_factory=list)  # (row, header): a formula with no saved result
+    sheet: str | None = None  # the Excel sheet it came from
 
     @property
     def rows(self) -> int:
@@ -45,7 +50,21 @@ class SourceFile:
 
 def read_file(source: str | os.PathLike | bytes, name: str | None = None,
               max_bytes: int = MAX_FILE_BYTES) -> SourceFile:
-    """Read a CSV or Excel export from a path or from bytes (an upload). ``name`` is what messages call it."""
+    """Read a CSV or Excel export from a path or from bytes (an upload). ``name`` is what messages call it.
+    A workbook with data on several sheets is refused here, naming them: use ``read_files`` for those."""
+    sources = read_files(source, name, max_bytes)
+    if len(sources) > 1:
+        raise file_problem(sources[0].name.split(" [")[0], "several_sheets",
+                           "the workbook has data on several sheets (" + ", ".join(s.sheet for s in sources)
+                           + "); import them together (the Import page, or the CLI without --table/--mapping), "
+                           "or save each sheet as its own file")
+    return sources[0]
+
+
+def read_files(source: str | os.PathLike | bytes, name: str | None = None,
+               max_bytes: int = MAX_FILE_BYTES) -> list[SourceFile]:
+    """Read an export: one SourceFile for a CSV, one per sheet that holds a table for a workbook
+    (each named "book.xlsx [sheet]" when there are several), in the workbook's order."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         raw = bytes(source)
         name = name or "upload"
@@ -64,7 +83,7 @@ def read_file(source: str | os.PathLike | bytes, name: str | None = None,
         raise file_problem(name, "empty", "the file is empty")
     if raw[:4] == b"PK\x03\x04" or raw[:4] == b"\xd0\xcf\x11\xe0":
         return _read_excel(raw, name)
-    return _read_csv(raw, name)
+    return [_read_csv(raw, name)]
 
 
 def _too_large(name: str, size: int, limit: int):
@@ -116,23 +135,26 @@ def _reads_as_chinese(raw: bytes) -> bool:
 
 
 def to_utf8(raw: bytes, encoding: str, name: str = "file") -> bytes:
-    """The file's text as UTF-8 bytes, transcoded in chunks; undecodable bytes name their row."""
-    if encoding == "utf-8":
-        view, start = memoryview(raw), 0
+    """The file's text as UTF-8 bytes, transcoded in chunks; undecodable bytes name their byte offset and row."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        base = 3 if raw.startswith(codecs.BOM_UTF8) else 0  # offsets count from the file's first byte
+        view = memoryview(raw)[base:]
         decoder = codecs.getincrementaldecoder("utf-8")()
-        for start in range(0, len(raw), CHUNK):
+        for start in range(0, len(view), CHUNK):
+            pending = len(decoder.getstate()[0])
             try:
-                decoder.decode(view[start:start + CHUNK], final=start + CHUNK >= len(raw))
+                decoder.decode(view[start:start + CHUNK], final=start + CHUNK >= len(view))
             except UnicodeDecodeError as e:
-                raise _bad_bytes(raw, start + e.start, encoding, name)
-        return raw
+                raise _bad_bytes(raw, base + start - pending + e.start, encoding, name)
+        return raw[base:]
     decoder = codecs.getincrementaldecoder(encoding)()
     parts = []
     for start in range(0, len(raw), CHUNK):
+        pending = len(decoder.getstate()[0])
         try:
             parts.append(decoder.decode(raw[start:start + CHUNK], final=start + CHUNK >= len(raw)).encode("utf-8"))
         except UnicodeDecodeError as e:
-            raise _bad_bytes(raw, start + e.start, encoding, name)
+            raise _bad_bytes(raw, start - pending + e.start, encoding, name)
     out = b"".join(parts)
     return out[3:] if out.startswith(codecs.BOM_UTF8) else out
 
@@ -143,9 +165,13 @@ def _bad_bytes(raw: bytes, offset: int, encoding: str, name: str):
     else:
         row = raw.count(b"\n", 0, offset) + 1
     shown = {"gb18030": "GBK/GB18030", "utf-8-sig": "UTF-8"}.get(encoding, encoding.upper())
-    return file_problem(name, "encoding", f"bytes {raw[offset:offset + 4].hex(' ')} at line {row} are not valid "
-                        f"{shown} text (the file is damaged or mixes encodings); save it again as CSV UTF-8",
-                        row=row)
+    hint = ""
+    if encoding in ("utf-8", "utf-8-sig") and _reads_as_chinese(raw[offset:offset + 4096]):
+        hint = (" (the file starts with a UTF-8 mark but from there its text looks like GBK)"
+                if encoding == "utf-8-sig" else " (from there the text looks like GBK)")
+    return file_problem(name, "encoding", f"bytes {raw[offset:offset + 4].hex(' ')} at byte {offset} (line {row}) "
+                        f"are not valid {shown} text{hint} (the file is damaged or mixes encodings); "
+                        "save it again as CSV UTF-8", row=row)
 
 
 def sniff_dialect(text: str) -> tuple[str, str, int]:
@@ -171,28 +197,32 @@ def sniff_dialect(text: str) -> tuple[str, str, int]:
 def _read_csv(raw: bytes, name: str) -> SourceFile:
     encoding = detect_encoding(raw, name)
     data = to_utf8(raw, encoding, name)
+    _check_header_length(data, name)
     head = data[:65536].decode("utf-8", errors="ignore")
     delimiter, quote, skip = sniff_dialect(head)
     lines = head.split("\n")[skip:]
-    headers = [h.strip().strip("\ufeff") for h in next(csv.reader(io.StringIO("\n".join(lines)),
+    written = [h.strip().strip("\ufeff") for h in next(csv.reader(io.StringIO("\n".join(lines)),
                                                                delimiter=delimiter, quotechar=quote), [])]
-    if not any(headers):
+    if not any(written):
         raise file_problem(name, "no_header", "the first row is empty; it must hold the column names")
-    headers = names = unique_names(headers)
+    headers = names = unique_names(written)
     bad_rows = []
 
     def invalid(row):
         bad_rows.append(row)
         return "skip"
 
-    table = pacsv.read_csv(
-        pa.py_buffer(data),
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 + skip, block_size=8 << 20),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, newlines_in_values=True,
-                                         invalid_row_handler=invalid),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 + skip, block_size=BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, newlines_in_values=True,
+                                             invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid as e:
+        raise _unreadable_rows(data, name, quote, e)
     if bad_rows:
         from .problems import ImportFailed, Problem
 
@@ -205,7 +235,39 @@ def _read_csv(raw: bytes, name: str) -> SourceFile:
 
     table = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64) + 2 + skip))
     label = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
-    return SourceFile(name, headers, table, label.get(encoding, encoding), delimiter)
+    return SourceFile(name, headers, table, label.get(encoding, encoding), delimiter, raw_headers=written)
+
+
+def _check_header_length(data: bytes, name: str) -> None:
+    """A header row over MAX_HEADER_BYTES is the header's problem (not a data row's): refuse it as such."""
+    end = data.find(b"\n", 0, MAX_HEADER_BYTES + 1)
+    if end < 0 and len(data) > MAX_HEADER_BYTES:
+        end = data.find(b"\n")
+        size = (end if end >= 0 else len(data)) / 1024
+        raise file_problem(name, "header_too_long", f"the first line (the header row) is {size:,.0f} KB long; a header "
+                           f"holds the column names and may be at most {MAX_HEADER_BYTES // 1024} KB. Is this a CSV "
+                           "export (with one record per line)? Export it again as CSV or .xlsx", row=1)
+
+
+def _unreadable_rows(data: bytes, name: str, quote: str, error: Exception):
+    """Arrow could not split the file into rows: say which line is too long, or that a quote is left open."""
+    import numpy as np
+
+    limit = BLOCK_BYTES
+    if "straddl" not in str(error) and "block size" not in str(error):
+        return file_problem(name, "unreadable", f"the file cannot be read as CSV ({error}); export it again as CSV or .xlsx")
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    starts = np.concatenate(([0], ends + 1))
+    lengths = np.concatenate((ends, [len(data)])) - starts
+    long = np.flatnonzero(lengths > limit)
+    if len(long):
+        line = int(long[0]) + 1
+        return file_problem(name, "long_row", f"line {line} is {lengths[long[0]] / 2**20:,.1f} MB long; a row may be at "
+                            f"most {limit / 2**20:,.0f} MB (is the file one long line, or not a CSV export?). "
+                            "Export it again as CSV or .xlsx with one record per line", row=line)
+    return file_problem(name, "long_row", f"a row is over {limit / 2**20:,.0f} MB long: probably a {quote} that "
+                        "opens a value and is never closed, so the rest of the file reads as one value; "
+                        "check the quotes, or export the file again")
 
 
 def _line_of(data: bytes, text: str | None) -> int | None:
@@ -242,31 +304,79 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _read_excel(raw: bytes, name: str) -> SourceFile:
+def _read_excel(raw: bytes, name: str) -> list[SourceFile]:
+    """Every sheet that holds a table (a header row of two or more columns and at least one row under it).
+    Sheets without one (notes, empty sheets) are left out with a note on the first file."""
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
     except Exception as e:  # noqa: BLE001 - any reader error means the same to the manager
         raise file_problem(name, "bad_excel", f"this Excel file cannot be opened ({e}); save it again as .xlsx or CSV")
-    rows: list[list] = []
+    formulas = _formulas_without_values(raw)
+    found, left_out = [], []
     for sheet in book.sheet_names:
         rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        if any(any(c not in (None, "") for c in r) for r in rows):
-            break
+        source = _sheet_table(rows, name, sheet, formulas.get(sheet, set()))
+        (found if source is not None else left_out).append(source or sheet)
+    if not found:
+        raise file_problem(name, "empty", "the workbook has no data (no sheet has a header row with rows under it)")
+    if len(found) > 1:
+        for source in found:
+            source.name = f"{name} [{source.sheet}]"
+    found[0].notes += [f"sheet_left_out:{s}" for s in left_out if s is not None]
+    return found
+
+
+def _sheet_table(rows: list[list], name: str, sheet: str, formulas: set[tuple[int, int]]) -> SourceFile | None:
     filled = [sum(c not in (None, "") for c in r) for r in rows[:20]]
     if not filled or max(filled) == 0:
-        raise file_problem(name, "empty", "the workbook has no data")
+        return None
     # Some exports put a title line above the header: the header is the first row nearly as wide as the widest.
     top = next(i for i, n in enumerate(filled) if n >= max(1, max(filled) // 2 + 1) or n == max(filled))
-    headers = [_cell(c).strip() for c in rows[top]]
-    while headers and not headers[-1]:
-        headers.pop()
-    headers = names = unique_names(headers)
-    body = [r for r in rows[top + 1:]]
-    numbers = [top + 2 + i for i, r in enumerate(body) if any(c not in (None, "") for c in r)]
-    body = [r for r in body if any(c not in (None, "") for c in r)]
-    columns = {n: pa.array([_cell(r[j]) if j < len(r) else "" for r in body], pa.string())
+    written = [_cell(c).strip() for c in rows[top]]
+    while written and not written[-1]:
+        written.pop()
+    body = [(top + 2 + i, r) for i, r in enumerate(rows[top + 1:])
+            if any(c not in (None, "") for c in r) or any((top + 1 + i, j) in formulas for j in range(len(r)))]
+    if not body or not written:
+        return None
+    if len([h for h in written if h]) < 2:  # one column: a table only when its header names a field (客户名称)
+        from .mapping import table_scores
+
+        if not any(table_scores(written).values()):
+            return None
+    headers = names = unique_names(written)
+    columns = {n: pa.array([_cell(r[j]) if j < len(r) else "" for _, r in body], pa.string())
                for j, n in enumerate(names)}
-    columns[ROW] = pa.array(numbers, pa.int64())
-    return SourceFile(name, headers, pa.table(columns))
+    columns[ROW] = pa.array([n for n, _ in body], pa.int64())
+    cells = sorted((i + 1, names[j]) for i, j in formulas if i > top and j < len(names))
+    return SourceFile(name, headers, pa.table(columns), raw_headers=written, formula_cells=cells, sheet=sheet)
+
+
+def _formulas_without_values(raw: bytes) -> dict[str, set[tuple[int, int]]]:
+    """Per sheet, the (row, column) positions (0-based) of formula cells whose result the file does not hold
+    (workbooks written by programs that do not calculate): calamine reads them as empty."""
+    import zipfile
+
+    try:
+        z = zipfile.ZipFile(io.BytesIO(raw))
+        if not any(n.startswith("xl/worksheets/") and b"<f" in z.read(n) for n in z.namelist()):
+            return {}
+        import openpyxl
+
+        formulas = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+        values = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - not an .xlsx (an old .xls): no formula check
+        return {}
+    out = {}
+    for ws in formulas.worksheets:
+        cached = values[ws.title]
+        found = set()
+        for row, row_values in zip(ws.iter_rows(), cached.iter_rows(values_only=True)):
+            for j, cell in enumerate(row):
+                if isinstance(cell.value, str) and cell.value.startswith("=") and \
+                        (j >= len(row_values) or row_values[j] in (None, "")):
+                    found.add((cell.row - 1, cell.column - 1))
+        out[ws.title] = found
+    return out
