@@ -3,10 +3,11 @@
 Thin: reading, mapping, checking and loading are crm_core.importing (the same code as the CLI).
 """
 
-import re
 
 import pandas as pd
 import streamlit as st
+
+from crm_core.markup import md
 
 from crm_core.importing import (FIELDS, ImportFailed, can_skip, detect_table, field_options, load, load_order,
                                 mapping_from_rows, mapping_notes, mapping_rows, problems_csv, propose_mapping,
@@ -38,10 +39,6 @@ store = get_store()
 cache = st.session_state.setdefault("import_cache", {})
 
 
-def plain(text: str) -> str:
-    """A file name shown as it is: markdown characters escaped (data is never rendered as markup)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
-
 
 def counted(key: str, n: int, **values) -> str:
     """A text with a count: English says "1 problem" but "2 problems" (key.one holds the singular)."""
@@ -71,8 +68,8 @@ def show_problems(name: str, problems, total: int) -> None:
         kinds.setdefault((p.column or "", message(p)), []).append(p.row)
     for (column, text), rows in kinds.items():
         where = [str(r) for r in rows if r is not None]
-        st.markdown("- " + plain((f"{column}: " if column else "") + text)
-                    + (plain(" — " + counted("import.rows_with", len(where), rows=", ".join(where[:10])
+        st.markdown("- " + md((f"{column}: " if column else "") + text)
+                    + (md(" — " + counted("import.rows_with", len(where), rows=", ".join(where[:10])
                                              + ("…" if len(where) > 10 else ""))) if where else ""))
     st.dataframe(problem_table(problems), hide_index=True, width="stretch",
                  column_config={t("import.col.message"): st.column_config.TextColumn(width="large"),
@@ -91,7 +88,7 @@ for upload in uploads:
             cache[upload.file_id] = e
     sources = cache[upload.file_id]
     if isinstance(sources, ImportFailed):
-        st.subheader(plain(upload.name))
+        st.subheader(md(upload.name))
         show_problems(upload.name, sources.problems, sources.total)
         continue
     for n, source in enumerate(sources):
@@ -105,7 +102,7 @@ order = load_order([d or "customers" for _, _, d in plans])
 ready = []
 for i in order:
     file_id, source, detected = plans[i]
-    st.subheader(plain(source.name))
+    st.subheader(md(source.name))
     saved = saved_mapping(source.headers)
     tables = list(FIELDS)
     default = saved.table if saved else (detected or "customers")
@@ -133,12 +130,12 @@ for i in order:
                                                      "field": edited[t("import.col.field")].map(by_label)}), day_first)
     for note in source.notes:
         code, _, sheet = note.partition(":")
-        st.caption(plain(t(f"import.note.{code}", sheet=sheet)))
+        st.caption(md(t(f"import.note.{code}", sheet=sheet)))
     for code, values in mapping_notes(source, mapping):
         fields = {k: t(f"import.field.{values[k]}") for k in ("field", "what") if k in values}
         if code == "same_header":
             fields["columns"] = "、".join(f"{c} → {t(f'import.field.{f}')}" for c, f in zip(values["columns"], values["fields"]))
-        st.warning(plain(t(f"import.note.{code}", **{**values, **fields})))
+        st.warning(md(t(f"import.note.{code}", **{**values, **fields})))
     if table == "customers" and "created_at" not in mapping.columns.values():
         mapping.created_today = st.checkbox(t("import.created_today"), key=f"today_{file_id}")
     if st.button(t("import.save_mapping"), key=f"save_{file_id}"):
@@ -159,7 +156,7 @@ for (_, source, _, slot), review in zip(ready, found):
         changes = review.changes
         if changes.count:  # re-imported ids update the loaded rows: say how many change before it runs
             more = "…" if changes.count > len(changes.examples) else ""
-            st.warning(plain(counted("import.changes", changes.count, existing=fmt_int(review.updated),
+            st.warning(md(counted("import.changes", changes.count, existing=fmt_int(review.updated),
                                      examples=", ".join(changes.examples) + more)))
         elif review.updated:
             st.info(counted("import.unchanged", review.updated))
@@ -176,14 +173,14 @@ if run or run_skip:
     bar = st.progress(0.0)
     for n, (source, mapping, _) in enumerate(ready):
         def step(fraction, _step, n=n, source=source):
-            bar.progress((n + fraction) / len(ready), text=t("import.running", name=plain(source.name)))
+            bar.progress((n + fraction) / len(ready), text=t("import.running", name=md(source.name)))
         try:
             result = load(store, source, mapping, skip_bad_rows=run_skip, progress=step)
         except ImportFailed as e:
-            st.error(t("import.failed", name=plain(source.name)))
+            st.error(t("import.failed", name=md(source.name)))
             show_problems(source.name, e.problems, e.total)
             continue
-        done = t("import.done", name=plain(result.file), loaded=fmt_int(result.rows_loaded),
+        done = t("import.done", name=md(result.file), loaded=fmt_int(result.rows_loaded),
                  read=fmt_int(result.rows_read), table=t(f"import.table.{result.table}"),
                  inserted=fmt_int(result.inserted), updated=fmt_int(result.updated))
         extra = [counted(key, n) for key, n, own in (("import.new_employees", result.new_employees, "employees"),
@@ -194,4 +191,4 @@ if run or run_skip:
             st.warning(counted("import.skipped", len({p.row for p in result.skipped})))
         for note in result.notes:
             code, _, sheet = note.partition(":")
-            st.info(plain(t(f"import.note.{code}", sheet=sheet)))
+            st.info(md(t(f"import.note.{code}", sheet=sheet)))
