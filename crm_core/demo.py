@@ -460,11 +460,16 @@ def _won_deals(run: _Run, c: _Customers) -> tuple[np.ndarray, ...]:
 
 
 def _stage_entries(run: _Run, deal_created: np.ndarray, deal_won: np.ndarray, closed_won: np.ndarray) -> np.ndarray:
-    """When each deal entered each stage (a deal x stage matrix); a won deal enters won when it closes."""
+    """When each deal entered each stage (a deal x stage matrix); a won deal enters won when it closes, and
+    its earlier stages before that."""
     stage_gap = run.rng.gamma(2.0, 6.0, (len(deal_created), 5))
     stage_gap[:, 0] = 0
-    entered = deal_created[:, None] + _seconds(np.cumsum(stage_gap, axis=1))
-    entered[:, 4] = np.where(deal_won, closed_won, entered[:, 4])
+    days = np.cumsum(stage_gap, axis=1)
+    entered = deal_created[:, None] + _seconds(days)
+    # A won deal passes its stages in order between its creation and its close: the same gaps, scaled to fit.
+    won_span = (closed_won - deal_created).astype("timedelta64[s]").astype(float) / 86400
+    fitted = deal_created[:, None] + _seconds(days / np.maximum(days[:, -1:], 1e-9) * np.maximum(won_span, 0)[:, None])
+    entered = np.where(deal_won[:, None], fitted, entered)
     return np.minimum(entered, run.end_ts)
 
 

@@ -53,8 +53,8 @@ def test_import_while_another_process_holds_the_database_says_so_in_one_sentence
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert run.stderr.strip().splitlines() == [
-        f"error: the database {db} is in use by another program (the dashboard?); stop it or use another --db, "
-        "then try again"]
+        f"error: the database {db} is in use by another program (the dashboard?); stop it, or copy the file and "
+        "give the copy as --db, then try again"]
 
 
 def test_a_row_longer_than_a_read_block_names_its_line(tmp_path, monkeypatch):

@@ -53,8 +53,9 @@ def test_growth_page_switches_metric_and_split(app_db):
     won = at.dataframe[0].value.iloc[:, 1].tolist()
     assert new != won and sum(won) < sum(new)
     at.button_group(key="growth_by").set_value("department").run()
-    split = at.dataframe[0].value
-    assert split.shape[1] == 3 and len(split) > 11
+    split = at.dataframe[0].value  # one row per month and a totals row; a column per department and a total
+    assert len(split) == 12 and split.shape[1] > 3
+    assert split.iloc[-1, 1:].tolist() == split.iloc[:-1, 1:].sum().tolist()
 
 
 def test_growth_page_period_change_regroups(app_db):
