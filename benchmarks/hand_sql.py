@@ -118,11 +118,11 @@ def funnel(cur, f: Filters) -> pd.DataFrame:
     """created -> contacted (a follow-up, ever) -> opportunity (a deal, ever) -> won (a purchase, ever);
     a step counts those who reached it or a later one."""
     sql = f"""
-    WITH c AS (SELECT customer_id FROM customers WHERE {_in_range('created_at', f)}{_people('owner_id', f)}),
+    WITH c AS (SELECT customer_id, won_at IS NOT NULL AS won FROM customers
+               WHERE {_in_range('created_at', f)}{_people('owner_id', f)}),
     reached AS (
         SELECT CASE
-            WHEN customer_id IN (SELECT customer_id FROM deals WHERE status = 'won' AND closed_at IS NOT NULL)
-                 OR customer_id IN (SELECT customer_id FROM customers WHERE won_at IS NOT NULL) THEN 3
+            WHEN won OR customer_id IN (SELECT customer_id FROM deals WHERE status = 'won' AND closed_at IS NOT NULL) THEN 3
             WHEN customer_id IN (SELECT customer_id FROM deals) THEN 2
             WHEN customer_id IN (SELECT customer_id FROM follow_ups) THEN 1
             ELSE 0 END AS step
