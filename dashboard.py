@@ -17,6 +17,9 @@ pages = {
     t("nav.group.reports"): [
         st.Page("app_pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
         st.Page("app_pages/growth.py", title=t("page.growth"), icon=":material/trending_up:", url_path="growth"),
+        st.Page("app_pages/funnel.py", title=t("sales.page.funnel"), icon=":material/filter_alt:", url_path="funnel"),
+        st.Page("app_pages/segments.py", title=t("sales.page.segments"), icon=":material/pie_chart:",
+                url_path="segments"),
         st.Page("app_pages/distributions.py", title=t("stats.page.distributions"), icon=":material/donut_large:",
                 url_path="distribution"),
         st.Page("app_pages/owners.py", title=t("stats.page.owners"), icon=":material/groups:", url_path="owners"),

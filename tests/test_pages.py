@@ -20,10 +20,10 @@ def ui_texts(at) -> list[str]:
     return [t for t in texts if t]
 
 
-def test_overview_shows_six_kpis_for_the_range(app_db):
+def test_overview_shows_the_kpis_and_revenue_for_the_range(app_db):
     at = run_page(**RANGE_2026)
     labels = [m.label for m in at.metric]
-    assert labels == ["新增客户", "跟进客户", "下次联系客户", "成交客户", "流失客户", "净增长"]
+    assert labels == ["新增客户", "跟进客户", "下次联系客户", "成交客户", "流失客户", "净增长", "收入"]
     assert all(int(m.value.replace(",", "")) >= 0 for m in at.metric)
     assert int(at.metric[0].value.replace(",", "")) > 100
 
@@ -64,7 +64,7 @@ def test_growth_page_period_change_regroups(app_db):
     assert len(at.dataframe[0].value) == 4
 
 
-PAGES = [None, "app_pages/growth.py", "app_pages/distributions.py", "app_pages/owners.py", "app_pages/regions.py", "app_pages/pool.py",
+PAGES = [None, "app_pages/growth.py", "app_pages/distributions.py", "app_pages/owners.py", "app_pages/regions.py", "app_pages/pool.py", "app_pages/funnel.py", "app_pages/segments.py",
          "app_pages/import_data.py"]
 
 
