@@ -20,9 +20,9 @@ def page(chromium):
 
 def test_overview_renders_kpis(dashboard, page):
     page.goto(f"{dashboard}/?{RANGE}")
-    expect(page.get_by_test_id("stMetric")).to_have_count(6, timeout=60000)
+    expect(page.get_by_test_id("stMetric")).to_have_count(7, timeout=60000)  # six growth numbers and revenue
     expect(page.get_by_text("新增客户").first).to_be_visible()
-    expect(page.locator(".js-plotly-plot")).to_have_count(7, timeout=30000)  # six sparklines and the trend
+    expect(page.locator(".js-plotly-plot")).to_have_count(8, timeout=30000)  # seven sparklines and the trend
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
 
@@ -40,7 +40,7 @@ def test_changing_the_period_redraws_the_chart(dashboard, page):
 
 def test_language_switch_in_the_browser(dashboard, page):
     page.goto(f"{dashboard}/?{RANGE}")
-    expect(page.get_by_test_id("stMetric")).to_have_count(6, timeout=60000)
+    expect(page.get_by_test_id("stMetric")).to_have_count(7, timeout=60000)
     page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
     expect(page.get_by_role("heading", name="Sales overview")).to_be_visible(timeout=30000)
     expect(page.get_by_text("New customers").first).to_be_visible()

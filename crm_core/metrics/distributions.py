@@ -122,7 +122,12 @@ def _field_drill(scope, row, column=None, field: str | None = None):
 @report("custom-field", columns=["value", "customers"], drill=_field_drill)
 def custom_field(scope, field: str | None = None) -> pd.DataFrame:
     """Customers created in the range per value of the custom field ``field``. Columns: value, customers."""
-    return _customers_per_value(scope, field_rows(scope, _known_field(scope, field)), "value")
+    if not field:
+        _known_field(scope, field)
+    df = _customers_per_value(scope, field_rows(scope, field), "value")
+    if (df["value"] == NONE).all():  # no value at all: a field name that does not exist is an error
+        _known_field(scope, field)
+    return df
 
 
 @report("custom-fields", cli=False, columns=["field", "customers"])
