@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.exports import to_csv
-from crm_core.markup import md
 from crm_core.metrics.sales import DIMENSIONS, SEGMENTS
 from ui.data import report
 from ui.drilldown import chart_clicked, customer_list_view, pick, value_label

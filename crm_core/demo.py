@@ -464,6 +464,7 @@ def _stage_entries(run: _Run, deal_created: np.ndarray, deal_won: np.ndarray, cl
     its earlier stages before that."""
     stage_gap = run.rng.gamma(2.0, 6.0, (len(deal_created), 5))
     stage_gap[:, 0] = 0
+    stage_gap[:, 4] *= 2.2  # deals linger in negotiation: the funnel page has a stall to show
     days = np.cumsum(stage_gap, axis=1)
     entered = deal_created[:, None] + _seconds(days)
     # A won deal passes its stages in order between its creation and its close: the same gaps, scaled to fit.

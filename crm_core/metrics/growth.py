@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
