@@ -217,3 +217,11 @@ def test_a_database_holding_absurd_dates_still_reports(store):
     df = declared()["new-customers"].run(Scope(store.backend(), Filters(period="year")))
     assert df.period.iloc[0] == dt.date(1900, 1, 1) and df.period.iloc[-1] == dt.date(2100, 1, 1)
     assert df.new_customers.sum() == 1  # only the customer inside the span is counted
+
+
+def test_custom_range_starts_from_the_dates_shown(app_db):
+    at = run_page(None, range="last_quarter")
+    shown = at.sidebar.date_input(key="f_dates").value
+    at.sidebar.selectbox(key="f_range").set_value("custom").run()
+    assert not at.exception
+    assert at.sidebar.date_input(key="f_dates").value == shown  # not reset to the whole span
