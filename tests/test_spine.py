@@ -33,6 +33,10 @@ DESIGN_COLUMNS = {  # DESIGN.md, "Command line"
     "revenue": ["period", "revenue"], "pareto": ["customer_id", "revenue", "cumulative_share"],
     "rfm": ["segment", "customers"], "segments": ["value", "customers", "won_customers", "revenue", "win_rate"],
     "products": ["product", "revenue", "new_buyers"],
+    "lifecycle": ["stage", "customers"], "churn-rate": ["period", "churned", "active_at_start", "churn_rate"],
+    "clv": ["average_order_value", "purchase_frequency", "churn_rate", "clv"],
+    "nps": ["promoters", "passives", "detractors", "responses", "nps"],
+    "retention": ["cohort", "months_since", "customers", "share"],
 }
 
 
