@@ -169,7 +169,7 @@ def _months(first: dt.date, later: dt.date) -> int:
 
 @report("retention", columns=["cohort", "months_since", "customers", "share"])
 def retention(scope) -> pd.DataFrame:
-    """Customers grouped by the month of their first purchase ever, for cohorts whose month lies in the range;
+    """Customers grouped by the month of their first purchase ever, that purchase inside the range;
     per month since (0 up to the range's end), how many bought in that month and their share of the cohort
     (month 0 is 1.0). Columns: cohort, months_since, customers, share."""
     cols = ["cohort", "months_since", "customers", "share"]
@@ -179,9 +179,11 @@ def retention(scope) -> pd.DataFrame:
     start, end = rng
     p = purchases(scope)
     p = p.filter(p.customer_id.isin(scope.customers.customer_id))
-    first = p.group_by("customer_id").aggregate(cohort=p.at.min().truncate("M").cast("date"))
-    first_month, last_month = start.replace(day=1), end.replace(day=1)
-    first = first.filter(first.cohort >= ibis.date(first_month), first.cohort <= ibis.date(last_month))
+    first = p.group_by("customer_id").aggregate(first_at=p.at.min())
+    # A cohort month cut by the range's start counts only the customers whose first purchase is inside it.
+    first = first.filter(in_range(first.first_at, start, end))
+    first = first.select("customer_id", cohort=first.first_at.truncate("M").cast("date"))
+    last_month = end.replace(day=1)
     j = p.inner_join(first, p.customer_id == first.customer_id)
     j = j.filter(j.at < _day_after(end))
     active = j.select("cohort", month=j.at.truncate("M").cast("date"), customer_id=j.customer_id).distinct()
