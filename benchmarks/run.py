@@ -140,11 +140,12 @@ def page_redraw_ms(path: Path) -> dict[str, float]:
     out = {}
     for label, page, metric in (("Customer growth, new customers", "growth.py", None),
                                 ("Customer growth, contacted customers", "growth.py", "contacted_customers"),
-                                ("Overview (6 KPIs, previous range, 5 trends)", "overview.py", None),
+                                ("Overview (7 KPIs, previous range, trends)", "overview.py", None),
                                 ("Customer distribution", "distributions.py", None),
                                 ("Customers per owner", "owners.py", None),
                                 ("Regions map", "regions.py", None),
-                                ("Public pool & follow-ups", "pool.py", None)):
+                                ("Public pool & follow-ups", "pool.py", None),
+                                ("Sales funnel", "funnel.py", None), ("Segments & revenue", "segments.py", None)):
         at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=300)
         at.query_params.update(range="custom", start=str(START), end=str(END))
         at.run()
