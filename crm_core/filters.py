@@ -51,8 +51,16 @@ class Filters:
         return bool(self.departments or self.employees)
 
 
+def day_start(day: dt.date) -> ir.TimestampValue:
+    """The first moment of ``day`` (timestamps are the company's wall-clock time)."""
+    return ibis.timestamp(dt.datetime.combine(day, dt.time()))
+
+
+def on_or_before(col: ir.TimestampValue, day: dt.date) -> ir.BooleanValue:
+    """col falls on ``day`` or earlier: col < the next day's first moment."""
+    return col < day_start(day + dt.timedelta(days=1))
+
+
 def in_range(col: ir.TimestampValue, start: dt.date, end: dt.date) -> ir.BooleanValue:
     """start <= col < end + 1 day: the range is inclusive of both days."""
-    return (col >= ibis.timestamp(dt.datetime.combine(start, dt.time()))) & (
-        col < ibis.timestamp(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
-    )
+    return (col >= day_start(start)) & on_or_before(col, end)

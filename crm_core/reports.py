@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import ibis.expr.types as ir
@@ -26,7 +26,6 @@ import pandas as pd
 
 from .errors import UserError
 from .filters import FIRST_DAY, LAST_DAY
-from .schema import PERIODS
 
 
 def day(text: str) -> dt.date:
@@ -91,7 +90,6 @@ class Report:
     drill: Drill | None = None
     cli: bool = True
     doc: str = ""
-    defaults: dict = field(default_factory=dict)
 
     def run(self, scope, **options) -> pd.DataFrame:
         """The report's rows for ``scope``; unknown options are an error, None ones are left out."""
@@ -133,8 +131,7 @@ def report(name: str, *, columns, drill: Drill | None = None, cli: bool = True):
         internal = [o for o in options if o not in OPTIONS]
         if cli and internal:
             raise RuntimeError(f"report {name}: options {internal} are not in reports.OPTIONS")
-        REPORTS[name] = Report(name, tuple(columns), fn, options, drill, cli, inspect.getdoc(fn) or "",
-                               {p.name: p.default for p in params if p.default is not p.empty})
+        REPORTS[name] = Report(name, tuple(columns), fn, options, drill, cli, inspect.getdoc(fn) or "")
         return fn
     return register
 
@@ -162,5 +159,5 @@ def run_report(name: str, scope, **options) -> pd.DataFrame:
     return get(name).run(scope, **options)
 
 
-__all__ = ["OPTIONS", "PERIODS", "REPORTS", "Option", "Report", "cli_reports", "declared", "get", "report",
+__all__ = ["OPTIONS", "REPORTS", "Option", "Report", "cli_reports", "declared", "get", "report",
            "run_report", "day", "whole"]

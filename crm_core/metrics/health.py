@@ -12,10 +12,11 @@ import datetime as dt
 import ibis
 import pandas as pd
 
-from ..filters import in_range
+from ..filters import day_start, in_range, on_or_before
 from ..periods import next_period, periods_between
 from ..reports import report
-from .sales import _day_after, _ts, purchases, won_deals
+from .common import bucket_range
+from .sales import purchases, won_deals
 
 STAGES = ("prospect", "new", "repeat", "one-time", "lapsed", "lost")
 
@@ -28,19 +29,19 @@ def _end(scope) -> dt.date | None:
 def _bought(scope, end: dt.date):
     """Per customer in scope, their purchases as of ``end``: first, last (days) and how many."""
     p = purchases(scope)
-    p = p.filter(p.at < _day_after(end), p.customer_id.isin(scope.customers.customer_id))
+    p = p.filter(on_or_before(p.at, end), p.customer_id.isin(scope.customers.customer_id))
     return p.group_by("customer_id").aggregate(first=p.at.min().date(), last=p.at.max().date(), bought=p.count())
 
 
 def lifecycle_rows(scope, end: dt.date):
     """Customers in scope created on or before ``end`` with their lifecycle stage as of it."""
     c = scope.customers
-    c = c.filter(c.created_at < _day_after(end))
+    c = c.filter(on_or_before(c.created_at, end))
     b = _bought(scope, end)
     j = c.left_join(b, c.customer_id == b.customer_id)
     e = ibis.date(end)
     stage = ibis.cases(
-        (j.lost_at.notnull() & (j.lost_at < _day_after(end)), "lost"),
+        (j.lost_at.notnull() & (on_or_before(j.lost_at, end)), "lost"),
         (j.bought.isnull(), "prospect"),
         (e.delta(j["last"], unit="day") > 365, "lapsed"),
         (e.delta(j["first"], unit="day") <= 90, "new"),
@@ -84,7 +85,7 @@ def _churn_counts(scope, parts) -> pd.DataFrame:
     measures = {}
     for i, (_, first, last) in enumerate(parts):
         measures[f"churned_{i}"] = (c.lost_at.notnull() & in_range(c.lost_at, first, last)).cast("int64").sum()
-        measures[f"active_{i}"] = ((c.created_at < _ts(first)) & (c.lost_at.isnull() | (c.lost_at >= _ts(first)))
+        measures[f"active_{i}"] = ((c.created_at < day_start(first)) & (c.lost_at.isnull() | (c.lost_at >= day_start(first)))
                                    ).cast("int64").sum()
     row = scope.run(c.aggregate(**measures)).iloc[0]
     value = lambda k: int(0 if pd.isna(row[k]) else row[k])
@@ -95,12 +96,10 @@ def _churn_counts(scope, parts) -> pd.DataFrame:
 
 def _churn_drill(scope, row: dict, column: str | None = None):
     """The customers churned in the row's period (column active_at_start: those active at its start)."""
-    from .common import bucket_range
-
     first, last = bucket_range(scope, row["period"])
     c = scope.customers
     if column == "active_at_start":
-        return c.filter(c.created_at < _ts(first), c.lost_at.isnull() | (c.lost_at >= _ts(first)))
+        return c.filter(c.created_at < day_start(first), c.lost_at.isnull() | (c.lost_at >= day_start(first)))
     return c.filter(c.lost_at.notnull(), in_range(c.lost_at, first, last))
 
 
@@ -185,7 +184,7 @@ def retention(scope) -> pd.DataFrame:
     first = first.select("customer_id", cohort=first.first_at.truncate("M").cast("date"))
     last_month = end.replace(day=1)
     j = p.inner_join(first, p.customer_id == first.customer_id)
-    j = j.filter(j.at < _day_after(end))
+    j = j.filter(on_or_before(j.at, end))
     active = j.select("cohort", month=j.at.truncate("M").cast("date"), customer_id=j.customer_id).distinct()
     got = scope.run(active.group_by("cohort", "month").aggregate(customers=active.count()))
     if got.empty:

@@ -20,17 +20,14 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from ..filters import in_range
+from ..filters import day_start, in_range
 from ..periods import bucket, periods_between
 from ..reports import report
+from .common import bucket_range
 
 DEFAULT_RULE_DAYS = 30
 RULE_SETTING = "pool_rule_days"
 HYGIENE_DAYS = 30  # the longest no-contact band the hygiene view tells apart
-
-
-def _ts(day: dt.date) -> ir.TimestampValue:
-    return ibis.timestamp(dt.datetime.combine(day, dt.time()))
 
 
 def rules(scope, rule_days: int | None = None) -> tuple[int, dict[str, int]]:
@@ -69,7 +66,7 @@ def _open_owned(scope, as_of: dt.date, won_counts: bool) -> ir.Table:
     """Owned customers in scope, assigned on or before ``as_of`` and not lost by then (nor won, unless
     ``won_counts``)."""
     c = scope.customers
-    after = _ts(as_of + dt.timedelta(days=1))
+    after = day_start(as_of + dt.timedelta(days=1))
     c = c.filter(c.owner_id.notnull(), c.lost_at.isnull() | (c.lost_at >= after),
                  ibis.coalesce(c.assigned_at, c.created_at) < after)
     if not won_counts:
@@ -118,8 +115,6 @@ def pool_risk(scope, as_of: dt.date | None = None, rule_days: int | None = None,
 
 def _claims_drill(scope, row: dict, column: str | None = None) -> ir.Table:
     """The customers claimed in the row's period by its employee from its pool."""
-    from .common import bucket_range
-
     e = scope.pool_events
     e = e.filter(e.action == "claimed", in_range(e["at"], *bucket_range(scope, row["period"])))
     for col in ("employee_id", "pool"):
@@ -176,7 +171,7 @@ def hygiene_rows(scope, as_of: dt.date | None = None) -> ir.Table:
     c = _last_contact(scope, _open_owned(scope, as_of, won_counts=True), as_of, HYGIENE_DAYS)
     age = ibis.date(as_of).delta(c.last_contact_day, unit="day")
     return c.mutate(days_since_contact=age,
-                    overdue=c.next_contact_at.notnull() & (c.next_contact_at < _ts(as_of)))
+                    overdue=c.next_contact_at.notnull() & (c.next_contact_at < day_start(as_of)))
 
 
 def _hygiene_drill(scope, row: dict, column: str | None = None, as_of: dt.date | None = None) -> ir.Table:

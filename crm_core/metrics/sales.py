@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from ..filters import in_range
+from ..filters import in_range, on_or_before
 from ..periods import bucket, periods_between
 from ..reports import report
 from ..schema import DEFAULT_DEAL_STAGES
@@ -27,14 +27,6 @@ STEPS = ("created", "contacted", "opportunity", "won")
 SEGMENTS = ("champions", "loyal", "new", "potential loyalists", "at risk", "lost", "hibernating", "need attention")
 DIMENSIONS = ("industry", "region", "size", "source", "category")
 PARETO_SHARE = 0.8
-
-
-def _ts(day: dt.date) -> ir.TimestampValue:
-    return ibis.timestamp(dt.datetime.combine(day, dt.time()))
-
-
-def _day_after(day: dt.date) -> ir.TimestampValue:
-    return _ts(day + dt.timedelta(days=1))
 
 
 def deal_stages(scope) -> list[str]:
@@ -60,10 +52,6 @@ def purchases(scope) -> ir.Table:
     # One schema for both halves (a customer's id is NOT NULL, a deal's is not).
     return won.union(bare.select(customer_id=bare.customer_id.cast("string"), at=bare.won_at,
                                  amount=ibis.literal(0.0, "float64")))
-
-
-def _range(scope, columns) -> tuple[dt.date, dt.date] | None:
-    return scope.date_range(columns)
 
 
 def _conversions(steps: list[str], counts: list[int], key: str, value: str) -> pd.DataFrame:
@@ -114,7 +102,7 @@ def funnel(scope) -> pd.DataFrame:
 # -- the deal funnel ---------------------------------------------------------------------------------------
 def _deals_created(scope) -> ir.Table:
     d = scope.deals
-    rng = _range(scope, [("deals", "created_at")])
+    rng = scope.date_range([("deals", "created_at")])
     return d.filter(ibis.literal(False)) if rng is None else d.filter(in_range(d.created_at, *rng))
 
 
@@ -184,7 +172,7 @@ def revenue(scope, by: By = None) -> pd.DataFrame:
     """Sum of amount of won deals by closed_at, per period (0 where none). Column: revenue."""
     group_col = GROUP_COLUMN[by] if by else None
     keys = ["period"] + ([group_col] if group_col else [])
-    rng = _range(scope, [("deals", "closed_at")])
+    rng = scope.date_range([("deals", "closed_at")])
     if rng is None:
         return pd.DataFrame(columns=keys + ["revenue"])
     d = won_deals(scope, *rng)
@@ -215,7 +203,7 @@ def _first_buys(scope) -> ir.Table:
 
 def _products_drill(scope, row: dict, column: str | None = None) -> ir.Table:
     """The new buyers of the row's product in the range (column new_buyers), else its buyers in the range."""
-    start, end = _range(scope, [("deals", "closed_at")]) or (dt.date(1900, 1, 1), dt.date(1900, 1, 1))
+    start, end = scope.date_range([("deals", "closed_at")]) or (dt.date(1900, 1, 1), dt.date(1900, 1, 1))
     if column == "new_buyers":
         f = _first_buys(scope)
         ids = f.filter(f.product == row["product"], in_range(f.first_at, start, end)).customer_id
@@ -232,7 +220,7 @@ def products(scope) -> pd.DataFrame:
     that product ever closed in the range). Products with either; by revenue, then name. Columns: product,
     revenue, new_buyers."""
     cols = ["product", "revenue", "new_buyers"]
-    rng = _range(scope, [("deals", "closed_at")])
+    rng = scope.date_range([("deals", "closed_at")])
     if rng is None:
         return pd.DataFrame({"product": pd.Series(dtype=object), "revenue": pd.Series(dtype="float64"),
                              "new_buyers": pd.Series(dtype="int64")})
@@ -251,7 +239,7 @@ def products(scope) -> pd.DataFrame:
 # -- Pareto ------------------------------------------------------------------------------------------------
 def _customer_revenue(scope) -> pd.DataFrame:
     """Revenue in the range per customer in scope with any (customer_id, revenue), ranked (ties by id)."""
-    rng = _range(scope, [("deals", "closed_at")])
+    rng = scope.date_range([("deals", "closed_at")])
     if rng is None:
         return pd.DataFrame({"customer_id": pd.Series(dtype=object), "revenue": pd.Series(dtype="float64")})
     d = scope.visible("deals")
@@ -298,7 +286,7 @@ def pareto_summary(scope) -> pd.DataFrame:
 def _as_of(scope) -> dt.date | None:
     if scope.filters.end:
         return scope.filters.end
-    rng = _range(scope, [("deals", "closed_at"), ("customers", "won_at")])
+    rng = scope.date_range([("deals", "closed_at"), ("customers", "won_at")])
     return rng[1] if rng else None
 
 
@@ -307,7 +295,7 @@ def rfm_rows(scope) -> ir.Table:
     scores r, f, m (1-5) and their segment."""
     end = _as_of(scope) or dt.date(1900, 1, 1)
     p = purchases(scope)
-    p = p.filter(p.at < _day_after(end), p.customer_id.isin(scope.customers.customer_id))
+    p = p.filter(on_or_before(p.at, end), p.customer_id.isin(scope.customers.customer_id))
     g = p.group_by("customer_id").aggregate(last=p.at.max(), frequency=p.count(), monetary=p.amount.sum())
     g = g.mutate(recency=ibis.date(end).delta(g["last"].date(), unit="day"))
     n = g.count().over(ibis.window())
@@ -374,8 +362,8 @@ def _segments_drill(scope, row: dict, column: str | None = None, dimension: str 
     c = created_in_range(scope)
     c = c.filter(_value(c, _dimension(dimension)) == row["value"])
     if column == "won_customers":
-        rng = _range(scope, [("customers", "created_at")])
-        c = c.filter(c.won_at.notnull() & (c.won_at < _day_after(rng[1]))) if rng else c.filter(ibis.literal(False))
+        rng = scope.date_range([("customers", "created_at")])
+        c = c.filter(c.won_at.notnull() & (on_or_before(c.won_at, rng[1]))) if rng else c.filter(ibis.literal(False))
     return c
 
 
@@ -388,8 +376,8 @@ def segments(scope, dimension: str | None = None) -> pd.DataFrame:
     dimension = _dimension(dimension)
     cols = ["value", "customers", "won_customers", "revenue", "win_rate"]
     c = created_in_range(scope)
-    rng = _range(scope, [("customers", "created_at")])
-    won = c.won_at.notnull() & ((c.won_at < _day_after(rng[1])) if rng else ibis.literal(False))
+    rng = scope.date_range([("customers", "created_at")])
+    won = c.won_at.notnull() & ((on_or_before(c.won_at, rng[1])) if rng else ibis.literal(False))
     rows = c.group_by(value=_value(c, dimension)).aggregate(customers=c.count(), won_customers=won.cast("int64").sum())
     every = scope.customers
     d = scope.visible("deals")
