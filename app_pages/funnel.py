@@ -8,9 +8,10 @@ from crm_core.exports import to_csv
 from crm_core.markup import md
 from ui.data import report
 from ui.drilldown import chart_point, customer_list_view
-from ui.funnel import STALL, clicked_which, drill_controls, pct, stage_label, step_label, teams
+from ui.funnel import (STALL, clicked_which, drill_controls, dropped_out, funnel_chart, pct, stage_label, step_label,
+                       teams)
 from ui.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, t
-from ui.sales_charts import compare_bars, funnel_bars, stage_days
+from ui.sales_charts import compare_bars, stage_days
 from ui.state import sidebar_filters
 
 filters = sidebar_filters()
@@ -24,21 +25,14 @@ st.subheader(t("sales.funnel.customers"))
 st.caption(t("sales.funnel.customers.help"))
 fun = report("funnel", filters)
 counts = fun["customers"].tolist()
-dropped = [0] + [max(a - b, 0) for a, b in zip(counts, counts[1:])]
+dropped = dropped_out(counts)
 labels = [step_label(s) for s in fun["step"]]
 if not counts or not counts[0]:
     st.info(t("common.nothing"))
     event = None
 else:
-    texts = [fmt_int(n) if i == 0 else t("sales.funnel.bar_text", n=fmt_int(n), prev=pct(p))
-             for i, (n, p) in enumerate(zip(counts, fun["conversion_from_previous"]))]
-    hovers = ([t("sales.funnel.hover", step=f"{lab} · {t('sales.funnel.reached')}", n=fmt_int(n))
-               for lab, n in zip(labels, counts)],
-              [t("sales.funnel.hover", step=f"{lab} · {t('sales.funnel.dropped')}", n=fmt_int(n))
-               for lab, n in zip(labels, dropped)])
-    event = st.plotly_chart(funnel_bars(labels, fun["step"].tolist(), counts, dropped, texts,
-                                        (t("sales.funnel.reached"), t("sales.funnel.dropped")), hovers),
-                            on_select="rerun", selection_mode="points", key="funnel_chart")
+    event = funnel_chart(labels, fun["step"].tolist(), counts, fun["conversion_from_previous"], "sales.funnel.hover",
+                         "funnel_chart")
     st.caption(t("sales.funnel.click_hint"))
 table = pd.DataFrame({t("sales.col.step"): labels, t("sales.col.customers"): counts,
                       t("sales.col.conversion_from_previous"): fun["conversion_from_previous"],
@@ -58,7 +52,7 @@ deals = report("deal-funnel", filters)
 stages = deals["stage"].tolist()
 slabels = [stage_label(s) for s in stages]
 dcounts = deals["deals"].tolist()
-ddropped = [0] + [max(a - b, 0) for a, b in zip(dcounts, dcounts[1:])]
+ddropped = dropped_out(dcounts)
 days = deals["median_days_in_stage"].tolist()
 known = pd.Series(days).dropna()
 typical = float(known.median()) if len(known) >= 2 else None
@@ -69,15 +63,8 @@ if not dcounts or not dcounts[0]:
 else:
     left, right = st.columns(2)
     with left:
-        texts = [fmt_int(n) if i == 0 else t("sales.funnel.bar_text", n=fmt_int(n), prev=pct(p))
-                 for i, (n, p) in enumerate(zip(dcounts, deals["conversion_from_previous"]))]
-        hovers = ([t("sales.funnel.hover_deals", step=f"{lab} · {t('sales.funnel.reached')}", n=fmt_int(n))
-                   for lab, n in zip(slabels, dcounts)],
-                  [t("sales.funnel.hover_deals", step=f"{lab} · {t('sales.funnel.dropped')}", n=fmt_int(n))
-                   for lab, n in zip(slabels, ddropped)])
-        deal_event = st.plotly_chart(funnel_bars(slabels, stages, dcounts, ddropped, texts,
-                                                 (t("sales.funnel.reached"), t("sales.funnel.dropped")), hovers),
-                                     on_select="rerun", selection_mode="points", key="deal_funnel_chart")
+        deal_event = funnel_chart(slabels, stages, dcounts, deals["conversion_from_previous"],
+                                  "sales.funnel.hover_deals", "deal_funnel_chart")
     with right:
         st.markdown(f"**{t('sales.funnel.days')}**")
         hovers = [t("sales.funnel.days.hover", stage=lab, days=fmt_num(d) if d == d else t("sales.dash"))

@@ -8,7 +8,8 @@ import streamlit as st
 from crm_core.texts import has_text
 
 from .drilldown import chart_point, pick
-from .i18n import fmt_pct, t
+from .i18n import fmt_int, fmt_pct, t
+from .sales_charts import funnel_bars
 from .state import department_labeler, employee_labeler
 
 STALL = 1.25  # a stage whose median days is this many times the typical stage's (the median of the medians)
@@ -65,3 +66,21 @@ def drill_controls(key: str, options: list[str], label: str, clicked, format_fun
             team = st.selectbox(t("sales.funnel.team"), [None, *names], key=f"{key}_team",
                                 format_func=lambda k: t("sales.funnel.team.all") if k is None else names[k])
     return picked, which, team
+
+
+def dropped_out(counts: list[int]) -> list[int]:
+    """How many reached the step before each step and got no further (0 for the first)."""
+    return [0] + [max(a - b, 0) for a, b in zip(counts, counts[1:])]
+
+
+def funnel_chart(labels: list[str], keys: list[str], counts: list[int], conversions, hover: str, key: str):
+    """A funnel's bars (reached, and dropped out there), labelled with the conversion from the step before;
+    ``hover`` is the text key of the tooltip. Returns the chart's selection event."""
+    dropped = dropped_out(counts)
+    texts = [fmt_int(n) if i == 0 else t("sales.funnel.bar_text", n=fmt_int(n), prev=pct(p))
+             for i, (n, p) in enumerate(zip(counts, conversions))]
+    hovers = tuple([t(hover, step=f"{lab} · {t(f'sales.funnel.{part}')}", n=fmt_int(n)) for lab, n in zip(labels, ns)]
+                   for part, ns in (("reached", counts), ("dropped", dropped)))
+    return st.plotly_chart(funnel_bars(labels, keys, counts, dropped, texts,
+                                       (t("sales.funnel.reached"), t("sales.funnel.dropped")), hovers),
+                           on_select="rerun", selection_mode="points", key=key)
