@@ -65,3 +65,18 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
         proc.wait(timeout=20)
 
+
+
+def click_until_visible(target, shown, tries: int = 3) -> None:
+    """Click a plotly bar until ``shown`` appears: the chart may still be settling from the page's first run,
+    and plotly takes clicks on its drag layer above the bars (hence force)."""
+    from playwright.sync_api import expect
+
+    for _ in range(tries):
+        target.click(force=True)
+        try:
+            expect(shown).to_be_visible(timeout=10000)
+            return
+        except AssertionError:
+            continue
+    expect(shown).to_be_visible()

@@ -49,6 +49,7 @@ import pytest
 from crm_core.filters import Filters
 from crm_core.reports import get
 from crm_core.scope import Scope
+from files.checks import same_rows
 
 D = dt.date
 T = dt.datetime
@@ -72,37 +73,9 @@ YEAR = 365.25
 
 
 # -- comparing -----------------------------------------------------------------------------------------
-def _plain(v):
-    """A cell as a plain Python value: None for any empty, date for dates, int/float/str otherwise."""
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date() if v == v.normalize() else v.to_pydatetime()
-    if isinstance(v, dt.datetime):
-        return v.date() if v.time() == dt.time() else v
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def _same(a, b) -> bool:
-    a, b = _plain(a), _plain(b)
-    if a is None or b is None:
-        return a is None and b is None
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return b == pytest.approx(a, rel=1e-9, abs=1e-12)
-    return a == b
-
-
 def check(df: pd.DataFrame, report: str, expected: list[tuple]) -> None:
     """The report's columns are exactly DESIGN's, and its rows (in order) equal ``expected``."""
-    assert list(df.columns) == COLUMNS[report], report
-    got = [tuple(_plain(v) for v in row) for row in df.itertuples(index=False)]
-    exp = [tuple(_plain(v) for v in row) for row in expected]
-    ok = len(got) == len(exp) and all(len(g) == len(e) and all(map(_same, g, e)) for g, e in zip(got, exp))
-    if not ok:
-        lines = [f"{report}: rows differ", "  got:"] + [f"    {g}" for g in got] + ["  expected:"] + [f"    {e}" for e in exp]
-        pytest.fail("\n".join(lines), pytrace=False)
+    same_rows(df, COLUMNS[report], expected, report, abs_tol=1e-12)
 
 
 def run(backend, report, f: Filters) -> pd.DataFrame:

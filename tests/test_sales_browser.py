@@ -3,7 +3,7 @@ Segments & revenue page draws. `streamlit run dashboard.py` on 127.0.0.1, Playwr
 
 import pytest
 
-from e2e import RANGE, SHOTS, require_chromium
+from e2e import RANGE, SHOTS, click_until_visible, require_chromium
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -25,14 +25,7 @@ def test_clicking_a_funnel_step_opens_its_customer_list(dashboard, page):
     expect(reached).to_have_count(4, timeout=60000)  # created, contacted, opportunity, won
     expect(page.get_by_text("客户名单：")).to_have_count(0)
     heading = page.get_by_role("heading", name="客户名单：商机 · 到达该步的客户")
-    for _ in range(3):  # the chart may still be settling from the first run of the page
-        reached.nth(2).click(force=True)  # plotly takes clicks on its drag layer above the bars
-        try:
-            expect(heading).to_be_visible(timeout=10000)
-            break
-        except AssertionError:
-            continue
-    expect(heading).to_be_visible()
+    click_until_visible(reached.nth(2), heading)
     expect(page.get_by_text("个客户").last).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "funnel-drilldown.png"), full_page=True)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from e2e import RANGE, SHOTS, require_chromium
+from e2e import RANGE, SHOTS, click_until_visible, require_chromium
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -27,14 +27,7 @@ def test_clicking_a_bar_opens_its_customer_list(dashboard, page):
     expect(bars).to_have_count(3, timeout=60000)  # 普通客户, 潜在客户, 重点客户
     expect(page.get_by_text("客户名单：")).to_have_count(0)
     heading = page.get_by_role("heading", name="客户名单：重点客户")
-    for _ in range(3):  # the chart may still be settling from the first run of the page
-        bars.nth(2).click(force=True)  # plotly takes clicks on its drag layer above the bars
-        try:
-            expect(heading).to_be_visible(timeout=10000)
-            break
-        except AssertionError:
-            continue
-    expect(heading).to_be_visible()
+    click_until_visible(bars.nth(2), heading)
     expect(page.get_by_text("个客户").last).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "distributions-drilldown.png"), full_page=True)
