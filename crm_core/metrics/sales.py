@@ -237,14 +237,22 @@ def products(scope) -> pd.DataFrame:
 
 
 # -- Pareto ------------------------------------------------------------------------------------------------
-def _customer_revenue(scope) -> pd.DataFrame:
-    """Revenue in the range per customer in scope with any (customer_id, revenue), ranked (ties by id)."""
+def _revenue_per_customer(scope) -> ir.Table | None:
+    """(customer_id, revenue): won deals closed in the range per customer in scope; None without deals."""
     rng = scope.date_range([("deals", "closed_at")])
     if rng is None:
-        return pd.DataFrame({"customer_id": pd.Series(dtype=object), "revenue": pd.Series(dtype="float64")})
+        return None
     d = scope.visible("deals")
     d = d.filter(d.status == "won", in_range(d.closed_at, *rng), d.customer_id.isin(scope.customers.customer_id))
-    df = scope.run(d.group_by("customer_id").aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum()))
+    return d.group_by("customer_id").aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum())
+
+
+def _customer_revenue(scope) -> pd.DataFrame:
+    """Revenue in the range per customer in scope with any (customer_id, revenue), ranked (ties by id)."""
+    per_customer = _revenue_per_customer(scope)
+    if per_customer is None:
+        return pd.DataFrame({"customer_id": pd.Series(dtype=object), "revenue": pd.Series(dtype="float64")})
+    df = scope.run(per_customer)
     df = df[df.revenue > 0].astype({"revenue": "float64"})
     return df.sort_values(["revenue", "customer_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
@@ -334,11 +342,16 @@ def rfm_segments(scope) -> pd.DataFrame:
     """Per RFM segment: customers, their revenue in the range, and their median recency (days), frequency and
     monetary as of the range's end (what the segment looks like)."""
     g = rfm_rows(scope)
-    stats = scope.run(g.group_by("segment").aggregate(customers=g.count(), recency=g.recency.median(),
-                                                      frequency=g.frequency.median(), monetary=g.monetary.median()))
-    money = _customer_revenue(scope).merge(scope.run(g.select("customer_id", "segment")), on="customer_id")
+    per_customer = _revenue_per_customer(scope)
+    if per_customer is None:
+        g = g.mutate(revenue=ibis.literal(0.0, "float64"))
+    else:
+        g = g.left_join(per_customer, g.customer_id == per_customer.customer_id)
+    stats = scope.run(g.group_by("segment").aggregate(
+        customers=g.count(), revenue=ibis.ifelse(g.revenue > 0, g.revenue, 0.0).sum(), recency=g.recency.median(),
+        frequency=g.frequency.median(), monetary=g.monetary.median()))
     out = pd.DataFrame({"segment": list(SEGMENTS)}).merge(stats, on="segment", how="left")
-    out["revenue"] = out.segment.map(money.groupby("segment").revenue.sum()).fillna(0.0)
+    out["revenue"] = out.revenue.fillna(0.0).astype("float64")
     out["customers"] = out.customers.fillna(0).astype("int64")
     return out[["segment", "customers", "revenue", "recency", "frequency", "monetary"]]
 
