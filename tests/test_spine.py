@@ -37,6 +37,8 @@ DESIGN_COLUMNS = {  # DESIGN.md, "Command line"
     "clv": ["average_order_value", "purchase_frequency", "churn_rate", "clv"],
     "nps": ["promoters", "passives", "detractors", "responses", "nps"],
     "retention": ["cohort", "months_since", "customers", "share"],
+    "at-risk": ["customer_id", "employee_id", "reason", "days_since", "usual_days", "ratio"],
+    "care": ["date", "occasion", "customer_id", "employee_id"],
 }
 
 

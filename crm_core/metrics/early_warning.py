@@ -1,0 +1,131 @@
+"""Early warning: customers whose rhythm broke or whose survey score dropped (DESIGN.md, "at risk").
+
+As of the range's end E, over the customers in scope not lost by E, one row per rule a customer meets:
+
+- purchase_gap: 3+ purchases as of E and days since the last one > 2 x usual_days, usual_days being the
+  mean gap between consecutive purchases ((last day - first day) / (purchases - 1)), at least 7;
+- contact_gap: the same over their follow-ups, with 4+ follow-ups;
+- nps_drop: their latest survey as of E scores at least 3 below the one before (ties by survey_id).
+
+Purchases as crm_core.metrics.sales defines them; follow-ups and surveys by anyone the viewer may see.
+Days are calendar days. ratio = days_since / usual_days for the gap rules, the score drop for nps_drop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from ..filters import day_start, on_or_before
+from ..reports import report
+from .sales import purchases
+
+REASONS = ("purchase_gap", "contact_gap", "nps_drop")
+MIN_USUAL_DAYS = 7
+GAP_FACTOR = 2
+MIN_EVENTS = {"purchase_gap": 3, "contact_gap": 4}
+MIN_SCORE_DROP = 3
+COLUMNS = ["customer_id", "employee_id", "reason", "days_since", "usual_days", "ratio"]
+
+
+def as_of(scope) -> dt.date | None:
+    """E: the range's end, else the last day of purchases, follow-ups and surveys."""
+    rng = scope.date_range([("deals", "closed_at"), ("customers", "won_at"), ("follow_ups", "contacted_at"),
+                            ("surveys", "responded_at")])
+    return rng[1] if rng else None
+
+
+def _gap(events: ir.Table, reason: str, end: dt.date) -> ir.Table:
+    """The gap rule over (customer_id, at) events as of ``end``."""
+    e = events.filter(on_or_before(events.at, end))
+    g = e.group_by("customer_id").aggregate(n=e.count(), first=e.at.min().date(), last=e.at.max().date())
+    usual = ibis.greatest(g["last"].delta(g["first"], unit="day").cast("float64") / (g.n - 1),
+                          ibis.literal(float(MIN_USUAL_DAYS)))
+    since = ibis.date(end).delta(g["last"], unit="day")
+    g = g.filter(g.n >= MIN_EVENTS[reason]).mutate(usual_days=usual, days_since=since)
+    g = g.filter(g.days_since > GAP_FACTOR * g.usual_days)
+    return g.select(customer_id=g.customer_id.cast("string"), reason=ibis.literal(reason), days_since=g.days_since.cast("int64"),
+                    usual_days=g.usual_days, ratio=g.days_since / g.usual_days)
+
+
+def _score_drop(scope, end: dt.date) -> ir.Table:
+    s = scope.visible("surveys")
+    s = s.filter(s.customer_id.notnull(), on_or_before(s.responded_at, end))
+    latest_first = ibis.window(group_by=s.customer_id, order_by=[ibis.desc(s.responded_at), ibis.desc(s.survey_id)])
+    s = s.mutate(n=ibis.row_number().over(latest_first)).filter(lambda t: t.n < 2)
+    g = s.group_by("customer_id").aggregate(
+        latest=s.score.max(where=s.n == 0), previous=s.score.max(where=s.n == 1),
+        latest_day=s.responded_at.max(where=s.n == 0).date())
+    g = g.filter(g.previous - g.latest >= MIN_SCORE_DROP)
+    return g.select(customer_id=g.customer_id.cast("string"), reason=ibis.literal("nps_drop"),
+                    days_since=ibis.date(end).delta(g.latest_day, unit="day").cast("int64"),
+                    usual_days=ibis.null("float64"), ratio=(g.previous - g.latest).cast("float64"))
+
+
+def at_risk_rows(scope, end: dt.date) -> ir.Table:
+    """Every (customer, reason) at risk as of ``end``, with the customer's owner as employee_id."""
+    c = scope.customers
+    c = c.filter(c.lost_at.isnull() | (c.lost_at >= day_start(end + dt.timedelta(days=1))))
+    fu = scope.visible("follow_ups")
+    rules = ibis.union(_gap(purchases(scope), "purchase_gap", end),
+                       _gap(fu.select(customer_id=fu.customer_id, at=fu.contacted_at), "contact_gap", end),
+                       _score_drop(scope, end))
+    j = rules.inner_join(c, rules.customer_id == c.customer_id)
+    return j.select("customer_id", employee_id=j.owner_id, reason=j.reason, days_since=j.days_since,
+                    usual_days=j.usual_days, ratio=j.ratio)
+
+
+def _ranked(rows: ir.Table) -> ir.Table:
+    return rows.order_by([ibis.desc(rows.ratio), rows.customer_id, rows.reason])
+
+
+def _at_risk_drill(scope, row: dict, column: str | None = None) -> ir.Table:
+    """The customer of the row; on an owner's row, that owner's customers at risk (for the column's reason)."""
+    c = scope.customers
+    if row.get("customer_id"):
+        return c.filter(c.customer_id == row["customer_id"])
+    end = as_of(scope)
+    if end is None:
+        return c.filter(ibis.literal(False))
+    rows = at_risk_rows(scope, end)
+    if column in REASONS:
+        rows = rows.filter(rows.reason == column)
+    owner = row.get("employee_id")
+    rows = rows.filter(rows.employee_id.isnull() if owner is None or pd.isna(owner) else rows.employee_id == owner)
+    return c.filter(c.customer_id.isin(rows.customer_id))
+
+
+@report("at-risk", columns=COLUMNS, drill=_at_risk_drill)
+def at_risk(scope) -> pd.DataFrame:
+    """Customers at risk as of the range's end, one row per rule met, ranked by ratio (highest first; ties by
+    customer_id, reason). Columns: customer_id, employee_id (owner), reason (purchase_gap, contact_gap,
+    nps_drop), days_since, usual_days (empty for nps_drop), ratio."""
+    end = as_of(scope)
+    if end is None:
+        return _empty()
+    out = scope.run(_ranked(at_risk_rows(scope, end)))
+    return out.astype({"days_since": "int64", "usual_days": "float64", "ratio": "float64"})[COLUMNS]
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": pd.Series(dtype=object), "employee_id": pd.Series(dtype=object),
+                         "reason": pd.Series(dtype=object), "days_since": pd.Series(dtype="int64"),
+                         "usual_days": pd.Series(dtype="float64"), "ratio": pd.Series(dtype="float64")})
+
+
+@report("at-risk-by-owner", cli=False, columns=["employee_id", "customers", *REASONS], drill=_at_risk_drill)
+def at_risk_by_owner(scope) -> pd.DataFrame:
+    """Per owner (empty: the public pool): customers at risk and how many meet each rule, most first.
+    Columns: employee_id, customers, purchase_gap, contact_gap, nps_drop."""
+    cols = ["employee_id", "customers", *REASONS]
+    end = as_of(scope)
+    if end is None:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c != "employee_id" else object) for c in cols})
+    r = at_risk_rows(scope, end)
+    g = r.group_by("employee_id").aggregate(customers=r.customer_id.nunique(),
+                                            **{k: (r.reason == k).cast("int64").sum() for k in REASONS})
+    out = scope.run(g.order_by([ibis.desc(g.customers), g.employee_id]))
+    return out.astype({c: "int64" for c in cols[1:]})[cols]
