@@ -392,10 +392,14 @@ def _contact_times(run: _Run, c: _Customers) -> tuple[np.ndarray, np.ndarray]:
     rng, n, end_ts, created = run.rng, run.n, run.end_ts, c.created
     lam = np.select([c.category == "重点客户", c.category == "普通客户"], [20.0, 12.5], 7.5) * run.follow_ups_per_customer / 10
     lam = lam * np.clip(c.age_days / 365, 0.15, 1.0)
+    lam = np.where(c.lost, lam * 0.35, lam)  # churn follows thin contact: the health page has a story to tell
     k = rng.poisson(lam) + 1
     fi = np.repeat(np.arange(n), k)
     m = len(fi)
     work_end = np.minimum(np.where(c.lost, c.lost_at, end_ts), np.where(c.in_pool, c.pool_since, end_ts))
+    # A churned customer heard nothing in its last weeks.
+    silent = _seconds(rng.uniform(20, 90, n))
+    work_end = np.where(c.lost, work_end - silent, work_end)
     work_end = np.where(work_end < created, created, work_end)
     span = (work_end - created).astype(float)[fi] / 86400
     when = created[fi] + _seconds(rng.random(m) * span)
@@ -453,6 +457,9 @@ def _won_deals(run: _Run, c: _Customers) -> tuple[np.ndarray, ...]:
     # Repeat purchases: spread between the first win and the end (or loss).
     won_at = c.won_at[di]
     after_win_end = np.where(c.lost[di], c.lost_at[di], run.end_ts)
+    # Some repeat buyers bought at a steady pace and then stopped: early warning has rhythms to see break.
+    stopped = (extra_won >= 2) & (rng.random(n) < 0.3)
+    after_win_end = np.where(stopped[di], won_at + (after_win_end - won_at) * 0.4, after_win_end)
     repeat_at = won_at + _seconds(rng.random(nd) * np.maximum((after_win_end - won_at).astype(float) / 86400, 0))
     closed_won = np.where(first_deal, won_at, repeat_at)
     deal_created_won = np.maximum(closed_won - _seconds(rng.uniform(5, 60, nd)), c.created[di])
@@ -532,9 +539,17 @@ def _surveys(run: _Run, c: _Customers) -> pd.DataFrame:
     rng, n, won, won_at, created = run.rng, run.n, c.won, c.won_at, c.created
     resp = np.flatnonzero((won | (rng.random(n) < 0.05)) & (rng.random(n) < 0.3))
     score_p = np.array([1, 1, 1, 2, 2, 4, 6, 12, 20, 25, 26], float)
-    return pd.DataFrame({"i": np.arange(len(resp)), "c": resp,
-                         "responded_at": np.minimum(np.where(won[resp], won_at[resp], created[resp]) + _seconds(rng.uniform(15, 120, len(resp))), run.end_ts),
-                         "score": rng.choice(11, len(resp), p=score_p / score_p.sum())})
+    first_at = np.minimum(np.where(won[resp], won_at[resp], created[resp]) + _seconds(rng.uniform(15, 120, len(resp))), run.end_ts)
+    first_score = rng.choice(11, len(resp), p=score_p / score_p.sum())
+    # Some answer again months later: mostly about the same, some much less happy (early warning's nps_drop).
+    again = (rng.random(len(resp)) < 0.4) & (first_at + _seconds(np.full(len(resp), 60.0)) < run.end_ts)
+    change = np.where(rng.random(len(resp)) < 0.25, -rng.integers(3, 7, len(resp)), rng.integers(-2, 3, len(resp)))
+    second_at = first_at + _seconds(rng.uniform(60, 300, len(resp)))
+    later = np.flatnonzero(again & (second_at <= run.end_ts))
+    frame = pd.DataFrame({"c": np.r_[resp, resp[later]], "responded_at": np.r_[first_at, second_at[later]],
+                          "score": np.r_[first_score, np.clip(first_score[later] + change[later], 0, 10)]})
+    frame = frame.sort_values(["responded_at", "c"], kind="stable").reset_index(drop=True)
+    return frame.assign(i=np.arange(len(frame)))
 
 
 def _targets(run: _Run, staff: _Staff) -> pd.DataFrame:
