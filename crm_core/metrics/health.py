@@ -13,10 +13,10 @@ import ibis
 import pandas as pd
 
 from ..filters import day_start, in_range, on_or_before
-from ..periods import next_period, periods_between
+from ..periods import bucket, next_period, periods_between
 from ..reports import report
-from .common import bucket_range
-from .sales import purchases, won_deals
+from .common import bucket_range, complete_series
+from .sales import purchases, segment_dimension, segment_value, won_deals
 
 STAGES = ("prospect", "new", "repeat", "one-time", "lapsed", "lost")
 
@@ -70,6 +70,42 @@ def lifecycle(scope) -> pd.DataFrame:
     return pd.DataFrame({"stage": list(STAGES), "customers": [int(counts.get(s, 0)) for s in STAGES]})
 
 
+def _movement_rows(scope):
+    """Customers created by the range's end: their stage the day before the range (``none`` if not created
+    yet) and at its end, or None without customers."""
+    rng = scope.date_range([("customers", "created_at")])
+    if rng is None:
+        return None
+    start, end = rng
+    before, after = lifecycle_rows(scope, start - dt.timedelta(days=1)), lifecycle_rows(scope, end)
+    j = after.left_join(before.select("customer_id", was=before.stage), after.customer_id == before.customer_id)
+    return j.select(*after.columns, from_stage=ibis.coalesce(j.was, "none"))
+
+
+def _movement_drill(scope, row: dict, column: str | None = None):
+    rows = _movement_rows(scope)
+    if rows is None:
+        return scope.customers.filter(ibis.literal(False))
+    rows = rows.filter(rows.from_stage == row["from_stage"], rows.stage == row["to_stage"])
+    return rows.drop("stage", "from_stage")
+
+
+@report("lifecycle-movement", cli=False, columns=["from_stage", "to_stage", "customers"], drill=_movement_drill)
+def lifecycle_movement(scope) -> pd.DataFrame:
+    """How customers moved between lifecycle stages over the range: per (stage the day before the range starts,
+    ``none`` when not yet created; stage at its end), the customers, for customers created by the end; the pairs
+    where the stage changed, most first. Columns: from_stage, to_stage, customers."""
+    cols = ["from_stage", "to_stage", "customers"]
+    rows = _movement_rows(scope)
+    if rows is None:
+        return pd.DataFrame({"from_stage": [], "to_stage": [], "customers": pd.Series(dtype="int64")})
+    moved = rows.filter(rows.from_stage != rows.stage)
+    got = scope.run(moved.group_by(from_stage=moved.from_stage, to_stage=moved.stage).aggregate(customers=moved.count()))
+    got = got.astype({"customers": "int64"}).sort_values(["customers", "from_stage", "to_stage"],
+                                                          ascending=[False, True, True], kind="stable")
+    return got.reset_index(drop=True)[cols]
+
+
 def _period_firsts(scope, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, dt.date]]:
     """(period, its first day inside the range, its last day inside the range) for every period."""
     out = []
@@ -120,31 +156,81 @@ def churn_rate(scope) -> pd.DataFrame:
 MAX_LIFETIME_YEARS = 10.0
 
 
-@report("clv", columns=["average_order_value", "purchase_frequency", "churn_rate", "clv"])
+CLV_COLUMNS = ["average_order_value", "purchase_frequency", "churn_rate", "clv"]
+
+
+def clv_parts(revenue: float, deals: int, buyers: int, churned: int, active: int, days: int) -> list[float]:
+    """average_order_value, purchase_frequency (per year), churn_rate (yearly) and clv from the range's counts;
+    NaN where a denominator is 0; the expected lifetime is 1 / the yearly churn rate, at most 10 years."""
+    nan = float("nan")
+    aov = revenue / deals if deals else nan
+    frequency = deals / buyers / (days / 365.25) if buyers else nan
+    yearly = (churned / active) * 365.25 / days if active else nan
+    lifetime = nan if pd.isna(yearly) else (MAX_LIFETIME_YEARS if yearly == 0 else min(1 / yearly, MAX_LIFETIME_YEARS))
+    return [aov, frequency, yearly, aov * frequency * lifetime]
+
+
+@report("clv", columns=CLV_COLUMNS)
 def clv(scope) -> pd.DataFrame:
     """Customer lifetime value over the range: average order value (revenue / won deals) x purchase frequency
     per year (won deals / customers with a won deal / years in the range, days / 365.25) x expected lifetime
     (1 / the yearly churn rate, at most 10 years); the yearly churn rate is churned in the range / active at its
     start, scaled by 365.25 / days. Empty where a denominator is 0. Columns: average_order_value,
     purchase_frequency, churn_rate (yearly), clv."""
-    cols = ["average_order_value", "purchase_frequency", "churn_rate", "clv"]
     rng = scope.date_range([("deals", "closed_at")])
     if rng is None:
-        return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in CLV_COLUMNS})
     start, end = rng
-    days = (end - start).days + 1
     d = won_deals(scope, start, end)
     money = scope.run(d.aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum(), deals=d.count(),
                                   buyers=d.customer_id.nunique())).iloc[0]
     churn = _churn_counts(scope, [(start, start, end)]).iloc[0]
-    nan = float("nan")
-    deals, buyers = int(money.deals or 0), int(money.buyers or 0)
     revenue = float(0 if pd.isna(money.revenue) else money.revenue)
-    aov = revenue / deals if deals else nan
-    frequency = deals / buyers / (days / 365.25) if buyers else nan
-    yearly = (churn.churned / churn.active_at_start) * 365.25 / days if churn.active_at_start else nan
-    lifetime = nan if pd.isna(yearly) else (MAX_LIFETIME_YEARS if yearly == 0 else min(1 / yearly, MAX_LIFETIME_YEARS))
-    return pd.DataFrame([[aov, frequency, yearly, aov * frequency * lifetime]], columns=cols).astype("float64")
+    parts = clv_parts(revenue, int(money.deals or 0), int(money.buyers or 0), int(churn.churned),
+                      int(churn.active_at_start), (end - start).days + 1)
+    return pd.DataFrame([parts], columns=CLV_COLUMNS).astype("float64")
+
+
+def _clv_segment_drill(scope, row: dict, column: str | None = None, dimension: str | None = None):
+    """The customers of the row's value with a won deal in the range."""
+    dim = segment_dimension(dimension)
+    rng = scope.date_range([("deals", "closed_at")])
+    c = scope.customers
+    if rng is None:
+        return c.filter(ibis.literal(False))
+    d = won_deals(scope, *rng)
+    return c.filter(segment_value(c, dim) == row["value"], c.customer_id.isin(d.customer_id))
+
+
+@report("clv-by-segment", cli=False, columns=["value", "buyers", *CLV_COLUMNS], drill=_clv_segment_drill)
+def clv_by_segment(scope, dimension: str | None = None) -> pd.DataFrame:
+    """CLV and its parts per value of a customer attribute (industry, region, size, source, category; "(none)"
+    when missing), over the customers in scope with that value: their won deals in the range (by anyone the
+    viewer sees), their churn over the range. Values with a buyer, most buyers first. Columns: value, buyers,
+    average_order_value, purchase_frequency, churn_rate, clv."""
+    dim = segment_dimension(dimension)
+    cols = ["value", "buyers", *CLV_COLUMNS]
+    rng = scope.date_range([("deals", "closed_at")])
+    if rng is None:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "value" else "float64") for c in cols})
+    start, end = rng
+    c = scope.customers
+    c = c.mutate(value=segment_value(c, dim))
+    d = won_deals(scope, start, end)
+    d = d.inner_join(c.select("customer_id", "value"), d.customer_id == c.customer_id)
+    money = d.group_by("value").aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum(), deals=d.count(),
+                                          buyers=d.customer_id.nunique())
+    first = day_start(start)
+    churn = c.group_by("value").aggregate(
+        churned=(c.lost_at.notnull() & in_range(c.lost_at, start, end)).cast("int64").sum(),
+        active=((c.created_at < first) & (c.lost_at.isnull() | (c.lost_at >= first))).cast("int64").sum())
+    j = money.left_join(churn, money.value == churn.value)
+    got = scope.run(j.select(money.value, "revenue", "deals", "buyers", "churned", "active"))
+    days = (end - start).days + 1
+    rows = [[v, int(b), *clv_parts(float(r or 0), int(n), int(b), int(ch or 0), int(a or 0), days)]
+            for v, r, n, b, ch, a in got[["value", "revenue", "deals", "buyers", "churned", "active"]].itertuples(index=False)]
+    out = pd.DataFrame(rows, columns=cols).astype({"buyers": "int64", **{k: "float64" for k in CLV_COLUMNS}})
+    return out.sort_values(["buyers", "value"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 @report("nps", columns=["promoters", "passives", "detractors", "responses", "nps"])
@@ -160,6 +246,40 @@ def nps(scope) -> pd.DataFrame:
     counts = {k: int(0 if pd.isna(row[k]) else row[k]) for k in ("promoters", "passives", "detractors", "responses")}
     score = (counts["promoters"] - counts["detractors"]) * 100 / counts["responses"] if counts["responses"] else float("nan")
     return pd.DataFrame([{**counts, "nps": float(score)}])
+
+
+def _nps_drill(scope, row: dict, column: str | None = None):
+    """The customers who answered in the row's period (column promoters/passives/detractors: those answers)."""
+    s = scope.surveys
+    first, last = bucket_range(scope, row["period"])
+    s = s.filter(in_range(s.responded_at, first, last))
+    band = {"promoters": s.score >= 9, "passives": (s.score >= 7) & (s.score <= 8), "detractors": s.score <= 6}
+    if column in band:
+        s = s.filter(band[column])
+    c = scope.customers
+    return c.filter(c.customer_id.isin(s.customer_id))
+
+
+@report("nps-trend", cli=False, columns=["period", "promoters", "passives", "detractors", "responses", "nps"],
+        drill=_nps_drill)
+def nps_trend(scope) -> pd.DataFrame:
+    """NPS per period of the range (surveys answered in it, the period cut by the range's edges), every period
+    shown. Columns: period, promoters, passives, detractors, responses, nps (empty without responses)."""
+    cols = ["period", "promoters", "passives", "detractors", "responses", "nps"]
+    rng = scope.date_range([("surveys", "responded_at")])
+    if rng is None:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c not in ("period", "nps") else
+                                          ("float64" if c == "nps" else object)) for c in cols})
+    s = scope.surveys
+    s = s.filter(in_range(s.responded_at, *rng))
+    s = s.mutate(period=bucket(s.responded_at, scope.filters.period))
+    got = scope.run(s.group_by("period").aggregate(promoters=(s.score >= 9).cast("int64").sum(),
+                                                   passives=((s.score >= 7) & (s.score <= 8)).cast("int64").sum(),
+                                                   detractors=(s.score <= 6).cast("int64").sum(), responses=s.count()))
+    counts = ["promoters", "passives", "detractors", "responses"]
+    out = complete_series(got, periods_between(*rng, scope.filters.period), counts, None, [])
+    out["nps"] = ((out.promoters - out.detractors) * 100 / out.responses).where(out.responses > 0).astype("float64")
+    return out[cols]
 
 
 def _months(first: dt.date, later: dt.date) -> int:

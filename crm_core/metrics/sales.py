@@ -364,11 +364,12 @@ def rfm_segments(scope) -> pd.DataFrame:
 
 
 # -- segments ----------------------------------------------------------------------------------------------
-def _value(c: ir.Table, dimension: str) -> ir.StringValue:
+def segment_value(c: ir.Table, dimension: str) -> ir.StringValue:
+    """A customer attribute as a segment: cleaned, "(none)" when missing."""
     return ibis.coalesce(clean(c[dimension]), NONE)
 
 
-def _dimension(dimension: str | None) -> str:
+def segment_dimension(dimension: str | None) -> str:
     from ..errors import UserError
 
     if dimension not in DIMENSIONS:
@@ -380,7 +381,7 @@ def _segments_drill(scope, row: dict, column: str | None = None, dimension: str 
     """The customers created in the range with the row's value (with column won_customers: those won by the
     range's end)."""
     c = created_in_range(scope)
-    c = c.filter(_value(c, _dimension(dimension)) == row["value"])
+    c = c.filter(segment_value(c, segment_dimension(dimension)) == row["value"])
     if column == "won_customers":
         rng = scope.date_range([("customers", "created_at")])
         c = c.filter(c.won_at.notnull() & (on_or_before(c.won_at, rng[1]))) if rng else c.filter(ibis.literal(False))
@@ -393,16 +394,16 @@ def segments(scope, dimension: str | None = None) -> pd.DataFrame:
     won_customers (of those, won_at on or before the range's end), revenue (won deals closed in the range of
     the customers in scope with that value) and win_rate (their won deals / their deals closed won or lost in
     the range; empty when none). Columns: value, customers, won_customers, revenue, win_rate."""
-    dimension = _dimension(dimension)
+    dimension = segment_dimension(dimension)
     cols = ["value", "customers", "won_customers", "revenue", "win_rate"]
     c = created_in_range(scope)
     rng = scope.date_range([("customers", "created_at")])
     won = c.won_at.notnull() & ((on_or_before(c.won_at, rng[1])) if rng else ibis.literal(False))
-    rows = c.group_by(value=_value(c, dimension)).aggregate(customers=c.count(), won_customers=won.cast("int64").sum())
+    rows = c.group_by(value=segment_value(c, dimension)).aggregate(customers=c.count(), won_customers=won.cast("int64").sum())
     every = scope.customers
     d = scope.visible("deals")
     d = d.filter(d.status.isin(["won", "lost"]), in_range(d.closed_at, *rng)) if rng else d.filter(ibis.literal(False))
-    d = d.inner_join(every.select(cid="customer_id", value=_value(every, dimension)), d.customer_id == every.customer_id)
+    d = d.inner_join(every.select(cid="customer_id", value=segment_value(every, dimension)), d.customer_id == every.customer_id)
     money = d.group_by("value").aggregate(
         revenue=ibis.coalesce(d.amount, 0.0).sum(where=d.status == "won"),
         won_deals=(d.status == "won").cast("int64").sum(), closed_deals=d.count())
