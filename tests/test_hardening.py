@@ -20,7 +20,7 @@ from crm_core.scope import Scope
 from crm_core.texts import TEXTS
 
 OPTIONS = {"custom-field": {"field": "级别"}, "pool-risk": {"as_of": DEMO_END}, "follow-up-hygiene": {"as_of": DEMO_END},
-           "segments": {"dimension": "source"}}
+           "segments": {"dimension": "source"}, "clv-by-segment": {"dimension": "source"}}
 
 
 def cli(*args, **kw):

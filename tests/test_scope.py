@@ -39,6 +39,8 @@ OPTIONS = {  # the options each report is run with (beside none at all, where it
     "pool-risk": [{"as_of": DEMO_END, "window_days": 10}],
     "follow-up-hygiene": [{"as_of": DEMO_END}],
     "segments": [{"dimension": "industry"}, {"dimension": "region"}],
+    "clv-by-segment": [{"dimension": "size"}],
+    "care": [{}, {"days": 120}],
     "revenue": [{}, {"by": "employee"}],
 }
 
