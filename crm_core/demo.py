@@ -406,7 +406,10 @@ def _contact_times(run: _Run, c: _Customers) -> tuple[np.ndarray, np.ndarray]:
     # The last follow-up of every customer still worked lies a few days or weeks back.
     last_of = np.cumsum(k) - 1
     active = ~c.lost & ~c.in_pool
-    recent = np.minimum(rng.exponential(11.0, n), c.age_days * 0.99)
+    recent = rng.exponential(11.0, n)
+    # Some customers still on the books have not heard from anyone for months: their contact rhythm broke.
+    recent = np.where(rng.random(n) < 0.06, rng.uniform(60, 240, n), recent)
+    recent = np.minimum(recent, c.age_days * 0.99)
     when[last_of[active]] = end_ts - _seconds(recent[active] + 0.2)
     # Working hours: 9:00 to 19:00 on the chosen day, never before the customer existed nor after today.
     when = when.astype("datetime64[D]").astype("datetime64[s]") + _seconds(9 / 24 + rng.random(m) * 10 / 24)
