@@ -31,6 +31,7 @@ DEFAULT_COUNTRY = "CN"
 DEFAULT_DAYS = 30
 KEY_CUSTOMER_DAYS = 365
 COLUMNS = ["date", "occasion", "customer_id", "employee_id"]
+LOCAL_LANGUAGE = {"CN": "zh_CN", "TW": "zh_TW", "HK": "zh_HK"}
 
 
 def public_holidays(country: str, first: dt.date, last: dt.date, language: str = "en_US") -> list[tuple[dt.date, str]]:
@@ -122,3 +123,19 @@ def care(scope, days: int | None = None) -> pd.DataFrame:
     out = scope.run(r.order_by([r.date, r.occasion, r.customer_id]))
     out["date"] = pd.to_datetime(out.date).dt.date
     return out[COLUMNS]
+
+
+@report("holidays-ahead", cli=False, columns=["date", "occasion", "local_name"])
+def holidays_ahead(scope, days: int | None = None) -> pd.DataFrame:
+    """The public holidays care counts in the ``days`` after the range's end, with their names in the country's
+    own language for the page (the CLI prints the English name). Columns: date, occasion, local_name."""
+    window = _window(scope, days or DEFAULT_DAYS)
+    if window is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("date", "occasion", "local_name")})
+    country = holiday_country(scope)
+    english = public_holidays(country, *window)
+    local = dict(public_holidays(country, *window, language=LOCAL_LANGUAGE.get(country, "en_US")))
+    # Two names on one day pair up by position only when the day has a single name.
+    count = pd.Series([d for d, _ in english]).value_counts()
+    return pd.DataFrame({"date": [d for d, _ in english], "occasion": [n for _, n in english],
+                         "local_name": [local.get(d, n) if count[d] == 1 else n for d, n in english]})

@@ -166,8 +166,14 @@ def clv_parts(revenue: float, deals: int, buyers: int, churned: int, active: int
     aov = revenue / deals if deals else nan
     frequency = deals / buyers / (days / 365.25) if buyers else nan
     yearly = (churned / active) * 365.25 / days if active else nan
-    lifetime = nan if pd.isna(yearly) else (MAX_LIFETIME_YEARS if yearly == 0 else min(1 / yearly, MAX_LIFETIME_YEARS))
-    return [aov, frequency, yearly, aov * frequency * lifetime]
+    return [aov, frequency, yearly, aov * frequency * expected_lifetime(yearly)]
+
+
+def expected_lifetime(yearly_churn: float) -> float:
+    """Years a customer is expected to stay: 1 / the yearly churn rate, at most 10 (10 when nobody churns)."""
+    if pd.isna(yearly_churn):
+        return float("nan")
+    return MAX_LIFETIME_YEARS if yearly_churn == 0 else min(1 / yearly_churn, MAX_LIFETIME_YEARS)
 
 
 @report("clv", columns=CLV_COLUMNS)

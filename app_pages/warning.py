@@ -1,0 +1,104 @@
+"""Early warning and care: customers whose rhythm broke or whose score dropped (in words, per owner), what
+churned customers had in common against those who stayed, and whom each rep should greet or call in the
+coming days. Every list drills down and downloads."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from crm_core.exports import to_csv
+from crm_core.metrics.early_warning import REASONS
+from ui.data import report
+from ui.drilldown import chart_clicked, customer_list_view, pick
+from ui.i18n import fmt_date, fmt_int, fmt_num, lang, t
+from ui.state import employee_labeler, sidebar_filters
+from ui.stats_charts import period_stack, stacked_owner_bars
+
+SECTIONS = ["at_risk", "care"]
+LIST_ROWS = 2000
+
+filters = sidebar_filters()
+st.title(t("warning.title"))
+st.caption(t("warning.caption", end=fmt_date(filters.end)))
+section = st.segmented_control(t("health.section"), SECTIONS, default="at_risk", key="warning_section",
+                               format_func=lambda s: t(f"warning.section.{s}")) or "at_risk"
+owner_name = employee_labeler()
+
+
+def owner_label(employee_id) -> str:
+    return t("warning.pool") if employee_id is None or pd.isna(employee_id) else owner_name(employee_id)
+
+
+def reason_words(row) -> str:
+    """The reason as a manager reads it: "usually buys every 41 days; 97 days since the last order"."""
+    if row.reason == "nps_drop":
+        return t("warning.reason.nps_drop", drop=fmt_int(row.ratio), since=fmt_int(row.days_since))
+    return t(f"warning.reason.{row.reason}", usual=fmt_num(row.usual_days, 0), since=fmt_int(row.days_since))
+
+
+if section == "at_risk":
+    st.caption(t("warning.help"))
+    owners = report("at-risk-by-owner", filters)
+    if owners.empty:
+        st.info(t("warning.none"))
+        st.stop()
+    totals = {r: int(owners[r].sum()) for r in REASONS}
+    st.markdown(t("warning.headline", n=fmt_int(owners["customers"].sum()),
+                  parts=" · ".join(f"{t(f'warning.kind.{r}')} {fmt_int(n)}" for r, n in totals.items())))
+    st.subheader(t("warning.by_owner"))
+    shown = owners.assign(label=owners["employee_id"].map(owner_label), key=owners["employee_id"].fillna(""))
+    event = st.plotly_chart(stacked_owner_bars(shown, "label", "key", {r: t(f"warning.kind.{r}") for r in REASONS}),
+                            on_select="rerun", selection_mode="points", key="risk_owner_chart")
+    risk = report("at-risk", filters)
+    table = risk.head(LIST_ROWS)
+    st.subheader(t("warning.list"))
+    ratio = t("warning.col.ratio")
+    st.dataframe(pd.DataFrame({
+        t("warning.col.customer"): table["customer_id"], t("warning.col.owner"): table["employee_id"].map(owner_label),
+        t("warning.col.kind"): [t(f"warning.kind.{r}") for r in table["reason"]],
+        t("warning.col.reason"): [reason_words(r) for r in table.itertuples()], ratio: table["ratio"],
+    }), hide_index=True, width="stretch", column_config={ratio: st.column_config.NumberColumn(format="%.1f")})
+    if len(risk) > LIST_ROWS:
+        st.caption(t("list.limited", n=fmt_int(len(risk)), shown=fmt_int(LIST_ROWS)))
+    st.download_button(t("common.download_csv"), to_csv(risk.assign(why=[reason_words(r) for r in risk.itertuples()])),
+                       file_name="at-risk.csv", mime="text/csv", key="risk_download")
+    keys = shown["key"].tolist()
+    owner = pick(t("warning.owner.pick"), keys, "risk_owner_pick", clicked=chart_clicked(event),
+                 format_func=lambda k: owner_label(k or None))
+    if owner is not None:
+        customer_list_view(filters, "at-risk-by-owner", {"employee_id": owner or None},
+                           f"{t('warning.list')} · {owner_label(owner or None)}", key="risk_list")
+
+else:
+    days = st.slider(t("care.days"), 7, 90, 30, step=1, key="care_days")
+    first, last = filters.end + dt.timedelta(days=1), filters.end + dt.timedelta(days=days)
+    st.caption(t("care.help", first=fmt_date(first), last=fmt_date(last)))
+    care = report("care", filters, days=days)
+    if care.empty:
+        st.info(t("care.none"))
+        st.stop()
+    feasts = report("holidays-ahead", filters, days=days)
+    local = dict(zip(feasts["occasion"], feasts["local_name"])) if lang() == "zh" else {}
+    occasion = lambda o: t(f"care.occasion.{o}") if o in ("birthday", "next_contact") else local.get(o, o)
+    reps = sorted({e for e in care["employee_id"] if e is not None and not pd.isna(e)}, key=owner_label)
+    rep = pick(t("care.owner"), reps, "care_rep", format_func=owner_label, none_label=t("care.all_owners"))
+    mine = care if rep is None else care[care["employee_id"] == rep]
+    per_day = mine.groupby(["date", "occasion"], as_index=False).size()
+    st.markdown(f"**{t('care.per_day')}**")
+    st.plotly_chart(period_stack(per_day.assign(day=per_day["date"].map(fmt_date),
+                                                what=per_day["occasion"].map(occasion)),
+                                 "day", "size", "what", t("care.col.reminders")), key="care_chart")
+    st.dataframe(pd.DataFrame({t("care.col.date"): mine["date"], t("care.col.occasion"): mine["occasion"].map(occasion),
+                               t("care.col.customer"): mine["customer_id"],
+                               t("care.col.owner"): mine["employee_id"].map(owner_label)}).head(LIST_ROWS),
+                 hide_index=True, width="stretch")
+    st.download_button(t("care.download"), to_csv(mine.assign(occasion_name=mine["occasion"].map(occasion),
+                                                              owner=mine["employee_id"].map(owner_label))),
+                       file_name=f"care-{rep or 'all'}-{first}-{last}.csv", mime="text/csv", key="care_download")
+    day = pick(t("care.col.date"), sorted(set(mine["date"])), "care_day", format_func=fmt_date)
+    if rep is not None or day is not None:
+        row = {**({"employee_id": rep} if rep else {}), **({"date": day} if day else {})}
+        customer_list_view(filters, "care", row, " · ".join(x for x in [owner_label(rep) if rep else "",
+                                                                         fmt_date(day) if day else ""] if x),
+                           key="care_list", days=days)
