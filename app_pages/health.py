@@ -60,8 +60,10 @@ if section == "lifecycle":
         st.info(t("common.nothing"))
         st.stop()
     label = lambda s: t(f"health.stage.{s}")
+    # The headline: how existing customers moved (new -> repeat, repeat -> lapsed, ...); arrivals are in the table.
+    existing = moves[moves["from_stage"] != "none"].head(6)
     st.markdown("\n".join(f"- {t('health.movement.line', frm=label(a), to=label(b), n=fmt_int(n))}"
-                          for a, b, n in moves.head(6).itertuples(index=False)))
+                          for a, b, n in existing.itertuples(index=False)))
     cols = {"from": t("health.movement.col.from"), "to": t("health.movement.col.to"), "customers": t("health.col.customers")}
     st.dataframe(pd.DataFrame({cols["from"]: moves["from_stage"].map(label), cols["to"]: moves["to_stage"].map(label),
                                cols["customers"]: moves["customers"]}), hide_index=True, width="stretch")

@@ -197,6 +197,12 @@ def clv(scope) -> pd.DataFrame:
     return pd.DataFrame([parts], columns=CLV_COLUMNS).astype("float64")
 
 
+def _won_by_anyone(scope, start: dt.date, end: dt.date):
+    """Won deals closed in [start, end] by anyone the viewer may see: a segment's customers' purchases."""
+    d = scope.visible("deals")
+    return d.filter(d.status == "won", in_range(d.closed_at, start, end))
+
+
 def _clv_segment_drill(scope, row: dict, column: str | None = None, dimension: str | None = None):
     """The customers of the row's value with a won deal in the range."""
     dim = segment_dimension(dimension)
@@ -204,7 +210,7 @@ def _clv_segment_drill(scope, row: dict, column: str | None = None, dimension: s
     c = scope.customers
     if rng is None:
         return c.filter(ibis.literal(False))
-    d = won_deals(scope, *rng)
+    d = _won_by_anyone(scope, *rng)
     return c.filter(segment_value(c, dim) == row["value"], c.customer_id.isin(d.customer_id))
 
 
@@ -222,7 +228,7 @@ def clv_by_segment(scope, dimension: str | None = None) -> pd.DataFrame:
     start, end = rng
     c = scope.customers
     c = c.mutate(value=segment_value(c, dim))
-    d = won_deals(scope, start, end)
+    d = _won_by_anyone(scope, start, end)
     d = d.inner_join(c.select("customer_id", "value"), d.customer_id == c.customer_id)
     money = d.group_by("value").aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum(), deals=d.count(),
                                           buyers=d.customer_id.nunique())
