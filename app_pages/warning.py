@@ -48,9 +48,15 @@ if section == "at_risk":
                   parts=" · ".join(f"{t(f'warning.kind.{r}')} {fmt_int(n)}" for r, n in totals.items())))
     st.subheader(t("warning.by_owner"))
     shown = owners.assign(label=owners["employee_id"].map(owner_label), key=owners["employee_id"].fillna(""))
-    event = st.plotly_chart(stacked_owner_bars(shown, "label", "key", {r: t(f"warning.kind.{r}") for r in REASONS}),
+    pool = shown[shown["key"] == ""]
+    if len(pool):  # customers in the pool have no owner to act: said apart, so the reps' bars stay readable
+        st.caption(t("warning.pool_note", n=fmt_int(pool["customers"].iloc[0])))
+    owned = shown[shown["key"] != ""]
+    event = st.plotly_chart(stacked_owner_bars(owned, "label", "key", {r: t(f"warning.kind.{r}") for r in REASONS}),
                             on_select="rerun", selection_mode="points", key="risk_owner_chart")
     risk = report("at-risk", filters)
+    if not st.toggle(t("warning.with_pool"), key="risk_with_pool"):
+        risk = risk[risk["employee_id"].notna()]
     table = risk.head(LIST_ROWS)
     st.subheader(t("warning.list"))
     ratio = t("warning.col.ratio")

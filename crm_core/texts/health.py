@@ -138,6 +138,10 @@ TEXTS = {
     "warning.col.customers": {"zh": "预警客户", "en": "Customers at risk"},
     "warning.owner.pick": {"zh": "查看负责人的预警客户", "en": "Show an owner's customers at risk"},
     "warning.pool": {"zh": "公海（无负责人）", "en": "Public pool (no owner)"},
+    "warning.pool_note": {"zh": "另有 {n} 个公海客户（无负责人）符合预警条件，不在图中；可在下方选择“公海”查看。",
+                          "en": "{n} more customers at risk are in the public pool (no owner) and left out of the chart; "
+                                "pick the public pool below to see them."},
+    "warning.with_pool": {"zh": "包含公海客户", "en": "Include the public pool"},
     "warning.none": {"zh": "没有需要预警的客户。", "en": "No customer is at risk."},
     "warning.headline": {"zh": "{n} 个客户需要关注：{parts}", "en": "{n} customers need attention: {parts}"},
     "warning.list": {"zh": "预警客户", "en": "Customers at risk"},
