@@ -80,11 +80,18 @@ def contact_frequency(scope) -> pd.DataFrame:
 # -- purchases per customer as of E ----------------------------------------------------------------------------
 def bought(scope, end: dt.date) -> ir.Table:
     """Per customer in scope with a purchase as of ``end``: customer_id, last_day (of the latest purchase),
-    purchases (how many) and revenue (their amounts)."""
+    purchases (how many) and revenue (their amounts, summed exactly to the millionth: see ``exact_mean``)."""
     p = purchases(scope)
     p = p.filter(on_or_before(p.at, end), p.customer_id.isin(scope.customers.customer_id))
     return p.group_by("customer_id").aggregate(last_day=p.at.max().date(), purchases=p.count(),
-                                                revenue=p.amount.sum())
+                                                revenue=p.amount.cast("decimal(38, 6)").sum().cast("float64"))
+
+
+def exact_mean(col: ir.NumericValue) -> ir.FloatingScalar:
+    """The mean of ``col``, each value rounded to 12 decimals and summed exactly (as a decimal): a sum of
+    floating-point numbers run in parallel may differ in its last digit from run to run, and the clusters must
+    not (same data, same output)."""
+    return col.cast("decimal(38, 12)").mean().cast("float64")
 
 
 # -- repurchase --------------------------------------------------------------------------------------------
@@ -212,8 +219,8 @@ def _cluster_stats(scope, model: Model) -> pd.DataFrame:
     """Per centroid k, in one statement: cluster (1.. by mean revenue, highest first; ties by k), customers,
     the mean of each feature and of each standardised one."""
     a = assigned(scope, model)
-    got = scope.run(a.group_by("k").aggregate(customers=a.count(), **{name: a[name].mean() for name in FEATURES},
-                                              **{f"z_{name}": a[f"z_{name}"].mean() for name in FEATURES}))
+    got = scope.run(a.group_by("k").aggregate(customers=a.count(), **{name: exact_mean(a[name]) for name in FEATURES},
+                                              **{f"z_{name}": exact_mean(a[f"z_{name}"]) for name in FEATURES}))
     got = got.sort_values(["revenue", "k"], ascending=[False, True], kind="stable").reset_index(drop=True)
     return got.assign(cluster=range(1, len(got) + 1))
 
@@ -336,7 +343,10 @@ def churn_profile(scope) -> pd.DataFrame:
         total = got.groupby("aspect")[name].transform("sum")  # every customer once per aspect
         got[f"{name}_share"] = (got[name] / total).where(total > 0).astype("float64")
     got["_aspect"] = got.aspect.map(list(ASPECTS).index)
-    got["_gap"] = -(got.churned_share.fillna(0) - got.stayed_share.fillna(0)).abs()
+    # |churned / all churned - stayed / all stayed| in whole numbers (x all churned x all stayed), so that equal
+    # gaps are equal (0.5 - 1/3 and 2/3 - 0.5 differ as floats): an exact tie goes by value.
+    churned, stayed = int(got.churned.sum()) // len(ASPECTS), int(got.stayed.sum()) // len(ASPECTS)
+    got["_gap"] = -(got.churned * max(stayed, 1) - got.stayed * max(churned, 1)).abs()
     got = got.sort_values(["_aspect", "_gap", "value"], kind="stable")
     return got[PROFILE_COLUMNS].reset_index(drop=True)
 
