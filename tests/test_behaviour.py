@@ -12,7 +12,8 @@ Readings (each repeated where it is used):
 - contact-frequency: follow-ups in scope in [start, end], per bucket of contacted_at and channel (trimmed;
   empty or missing -> "(none)"); every channel seen on every period, 0 where none, "(none)" last.
 - clusters: recency_days = E - the day of the last purchase; contact_every_days = 365 / max(follow-ups on the
-  days E-364 .. E, 1); the fit on every k-th buyer by customer_id (k = ceil(buyers / 20,000)), log1p, z-score.
+  days E-364 .. E, 1); the fit on every k-th buyer by customer_id, the 1st, the k+1-th, ... (k = ceil(buyers /
+  20,000)), of log1p of the features, standardised by the sample's mean and population standard deviation.
 - churned: lost_at in [start, end]; stayed: created on or before E and lost_at empty or after E. Rhythm window:
   the 90 days ending on the reference day (lost_at's day, or E), both included.
 """
@@ -182,14 +183,14 @@ def expected_features(t, f: Filters) -> pd.DataFrame:
     return out[FEATURES].astype("float64").sort_index()
 
 
-def replicated_sizes(feats: pd.DataFrame) -> list[int]:
+def replicated_sizes(feats: pd.DataFrame, sample_size: int = 20_000) -> list[int]:
     """The clustering written again from its definition: the cluster sizes, by mean revenue (highest first)."""
     from sklearn.cluster import KMeans
     from threadpoolctl import threadpool_limits
 
     x = np.log1p(feats.to_numpy())
-    k = math.ceil(len(x) / 20_000)
-    sample = x[k - 1::k]  # every k-th customer by customer_id (1-based k, 2k, ...)
+    k = math.ceil(len(x) / sample_size)
+    sample = x[::k]  # every k-th customer by customer_id: the 1st, the k+1-th, ...
     mean, scale = sample.mean(axis=0), sample.std(axis=0)
     scale[scale == 0] = 1
     z = (sample - mean) / scale
@@ -306,6 +307,20 @@ def test_behaviour_clusters_vs_pandas(demo_store, tables, name):
         assert 1 <= len(words) <= 3 and set(words) <= VOCABULARY and "typical" not in words
     assert seen == set(feats.index)
     assert df.customers.tolist() == replicated_sizes(feats)
+
+
+def test_behaviour_clusters_fit_on_a_sample(demo_store, tables, monkeypatch):
+    """With a sample of at most 150 buyers (k = 5 on the demo's), the fit still follows the definition and every
+    buyer is placed."""
+    from crm_core.metrics import behaviour
+
+    monkeypatch.setattr(behaviour, "SAMPLE_SIZE", 150)
+    f = FILTER_SETS["year"]
+    feats = expected_features(tables, f)
+    assert math.ceil(len(feats) / 150) >= 4
+    df = run(demo_store.backend(), "behaviour-clusters", f)
+    assert df.customers.sum() == len(feats)
+    assert df.customers.tolist() == replicated_sizes(feats, 150)
 
 
 @pytest.mark.parametrize("name", FILTER_SETS)

@@ -172,7 +172,8 @@ class Model:
 
 
 def _sample(scope, end: dt.date) -> pd.DataFrame:
-    """The log1p features of every k-th buyer by customer_id (k = ceil(buyers / 20,000)), in one statement."""
+    """The log1p features of every k-th buyer by customer_id (the 1st, the k+1-th, ...; k = ceil(buyers /
+    20,000)), in one statement."""
     b = bought(scope, end)
     b = b.mutate(i=ibis.row_number().over(ibis.window(order_by=b.customer_id)), n=b.count().over(ibis.window()))
     b = b.filter(b.i % ((b.n + SAMPLE_SIZE - 1) // SAMPLE_SIZE) == 0).drop("i", "n")
@@ -263,8 +264,8 @@ def behaviour_clusters(scope) -> pd.DataFrame:
 
     Each feature is taken as log1p (a negative value as 0) and standardised (z-score: mean and population
     standard deviation over the fitting sample; a constant feature is divided by 1). KMeans(n_clusters=4,
-    random_state=0, n_init=10) is fitted on a sample, every k-th buyer by customer_id with k = ceil(buyers /
-    20,000); then every buyer goes to its nearest centroid (ties to the lower one) in the query, which also
+    random_state=0, n_init=10) is fitted on a sample, every k-th buyer by customer_id (the 1st, the k+1-th, ...)
+    with k = ceil(buyers / 20,000); then every buyer goes to its nearest centroid (ties to the lower one) in the query, which also
     averages. Fewer than 4 distinct buyers: as many clusters as distinct points; no buyer: no row.
 
     Clusters are numbered 1.. by mean revenue, highest first. Per cluster: customers, the mean of each raw
