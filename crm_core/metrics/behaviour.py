@@ -78,11 +78,16 @@ def contact_frequency(scope) -> pd.DataFrame:
 
 
 # -- purchases per customer as of E ----------------------------------------------------------------------------
+def purchases_as_of(scope, end: dt.date) -> ir.Table:
+    """The purchases on or before ``end`` of the customers in scope."""
+    p = purchases(scope)
+    return p.filter(on_or_before(p.at, end), p.customer_id.isin(scope.customers.customer_id))
+
+
 def bought(scope, end: dt.date) -> ir.Table:
     """Per customer in scope with a purchase as of ``end``: customer_id, last_day (of the latest purchase),
     purchases (how many) and revenue (their amounts, summed exactly to the millionth: see ``exact_mean``)."""
-    p = purchases(scope)
-    p = p.filter(on_or_before(p.at, end), p.customer_id.isin(scope.customers.customer_id))
+    p = purchases_as_of(scope, end)
     return p.group_by("customer_id").aggregate(last_day=p.at.max().date(), purchases=p.count(),
                                                 revenue=p.amount.cast("decimal(38, 6)").sum().cast("float64"))
 
@@ -95,12 +100,19 @@ def exact_mean(col: ir.NumericValue) -> ir.FloatingScalar:
 
 
 # -- repurchase --------------------------------------------------------------------------------------------
+def _purchase_counts(scope, end: dt.date) -> ir.Table:
+    """Per customer in scope with a purchase as of ``end``: customer_id, purchases (``bought`` without the
+    last day and the revenue, which repurchase does not read)."""
+    p = purchases_as_of(scope, end)
+    return p.group_by("customer_id").aggregate(purchases=p.count())
+
+
 def _repurchase_drill(scope, row: dict, column: str | None = None) -> ir.Table:
     """The repeat buyers (column repeat_buyers), else every buyer as of E."""
     end = _as_of(scope)
     if end is None:
         return scope.customers.filter(NOTHING)
-    b = bought(scope, end)
+    b = _purchase_counts(scope, end)
     if column == "repeat_buyers":
         b = b.filter(b.purchases >= 2)
     c = scope.customers
@@ -115,7 +127,7 @@ def repurchase(scope) -> pd.DataFrame:
     end = _as_of(scope)
     buyers = repeat = 0
     if end is not None:
-        b = bought(scope, end)
+        b = _purchase_counts(scope, end)
         row = scope.run(b.aggregate(buyers=b.count(), repeat_buyers=(b.purchases >= 2).cast("int64").sum())).iloc[0]
         buyers, repeat = int(row.buyers), int(0 if pd.isna(row.repeat_buyers) else row.repeat_buyers)
     return pd.DataFrame({"buyers": [buyers], "repeat_buyers": [repeat],
@@ -331,6 +343,7 @@ def churn_profile(scope) -> pd.DataFrame:
     |churned_share - stayed_share| (largest first; an empty share as 0), then value.
     Columns: aspect, value, churned, stayed, churned_share, stayed_share."""
     g = churn_groups(scope)
+    g = g.select("group", *ASPECTS.values())  # read four times: only what is needed
     parts = [g.select(aspect=ibis.literal(aspect), value=_aspect_value(g, aspect), group=g.group) for aspect in ASPECTS]
     long = ibis.union(*parts)
     got = scope.run(long.group_by("aspect", "value").aggregate(
@@ -383,7 +396,7 @@ def churn_rhythm(scope) -> pd.DataFrame:
     90 x customers / follow_ups ("one contact every N days"; empty without follow-ups), responses (their surveys
     in the windows) and nps (100 x (promoters 9-10 - detractors 0-6) / responses; empty without responses).
     Two rows, churned first. Columns: group, customers, follow_ups, contact_every_days, responses, nps."""
-    g = churn_groups(scope)
+    g = churn_groups(scope).select("customer_id", "group", "ref_day")  # read three times: only what is needed
     per = g.group_by("group").aggregate(customers=g.count())
     fu = scope.visible("follow_ups")
     f = g.select(fu_customer="customer_id", fu_group="group", ref_day="ref_day")
