@@ -220,12 +220,16 @@ def assigned(scope, model: Model) -> ir.Table:
     (squared Euclidean distance; a tie goes to the lower index), computed in the query."""
     f = features(scope, model.end)
     f = f.mutate(**{f"z_{name}": (_log(f[name]) - m) / s for name, m, s in zip(FEATURES, model.mean, model.scale)})
-    f = f.mutate(**{f"d_{i}": sum(((f[f"z_{name}"] - c) ** 2 for name, c in zip(FEATURES, centre)), ibis.literal(0.0))
-                    for i, centre in enumerate(model.centroids)})
-    d = [f[f"d_{i}"] for i in range(len(model.centroids))]
-    nearest = ibis.cases(*[(ibis.and_(*[d[i] <= d[j] for j in range(len(d)) if j != i]), i) for i in range(len(d) - 1)],
-                         else_=len(d) - 1) if len(d) > 1 else ibis.literal(0)
-    return f.mutate(k=nearest.cast("int64")).drop(*[f"d_{i}" for i in range(len(d))])
+    d = [sum(((f[f"z_{name}"] - c) ** 2 for name, c in zip(FEATURES, centre)), ibis.literal(0.0))
+         for centre in model.centroids]
+    f = f.mutate(**{f"d_{i}": di for i, di in enumerate(d)})
+    d = [f[f"d_{i}"] for i in range(len(d))]
+    if len(d) == 1:
+        nearest = ibis.literal(0)
+    else:  # the first centroid at the least distance
+        least = ibis.least(*d)
+        nearest = ibis.cases(*[(d[i] == least, i) for i in range(len(d) - 1)], else_=len(d) - 1)
+    return f.select(*[c for c in f.columns if not c.startswith("d_")], k=nearest.cast("int64"))
 
 
 def _cluster_stats(scope, model: Model) -> pd.DataFrame:
