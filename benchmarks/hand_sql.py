@@ -423,26 +423,29 @@ def behaviour_clusters(cur, f: Filters) -> pd.DataFrame:
     """k-means (4, random_state 0, n_init 10) on the z-scored log1p features of every k-th buyer by customer_id
     (the 1st, the k+1-th, ...; k = ceil(buyers / 20,000)); every buyer to its nearest centroid in SQL, averaged
     per cluster; clusters by mean revenue; words of the features deviating most from all buyers' average."""
+    import numpy as np
     from sklearn.cluster import KMeans
     from threadpoolctl import threadpool_limits
-    import numpy as np
 
     logs = ", ".join(f"ln(greatest({c}, 0) + 1) AS {c}" for c in CLUSTER_FEATURES)
     sample = cur.execute(f"""
     WITH b AS ({_bought(f)}),
-    s AS (SELECT * FROM b QUALIFY (row_number() OVER (ORDER BY customer_id) - 1) % ((count(*) OVER () + 19999) // 20000) = 0),
+    s AS (SELECT * FROM b
+          QUALIFY (row_number() OVER (ORDER BY customer_id) - 1) % ((count(*) OVER () + 19999) // 20000) = 0),
     {_features(f, 's')}
     SELECT {logs} FROM feats ORDER BY customer_id""").fetchnumpy()
-    x = np.column_stack([sample[c].astype("float64") for c in CLUSTER_FEATURES]) if len(sample[CLUSTER_FEATURES[0]]) else np.empty((0, 4))
     cols = ["cluster", "customers", *CLUSTER_FEATURES, "description"]
-    if not len(x):
+    if not len(sample[CLUSTER_FEATURES[0]]):
         return pd.DataFrame(columns=cols)
+    x = np.column_stack([sample[c].astype("float64") for c in CLUSTER_FEATURES])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
     with threadpool_limits(limits=1):
-        centres = KMeans(n_clusters=min(4, len(np.unique(z, axis=0))), random_state=0, n_init=10).fit(z).cluster_centers_
-    zs = ", ".join(f"(ln(greatest({c}, 0) + 1) - {m!r}) / {s!r} AS z_{c}" for c, m, s in zip(CLUSTER_FEATURES, mean.tolist(), scale.tolist()))
+        km = KMeans(n_clusters=min(4, len(np.unique(z, axis=0))), random_state=0, n_init=10).fit(z)
+    centres = km.cluster_centers_
+    zs = ", ".join(f"(ln(greatest({c}, 0) + 1) - {m!r}) / {s!r} AS z_{c}"
+                   for c, m, s in zip(CLUSTER_FEATURES, mean.tolist(), scale.tolist()))
     dist = ", ".join("(" + " + ".join(f"(z_{c} - ({v!r})) ** 2" for c, v in zip(CLUSTER_FEATURES, centre)) + f") AS d{i}"
                      for i, centre in enumerate(centres.tolist()))
     k = len(centres)

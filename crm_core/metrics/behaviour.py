@@ -10,7 +10,6 @@ the dates it counts). Days are calendar days; "the N days up to D" are D-N+1 .. 
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import ibis
 import ibis.expr.types as ir
@@ -280,9 +279,10 @@ def behaviour_clusters(scope) -> pd.DataFrame:
 
     Each feature is taken as log1p (a negative value as 0) and standardised (z-score: mean and population
     standard deviation over the fitting sample; a constant feature is divided by 1). KMeans(n_clusters=4,
-    random_state=0, n_init=10) is fitted on a sample, every k-th buyer by customer_id (the 1st, the k+1-th, ...)
-    with k = ceil(buyers / 20,000); then every buyer goes to its nearest centroid (ties to the lower one) in the query, which also
-    averages. Fewer than 4 distinct buyers: as many clusters as distinct points; no buyer: no row.
+    random_state=0, n_init=10) is fitted on a sample, every k-th buyer by customer_id (the 1st, the k+1-th,
+    ...) with k = ceil(buyers / 20,000); then every buyer goes to its nearest centroid (ties to the lower one)
+    in the query, which also averages (exactly: see ``exact_mean``). Fewer than 4 distinct buyers: as many
+    clusters as distinct points; no buyer: no row.
 
     Clusters are numbered 1.. by mean revenue, highest first. Per cluster: customers, the mean of each raw
     feature, and description: the words (WORDS; e.g. "recent high_value") of the features on which the
@@ -375,7 +375,7 @@ def top_differences(profile: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     that difference as ``gap``: what a sentence such as "42% of churned customers came from 展会, against 9% of
     those who stayed" needs."""
     df = profile.assign(gap=profile.churned_share.fillna(0) - profile.stayed_share.fillna(0))
-    df = df[(df.gap > 0) & (df.churned > 0)]
+    df = df[df.gap > 0]
     return df.sort_values(["gap", "aspect", "value"], ascending=[False, True, True], kind="stable").head(n) \
         .reset_index(drop=True)
 
