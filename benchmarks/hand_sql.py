@@ -1,8 +1,10 @@
-"""The funnel, distribution, owner and pool reports written again by hand: plain DuckDB SQL on the raw tables,
-from DESIGN.md's "Metric definitions" (not from crm_core's code), for benchmarks/run.py to time and compare.
+"""The funnel, distribution, owner, pool and behaviour reports written again by hand: plain DuckDB SQL on the raw
+tables, from DESIGN.md's "Metric definitions" (the page-internal behaviour reports: from their issue's), not from
+crm_core's code, for benchmarks/run.py to time and compare.
 
 One function per report, ``(cur, filters, **options) -> DataFrame`` with the report's columns; the work is
-one SQL statement each (the few rows of conversions and the region centroids are finished in Python).
+one SQL statement each (the few rows of conversions and the region centroids are finished in Python; the
+behaviour clusters take two, a sample to fit k-means on in Python and the assignment of every buyer).
 The viewer is the admin (no viewer narrowing). The filters' range is taken as given (start and end set).
 
 Department / employee filters: the selected employees are those of the selected departments and every
@@ -368,6 +370,160 @@ def pool_claims(cur, f: Filters) -> pd.DataFrame:
     return cur.execute(sql).df()
 
 
+# -- behaviour (page-internal reports) ---------------------------------------------------------------------
+def contact_frequency(cur, f: Filters) -> pd.DataFrame:
+    """Follow-ups (in the filters) in the range per period and channel ("(none)" when empty), the distinct
+    customers they were with, and follow-ups per customer; every channel seen on every period."""
+    sql = f"""
+    WITH g AS ({_grid(f)}),
+    agg AS (SELECT {_period('contacted_at', f)} AS period, {_clean('channel')} AS channel, count(*) AS n,
+                   count(DISTINCT customer_id) AS c
+            FROM follow_ups WHERE {_in_range('contacted_at', f)}{_people('employee_id', f)} GROUP BY ALL),
+    ch AS (SELECT DISTINCT channel FROM agg)
+    SELECT g.period, ch.channel, coalesce(agg.n, 0) AS follow_ups, coalesce(agg.c, 0) AS customers,
+           CASE WHEN agg.c > 0 THEN agg.n / agg.c END AS contacts_per_customer
+    FROM g CROSS JOIN ch LEFT JOIN agg USING (period, channel)
+    ORDER BY g.period, ch.channel = '{NONE}', ch.channel"""
+    return cur.execute(sql).df()
+
+
+def _bought(f: Filters) -> str:
+    """Per customer (in the filters) with a purchase as of E = the range's end: last_day, purchases, revenue."""
+    scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
+    return f"""
+    SELECT customer_id, CAST(max(bought_at) AS DATE) AS last_day, count(*) AS purchases, sum(amount) AS revenue
+    FROM ({PURCHASES}) WHERE bought_at < {_ts(f.end + dt.timedelta(days=1))}{scoped} GROUP BY 1"""
+
+
+def repurchase(cur, f: Filters) -> pd.DataFrame:
+    """Buyers as of E, those with 2+ purchases, and the share."""
+    buyers, repeat = cur.execute(f"SELECT count(*), count(*) FILTER (WHERE purchases >= 2) FROM ({_bought(f)})").fetchone()
+    return pd.DataFrame({"buyers": [int(buyers)], "repeat_buyers": [int(repeat)],
+                         "repurchase_rate": [repeat / buyers if buyers else float("nan")]})
+
+
+CLUSTER_FEATURES = ["recency_days", "purchases", "revenue", "contact_every_days"]
+CLUSTER_WORDS = {"recency_days": ("recent", "lapsing"), "purchases": ("rare", "frequent"),
+                 "revenue": ("low_value", "high_value"), "contact_every_days": ("contacted_often", "contacted_seldom")}
+
+
+def _features(f: Filters, buyers: str) -> str:
+    """recency_days, purchases, revenue, contact_every_days (365 / max(follow-ups by anyone on E-364 .. E, 1))
+    of the customers in the CTE ``buyers``."""
+    return f"""
+    n AS (SELECT customer_id, count(*) AS contacts FROM follow_ups
+          WHERE contacted_at >= {_ts(f.end - dt.timedelta(days=364))} AND contacted_at < {_ts(f.end + dt.timedelta(days=1))}
+            AND customer_id IN (SELECT customer_id FROM {buyers}) GROUP BY 1),
+    feats AS (SELECT customer_id, date_diff('day', last_day, DATE '{f.end}') AS recency_days, purchases, revenue,
+                     365.0 / greatest(coalesce(contacts, 0), 1) AS contact_every_days
+              FROM {buyers} LEFT JOIN n USING (customer_id))"""
+
+
+def behaviour_clusters(cur, f: Filters) -> pd.DataFrame:
+    """k-means (4, random_state 0, n_init 10) on the z-scored log1p features of every k-th buyer by customer_id
+    (the 1st, the k+1-th, ...; k = ceil(buyers / 20,000)); every buyer to its nearest centroid in SQL, averaged
+    per cluster; clusters by mean revenue; words of the features deviating most from all buyers' average."""
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    logs = ", ".join(f"ln(greatest({c}, 0) + 1) AS {c}" for c in CLUSTER_FEATURES)
+    sample = cur.execute(f"""
+    WITH b AS ({_bought(f)}),
+    s AS (SELECT * FROM b
+          QUALIFY (row_number() OVER (ORDER BY customer_id) - 1) % ((count(*) OVER () + 19999) // 20000) = 0),
+    {_features(f, 's')}
+    SELECT {logs} FROM feats ORDER BY customer_id""").fetchnumpy()
+    cols = ["cluster", "customers", *CLUSTER_FEATURES, "description"]
+    if not len(sample[CLUSTER_FEATURES[0]]):
+        return pd.DataFrame(columns=cols)
+    x = np.column_stack([sample[c].astype("float64") for c in CLUSTER_FEATURES])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    with threadpool_limits(limits=1):
+        km = KMeans(n_clusters=min(4, len(np.unique(z, axis=0))), random_state=0, n_init=10).fit(z)
+    centres = km.cluster_centers_
+    zs = ", ".join(f"(ln(greatest({c}, 0) + 1) - {m!r}) / {s!r} AS z_{c}"
+                   for c, m, s in zip(CLUSTER_FEATURES, mean.tolist(), scale.tolist()))
+    dist = ", ".join("(" + " + ".join(f"(z_{c} - ({v!r})) ** 2" for c, v in zip(CLUSTER_FEATURES, centre)) + f") AS d{i}"
+                     for i, centre in enumerate(centres.tolist()))
+    k = len(centres)
+    nearest = ("CASE " + " ".join(f"WHEN {' AND '.join(f'd{i} <= d{j}' for j in range(k) if j != i)} THEN {i}"
+                                  for i in range(k - 1)) + f" ELSE {k - 1} END") if k > 1 else "0"
+    stats = cur.execute(f"""
+    WITH b AS ({_bought(f)}),
+    {_features(f, 'b')},
+    z AS (SELECT *, {zs} FROM feats),
+    d AS (SELECT *, {dist} FROM z)
+    SELECT {nearest} AS k, count(*) AS customers, {", ".join(f"avg({c}) AS {c}" for c in CLUSTER_FEATURES)},
+           {", ".join(f"avg(z_{c}) AS z_{c}" for c in CLUSTER_FEATURES)}
+    FROM d GROUP BY 1""").df()
+    stats = stats.sort_values(["revenue", "k"], ascending=[False, True]).reset_index(drop=True)
+    stats["cluster"] = range(1, len(stats) + 1)
+    overall = {c: (stats[f"z_{c}"] * stats.customers).sum() / stats.customers.sum() for c in CLUSTER_FEATURES}
+
+    def words(row) -> str:
+        dev = {c: row[f"z_{c}"] - overall[c] for c in CLUSTER_FEATURES}
+        ranked = sorted(CLUSTER_FEATURES, key=lambda c: -abs(dev[c]))
+        kept = [CLUSTER_WORDS[c][int(dev[c] > 0)] for i, c in enumerate(ranked[:3]) if abs(dev[c]) >= (0.5 if i == 2 else 0.1)]
+        return " ".join(kept) or "typical"
+    stats["description"] = [words(r) for _, r in stats.iterrows()]
+    return stats[cols]
+
+
+def _churn_groups(f: Filters) -> str:
+    """The customers (in the filters) lost in the range (churned; reference day: lost_at's) or created by E and
+    not lost by E (stayed; reference day E)."""
+    e1 = _ts(f.end + dt.timedelta(days=1))
+    churned = f"lost_at >= {_ts(f.start)} AND lost_at < {e1}"
+    return f"""
+    SELECT * FROM (
+        SELECT customer_id, industry, source, owner_id, size,
+               CASE WHEN {churned} THEN 'churned'
+                    WHEN created_at < {e1} AND (lost_at IS NULL OR lost_at >= {e1}) THEN 'stayed' END AS grp,
+               CASE WHEN {churned} THEN CAST(lost_at AS DATE) ELSE DATE '{f.end}' END AS ref
+        FROM customers WHERE TRUE{_people('owner_id', f)})
+    WHERE grp IS NOT NULL"""
+
+
+def churn_profile(cur, f: Filters) -> pd.DataFrame:
+    """Per aspect (industry, source, owner, size) and value: churned, stayed and their shares, by the gap between
+    the shares (largest first, exact), then value."""
+    parts = " UNION ALL ".join(f"SELECT '{a}' AS aspect, {i} AS o, {_clean(col)} AS value, grp FROM c"
+                               for i, (a, col) in enumerate([("industry", "industry"), ("source", "source"),
+                                                             ("owner", "owner_id"), ("size", "size")]))
+    sql = f"""
+    WITH c AS ({_churn_groups(f)}),
+    agg AS (SELECT aspect, o, value, count(*) FILTER (WHERE grp = 'churned') AS churned,
+                   count(*) FILTER (WHERE grp = 'stayed') AS stayed FROM ({parts}) GROUP BY ALL),
+    t AS (SELECT *, sum(churned) OVER (PARTITION BY aspect) AS tc, sum(stayed) OVER (PARTITION BY aspect) AS ts FROM agg)
+    SELECT aspect, value, churned, stayed, CASE WHEN tc > 0 THEN churned / tc END AS churned_share,
+           CASE WHEN ts > 0 THEN stayed / ts END AS stayed_share
+    FROM t ORDER BY o, abs(churned * greatest(ts, 1) - stayed * greatest(tc, 1)) DESC, value"""
+    return cur.execute(sql).df()
+
+
+def churn_rhythm(cur, f: Filters) -> pd.DataFrame:
+    """Per group, over each customer's 90 days ending on its reference day: customers, follow-ups (by anyone),
+    90 x customers / follow-ups, survey responses and their NPS."""
+    window = "{t} >= g.ref - INTERVAL 89 DAY AND {t} < g.ref + INTERVAL 1 DAY"
+    sql = f"""
+    WITH g AS ({_churn_groups(f)}),
+    n AS (SELECT grp, count(*) AS customers FROM g GROUP BY 1),
+    fu AS (SELECT g.grp, count(*) AS follow_ups FROM follow_ups x JOIN g USING (customer_id)
+           WHERE {window.format(t='x.contacted_at')} GROUP BY 1),
+    sv AS (SELECT g.grp, count(*) AS responses, count(*) FILTER (WHERE score >= 9) AS p,
+                  count(*) FILTER (WHERE score <= 6) AS d FROM surveys s JOIN g USING (customer_id)
+           WHERE {window.format(t='s.responded_at')} GROUP BY 1),
+    groups(grp, o) AS (VALUES ('churned', 0), ('stayed', 1))
+    SELECT groups.grp AS "group", coalesce(customers, 0) AS customers, coalesce(follow_ups, 0) AS follow_ups,
+           CASE WHEN follow_ups > 0 THEN 90.0 * customers / follow_ups END AS contact_every_days,
+           coalesce(responses, 0) AS responses, CASE WHEN responses > 0 THEN 100.0 * (p - d) / responses END AS nps
+    FROM groups LEFT JOIN n USING (grp) LEFT JOIN fu USING (grp) LEFT JOIN sv USING (grp) ORDER BY o"""
+    return cur.execute(sql).df()
+
+
 # name -> function(cur, filters, **options), in the order of priority
 REPORTS = {
     "funnel": funnel,
@@ -384,6 +540,11 @@ REPORTS = {
     "regions": regions,
     "pool-risk": pool_risk,
     "pool-claims": pool_claims,
+    "contact-frequency": contact_frequency,
+    "repurchase": repurchase,
+    "behaviour-clusters": behaviour_clusters,
+    "churn-profile": churn_profile,
+    "churn-rhythm": churn_rhythm,
 }
 
 
