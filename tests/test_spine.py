@@ -55,7 +55,8 @@ def test_the_cli_offers_exactly_the_declared_cli_reports():
 @pytest.mark.parametrize("name", sorted(declared()))
 def test_every_report_prints_its_declared_columns(demo_store, name):
     report = get(name)
-    opts = {"custom-field": {"field": "客户级别"}, "segments": {"dimension": "size"}}.get(name, {})
+    opts = {"custom-field": {"field": "客户级别"}, "segments": {"dimension": "size"},
+            "clv-by-segment": {"dimension": "size"}}.get(name, {})
     df = report.run(Scope(demo_store.backend(), Filters()), **opts)
     assert list(df.columns) == report.columns_for(), name
     if name in DESIGN_COLUMNS:
