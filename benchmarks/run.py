@@ -48,7 +48,8 @@ HAND_WRITTEN = {
     "won-customers": ("customers", "won_at", "owner_id", None),
     "net-growth": (None, None, None, None),
 }
-OPTIONS = {"pool-risk": {"as_of": END}, "custom-field": {"field": "客户级别"}, "segments": {"dimension": "industry"}}
+OPTIONS = {"pool-risk": {"as_of": END}, "custom-field": {"field": "客户级别"}, "segments": {"dimension": "industry"},
+           "care": {"days": 30}}
 
 
 # -- the same reports, by hand ----------------------------------------------------------------------------
