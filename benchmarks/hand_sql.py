@@ -389,7 +389,7 @@ LIFECYCLE_STAGES = ["prospect", "new", "repeat", "one-time", "lapsed", "lost"]  
 
 def _dates(df: pd.DataFrame, col: str) -> pd.DataFrame:
     """The column as datetime.date values (as the reports give them)."""
-    df[col] = pd.Series([None if pd.isna(v) else pd.Timestamp(v).date() for v in df[col]], index=df.index, dtype=object)
+    df[col] = pd.to_datetime(df[col]).dt.date
     return df
 
 
@@ -516,23 +516,26 @@ def at_risk(cur, f: Filters) -> pd.DataFrame:
     nps_drop: the latest survey as of E (ties: the greater survey_id is the later) 3+ below the previous one,
     ratio = the drop. Events by anyone. By ratio descending, customer_id, reason."""
     e, e1 = f"DATE '{f.end}'", _ts(f.end + dt.timedelta(days=1))
+    # Under a people filter the events are narrowed to the customers first (few of them); without one the
+    # not-lost customers are nearly all, and the per-customer counts are joined to them at the end.
+    mine = " AND customer_id IN (SELECT customer_id FROM c)" if f.restricts_people else ""
     sql = f"""
     WITH c AS (SELECT customer_id, owner_id FROM customers
                WHERE (lost_at IS NULL OR lost_at >= {e1}){_people('owner_id', f)}),
     gaps AS (
         SELECT 'purchase_gap' AS reason, customer_id, count(*) AS n, CAST(min(bought_at) AS DATE) AS first_day,
                CAST(max(bought_at) AS DATE) AS last_day
-        FROM ({HEALTH_PURCHASES}) WHERE bought_at < {e1} AND customer_id IN (SELECT customer_id FROM c)
+        FROM ({HEALTH_PURCHASES}) WHERE bought_at < {e1}{mine}
         GROUP BY customer_id HAVING count(*) >= 3
         UNION ALL
         SELECT 'contact_gap', customer_id, count(*), CAST(min(contacted_at) AS DATE), CAST(max(contacted_at) AS DATE)
-        FROM follow_ups WHERE contacted_at < {e1} AND customer_id IN (SELECT customer_id FROM c)
+        FROM follow_ups WHERE contacted_at < {e1}{mine}
         GROUP BY customer_id HAVING count(*) >= 4),
     g AS (SELECT reason, customer_id, {e} - last_day AS days_since,
                  greatest(7.0, (last_day - first_day) / (n - 1)) AS usual_days FROM gaps),
     s AS (SELECT customer_id, score, CAST(responded_at AS DATE) AS day,
                  row_number() OVER (PARTITION BY customer_id ORDER BY responded_at DESC, survey_id DESC) AS rn
-          FROM surveys WHERE responded_at < {e1} AND customer_id IN (SELECT customer_id FROM c)),
+          FROM surveys WHERE responded_at < {e1}{mine}),
     drops AS (SELECT latest.customer_id, {e} - latest.day AS days_since, prev.score - latest.score AS d
               FROM s latest JOIN s prev ON prev.customer_id = latest.customer_id AND prev.rn = 2
               WHERE latest.rn = 1),
