@@ -570,19 +570,12 @@ def care(cur, f: Filters, days: int) -> pd.DataFrame:
     """The window E+1 .. E+N; customers (in the filters, by owner; lost ones too): birthday (29 February on
     28 February in other years), next_contact, and per public holiday in the window (dated on its first day
     there) the key customers: the Pareto prefix (80%) of revenue from won deals by anyone closed in E-364 .. E.
-    By date, occasion, customer_id."""
+    By date, occasion, customer_id. Without a holiday in the window the key customers are not sought."""
     first, last = f.end + dt.timedelta(days=1), f.end + dt.timedelta(days=days)
     years = ", ".join(f"({y})" for y in range(first.year, last.year + 1))
     hol = _holidays(cur, first, last)
-    hol_values = ", ".join(f"(DATE '{d}', {_q(n)})" for d, n in hol) or "(NULL, NULL)"
     leap = "(y.y % 4 = 0 AND (y.y % 100 <> 0 OR y.y % 400 = 0))"
-    sql = f"""
-    WITH c AS (SELECT customer_id, owner_id, birthday, next_contact_at FROM customers WHERE TRUE{_people('owner_id', f)}),
-    y(y) AS (VALUES {years}),
-    born AS (SELECT make_date(y.y, month(birthday),
-                              CASE WHEN month(birthday) = 2 AND day(birthday) = 29 AND NOT {leap} THEN 28
-                                   ELSE day(birthday) END) AS date, customer_id, owner_id
-             FROM c CROSS JOIN y WHERE birthday IS NOT NULL),
+    keys = f"""
     r AS (SELECT customer_id, sum(coalesce(amount, 0.0)) AS revenue FROM deals
           WHERE status = 'won' AND closed_at >= {_ts(f.end - dt.timedelta(days=364))} AND closed_at < {_ts(first)}
             AND customer_id IN (SELECT customer_id FROM c)
@@ -592,15 +585,23 @@ def care(cur, f: Filters, days: int) -> pd.DataFrame:
                                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0.0) AS before,
                       sum(revenue) OVER () AS total FROM r),
     keys AS (SELECT customer_id FROM ranked WHERE before / total < 0.8),
-    hol(date, occasion) AS (VALUES {hol_values}),
+    hol(date, occasion) AS (VALUES {", ".join(f"(DATE '{d}', {_q(n)})" for d, n in hol)}),"""
+    on_holidays = """
+             UNION ALL
+             SELECT hol.date, hol.occasion, keys.customer_id, c.owner_id
+             FROM hol CROSS JOIN keys JOIN c USING (customer_id)"""
+    sql = f"""
+    WITH c AS (SELECT customer_id, owner_id, birthday, next_contact_at FROM customers WHERE TRUE{_people('owner_id', f)}),
+    y(y) AS (VALUES {years}),
+    born AS (SELECT make_date(y.y, month(birthday),
+                              CASE WHEN month(birthday) = 2 AND day(birthday) = 29 AND NOT {leap} THEN 28
+                                   ELSE day(birthday) END) AS date, customer_id, owner_id
+             FROM c CROSS JOIN y WHERE birthday IS NOT NULL),{keys if hol else ""}
     rows AS (SELECT date, 'birthday' AS occasion, customer_id, owner_id FROM born
              WHERE date BETWEEN DATE '{first}' AND DATE '{last}'
              UNION ALL
              SELECT CAST(next_contact_at AS DATE), 'next_contact', customer_id, owner_id FROM c
-             WHERE next_contact_at >= {_ts(first)} AND next_contact_at < {_ts(last + dt.timedelta(days=1))}
-             UNION ALL
-             SELECT hol.date, hol.occasion, keys.customer_id, c.owner_id
-             FROM hol CROSS JOIN keys JOIN c USING (customer_id) WHERE hol.date IS NOT NULL)
+             WHERE next_contact_at >= {_ts(first)} AND next_contact_at < {_ts(last + dt.timedelta(days=1))}{on_holidays if hol else ""})
     SELECT date, occasion, customer_id, owner_id AS employee_id FROM rows
     ORDER BY date, occasion, customer_id"""
     return _dates(cur.execute(sql).df(), "date")
