@@ -4,8 +4,9 @@ against the same reports written by hand in DuckDB SQL and in plain pandas. Prin
     python -m benchmarks.run [--customers N] [--repeat R]
 
 The demo company is built once into benchmarks/data/bench-N.duckdb and reused. Not a test: nothing here
-asserts a time; it checks that the three ways agree, and prints the numbers. The funnel, distribution, owner
-and pool reports are written again by hand in DuckDB SQL only (benchmarks/hand_sql.py) and compared the same way.
+asserts a time; it checks that the three ways agree, and prints the numbers. The funnel, distribution, owner,
+pool and customer-health reports are written again by hand in DuckDB SQL only (benchmarks/hand_sql.py) and
+compared the same way.
 """
 
 from __future__ import annotations
