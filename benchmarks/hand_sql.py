@@ -486,8 +486,9 @@ def nps(cur, f: Filters) -> pd.DataFrame:
 def retention(cur, f: Filters) -> pd.DataFrame:
     """Customers (in the filters) by the month of their first purchase ever, for a first purchase in the
     range; per cohort, months_since 0 .. the range's end month: the members with a purchase (on or before
-    the end) in that month, and their share of the cohort."""
-    scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
+    the end) in that month, and their share of the cohort. Only ids in the customers table make cohorts,
+    with or without a people filter (the cohorts are customers')."""
+    scoped = f" AND customer_id IN ({_scoped_customers(f)})"
     e1 = _ts(f.end + dt.timedelta(days=1))
     last = f.end.year * 12 + f.end.month - 1
     sql = f"""
