@@ -1,6 +1,6 @@
-"""The funnel, distribution, owner, pool and behaviour reports written again by hand: plain DuckDB SQL on the raw
-tables, from DESIGN.md's "Metric definitions" (the page-internal behaviour reports: from their issue's), not from
-crm_core's code, for benchmarks/run.py to time and compare.
+"""The funnel, distribution, owner, pool, customer-health and behaviour reports written again by hand: plain DuckDB
+SQL on the raw tables, from DESIGN.md's "Metric definitions" (the page-internal behaviour reports: from their
+issue's), not from crm_core's code, for benchmarks/run.py to time and compare.
 
 One function per report, ``(cur, filters, **options) -> DataFrame`` with the report's columns; the work is
 one SQL statement each (the few rows of conversions and the region centroids are finished in Python; the
@@ -13,6 +13,13 @@ follow-ups and pool events by employee_id, deals by owner_id. The customer-centr
 Pareto, RFM, segments, new buyers, pool risk, customers per owner) count the customers so narrowed and
 their follow-ups, deals and purchases by anyone ("how many of them reached each step at any time",
 "contacted ... by anyone"); revenue and products' revenue count the deals so narrowed.
+
+The customer-health reports (lifecycle, churn-rate, clv, nps, retention, at-risk, care) follow the readings
+written in the docstrings of tests/test_health_vs_pandas.py, tests/test_at_risk_vs_pandas.py and
+tests/test_care_vs_pandas.py: customers narrowed by owner, their purchases, follow-ups and surveys by anyone
+(CLV's won deals by deal owner; NPS's surveys with their customer); a purchase is a won deal with a customer
+and closed_at, or for a customer with won_at and no won deal at all, one on won_at of amount 0. Care's
+holidays come from the `holidays` package in Python and enter the SQL as a VALUES list.
 """
 
 from __future__ import annotations
@@ -522,6 +529,237 @@ def churn_rhythm(cur, f: Filters) -> pd.DataFrame:
            coalesce(responses, 0) AS responses, CASE WHEN responses > 0 THEN 100.0 * (p - d) / responses END AS nps
     FROM groups LEFT JOIN n USING (grp) LEFT JOIN fu USING (grp) LEFT JOIN sv USING (grp) ORDER BY o"""
     return cur.execute(sql).df()
+# -- customer health: purchases ------------------------------------------------------------------------------
+HEALTH_PURCHASES = """
+    SELECT customer_id, closed_at AS bought_at, coalesce(amount, 0.0) AS amount FROM deals
+    WHERE status = 'won' AND customer_id IS NOT NULL AND closed_at IS NOT NULL
+    UNION ALL
+    SELECT customer_id, won_at, 0.0 FROM customers c
+    WHERE won_at IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won')
+"""  # the health reports' reading: the won_at purchase only for a customer with no won deal at all (any closed_at)
+LIFECYCLE_STAGES = ["prospect", "new", "repeat", "one-time", "lapsed", "lost"]  # the rows, as DESIGN lists them
+
+
+def _dates(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    """The column as datetime.date values (as the reports give them)."""
+    df[col] = pd.to_datetime(df[col]).dt.date
+    return df
+
+
+# -- lifecycle ---------------------------------------------------------------------------------------------
+def lifecycle(cur, f: Filters) -> pd.DataFrame:
+    """As of E = the range's end, customers (in the filters) created on or before E, by the first rule met:
+    lost (lost_at on or before E), prospect (no purchase as of E), lapsed (E - last purchase day > 365),
+    new (E - first purchase day <= 90), repeat (2+ purchases), one-time."""
+    e, e1 = f"DATE '{f.end}'", _ts(f.end + dt.timedelta(days=1))
+    sql = f"""
+    WITH c AS (SELECT customer_id, lost_at FROM customers WHERE created_at < {e1}{_people('owner_id', f)}),
+    p AS (SELECT customer_id, count(*) AS n, CAST(min(bought_at) AS DATE) AS first_day,
+                 CAST(max(bought_at) AS DATE) AS last_day
+          FROM ({HEALTH_PURCHASES}) WHERE bought_at < {e1} GROUP BY 1),
+    s AS (SELECT CASE WHEN c.lost_at < {e1} THEN 'lost'
+                      WHEN p.n IS NULL THEN 'prospect'
+                      WHEN {e} - p.last_day > 365 THEN 'lapsed'
+                      WHEN {e} - p.first_day <= 90 THEN 'new'
+                      WHEN p.n >= 2 THEN 'repeat'
+                      ELSE 'one-time' END AS stage
+          FROM c LEFT JOIN p USING (customer_id)),
+    names(stage, o) AS (VALUES {', '.join(f'({_q(s)}, {i})' for i, s in enumerate(LIFECYCLE_STAGES))})
+    SELECT names.stage, count(s.stage) AS customers FROM names LEFT JOIN s USING (stage)
+    GROUP BY names.stage, names.o ORDER BY names.o"""
+    return cur.execute(sql).df()
+
+
+# -- churn rate --------------------------------------------------------------------------------------------
+def churn_rate(cur, f: Filters) -> pd.DataFrame:
+    """Per period, over its part [a, b] inside the range: churned = customers (in the filters) with lost_at in
+    [a, b]; active_at_start = created before a and not lost before a; churn_rate = churned / active, empty
+    when nobody is active. Counted per day first, then summed over each period's days."""
+    sql = f"""
+    WITH c AS (SELECT created_at, lost_at FROM customers WHERE TRUE{_people('owner_id', f)}),
+    g AS (SELECT period, greatest(period, DATE '{f.start}') AS a,
+                 least(CAST(lead(period) OVER (ORDER BY period) AS DATE) - 1, DATE '{f.end}') AS b
+          FROM ({_grid(f)})),
+    -- active on day a = created before a, minus those also lost before a (created and lost both before a)
+    moves AS (SELECT day, sum(d) AS d FROM (
+                  SELECT CAST(created_at AS DATE) AS day, 1 AS d FROM c
+                  UNION ALL
+                  SELECT CAST(greatest(created_at, lost_at) AS DATE), -1 FROM c WHERE lost_at IS NOT NULL)
+              GROUP BY 1),
+    lost AS (SELECT CAST(lost_at AS DATE) AS day, count(*) AS n FROM c
+             WHERE {_in_range('lost_at', f)} GROUP BY 1),
+    per AS (SELECT g.period,
+                   (SELECT coalesce(sum(n), 0) FROM lost WHERE lost.day BETWEEN g.a AND coalesce(g.b, DATE '{f.end}')) AS churned,
+                   (SELECT coalesce(sum(d), 0) FROM moves WHERE moves.day < g.a) AS active_at_start
+            FROM g)
+    SELECT period, CAST(churned AS BIGINT) AS churned, CAST(active_at_start AS BIGINT) AS active_at_start,
+           CASE WHEN active_at_start > 0 THEN churned / active_at_start END AS churn_rate
+    FROM per ORDER BY period"""
+    return _dates(cur.execute(sql).df(), "period")
+
+
+# -- CLV ---------------------------------------------------------------------------------------------------
+def clv(cur, f: Filters) -> pd.DataFrame:
+    """Over the range (days = both ends included, years = days / 365.25): won deals (in the filters, by
+    owner; deals without a customer too) closed in the range -> average order value and purchase frequency;
+    yearly churn = churned / active at the start (customers in the filters) x 365.25 / days; lifetime =
+    1 / churn at most 10 (10 when the churn is 0); CLV = their product; each empty when it cannot be had."""
+    days = (f.end - f.start).days + 1
+    sql = f"""
+    WITH w AS (SELECT sum(coalesce(amount, 0.0)) AS revenue, count(*) AS won, count(DISTINCT customer_id) AS buyers
+               FROM deals WHERE status = 'won' AND {_in_range('closed_at', f)}{_people('owner_id', f)}),
+    ch AS (SELECT count(*) FILTER (WHERE {_in_range('lost_at', f)}) AS churned,
+                  count(*) FILTER (WHERE created_at < {_ts(f.start)} AND (lost_at IS NULL OR lost_at >= {_ts(f.start)})) AS active
+           FROM customers WHERE TRUE{_people('owner_id', f)}),
+    v AS (SELECT CASE WHEN won > 0 THEN revenue / won END AS aov,
+                 CASE WHEN buyers > 0 THEN won / buyers / ({days} / 365.25) END AS freq,
+                 CASE WHEN active > 0 THEN churned / active * 365.25 / {days} END AS churn
+          FROM w, ch)
+    SELECT aov AS average_order_value, freq AS purchase_frequency, churn AS churn_rate,
+           aov * freq * CASE WHEN churn = 0 THEN 10.0 ELSE least(1.0 / churn, 10.0) END AS clv
+    FROM v"""
+    return cur.execute(sql).df().astype("float64")
+
+
+# -- NPS ---------------------------------------------------------------------------------------------------
+def nps(cur, f: Filters) -> pd.DataFrame:
+    """Surveys responded in the range (of customers in the filters, by owner): promoters 9-10, passives 7-8,
+    detractors 0-6; nps = 100 x (promoters - detractors) / responses, empty without responses."""
+    scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
+    sql = f"""
+    SELECT count(*) FILTER (WHERE score >= 9) AS promoters, count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives,
+           count(*) FILTER (WHERE score <= 6) AS detractors, count(*) AS responses,
+           CASE WHEN count(*) > 0 THEN 100.0 * (count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score <= 6))
+                                       / count(*) END AS nps
+    FROM surveys WHERE {_in_range('responded_at', f)}{scoped}"""
+    return cur.execute(sql).df()
+
+
+# -- retention ---------------------------------------------------------------------------------------------
+def retention(cur, f: Filters) -> pd.DataFrame:
+    """Customers (in the filters) by the month of their first purchase ever, for a first purchase in the
+    range; per cohort, months_since 0 .. the range's end month: the members with a purchase (on or before
+    the end) in that month, and their share of the cohort. Only ids in the customers table make cohorts,
+    with or without a people filter (the cohorts are customers')."""
+    scoped = f" AND customer_id IN ({_scoped_customers(f)})"
+    e1 = _ts(f.end + dt.timedelta(days=1))
+    last = f.end.year * 12 + f.end.month - 1
+    sql = f"""
+    WITH p AS (SELECT customer_id, bought_at, year(bought_at) * 12 + month(bought_at) - 1 AS m
+               FROM ({HEALTH_PURCHASES}) WHERE TRUE{scoped}),
+    firsts AS (SELECT customer_id, min(bought_at) AS first_at, min(m) AS cohort FROM p GROUP BY 1),
+    members AS (SELECT customer_id, cohort FROM firsts WHERE {_in_range('first_at', f)}),
+    sizes AS (SELECT cohort, count(*) AS size FROM members GROUP BY 1),
+    active AS (SELECT members.cohort, p.m - members.cohort AS k, count(DISTINCT customer_id) AS n
+               FROM p JOIN members USING (customer_id) WHERE p.bought_at < {e1} GROUP BY 1, 2),
+    grid AS (SELECT cohort, size, unnest(range(0, {last} - cohort + 1)) AS k FROM sizes)
+    SELECT make_date(CAST(grid.cohort // 12 AS INTEGER), CAST(grid.cohort % 12 + 1 AS INTEGER), 1) AS cohort,
+           grid.k AS months_since, coalesce(active.n, 0) AS customers, coalesce(active.n, 0) / grid.size AS share
+    FROM grid LEFT JOIN active USING (cohort, k) ORDER BY grid.cohort, grid.k"""
+    df = cur.execute(sql).df()
+    df["months_since"] = df["months_since"].astype("int64")
+    df["customers"] = df["customers"].astype("int64")
+    return _dates(df, "cohort")
+
+
+# -- at risk -----------------------------------------------------------------------------------------------
+def at_risk(cur, f: Filters) -> pd.DataFrame:
+    """As of E = the range's end, customers (in the filters) not lost by E, one row per rule met:
+    purchase_gap (3+ purchases as of E) and contact_gap (4+ follow-ups as of E): usual_days = max(7, (last day
+    - first day) / (n - 1)), at risk when E - last day > 2 x usual_days, ratio = days_since / usual_days;
+    nps_drop: the latest survey as of E (ties: the greater survey_id is the later) 3+ below the previous one,
+    ratio = the drop. Events by anyone. By ratio descending, customer_id, reason."""
+    e, e1 = f"DATE '{f.end}'", _ts(f.end + dt.timedelta(days=1))
+    # Under a people filter the events are narrowed to the customers first (few of them); without one the
+    # not-lost customers are nearly all, and the per-customer counts are joined to them at the end.
+    mine = " AND customer_id IN (SELECT customer_id FROM c)" if f.restricts_people else ""
+    sql = f"""
+    WITH c AS (SELECT customer_id, owner_id FROM customers
+               WHERE (lost_at IS NULL OR lost_at >= {e1}){_people('owner_id', f)}),
+    gaps AS (
+        SELECT 'purchase_gap' AS reason, customer_id, count(*) AS n, CAST(min(bought_at) AS DATE) AS first_day,
+               CAST(max(bought_at) AS DATE) AS last_day
+        FROM ({HEALTH_PURCHASES}) WHERE bought_at < {e1}{mine}
+        GROUP BY customer_id HAVING count(*) >= 3
+        UNION ALL
+        SELECT 'contact_gap', customer_id, count(*), CAST(min(contacted_at) AS DATE), CAST(max(contacted_at) AS DATE)
+        FROM follow_ups WHERE contacted_at < {e1}{mine}
+        GROUP BY customer_id HAVING count(*) >= 4),
+    g AS (SELECT reason, customer_id, {e} - last_day AS days_since,
+                 greatest(7.0, (last_day - first_day) / (n - 1)) AS usual_days FROM gaps),
+    s AS (SELECT customer_id, score, CAST(responded_at AS DATE) AS day,
+                 row_number() OVER (PARTITION BY customer_id ORDER BY responded_at DESC, survey_id DESC) AS rn
+          FROM surveys WHERE responded_at < {e1}{mine}),
+    drops AS (SELECT latest.customer_id, {e} - latest.day AS days_since, prev.score - latest.score AS d
+              FROM s latest JOIN s prev ON prev.customer_id = latest.customer_id AND prev.rn = 2
+              WHERE latest.rn = 1),
+    rows AS (SELECT customer_id, reason, days_since, usual_days, days_since / usual_days AS ratio FROM g
+             WHERE days_since > 2 * usual_days
+             UNION ALL
+             SELECT customer_id, 'nps_drop', days_since, NULL, CAST(d AS DOUBLE) FROM drops WHERE d >= 3)
+    SELECT customer_id, c.owner_id AS employee_id, reason, CAST(days_since AS BIGINT) AS days_since,
+           CAST(usual_days AS DOUBLE) AS usual_days, ratio
+    FROM rows JOIN c USING (customer_id) ORDER BY ratio DESC, customer_id, reason"""
+    return cur.execute(sql).df()
+
+
+# -- care --------------------------------------------------------------------------------------------------
+def _holidays(cur, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
+    """(first day in first .. last, name) per (holiday name, year) of the country in the settings (default
+    CN), from the `holidays` package; its substituted days off ("Day off ...") dropped."""
+    import holidays
+
+    country = _setting(cur, "holiday_country") or "CN"
+    cal = holidays.country_holidays(country, years=list(range(first.year, last.year + 1)), language="en_US",
+                                    observed=False)
+    found: dict[tuple[str, int], dt.date] = {}
+    for day in (first + dt.timedelta(days=i) for i in range((last - first).days + 1)):
+        for name in cal.get_list(day):
+            if not name.startswith("Day off"):
+                found.setdefault((name, day.year), day)
+    return [(day, name) for (name, _), day in found.items()]
+
+
+def care(cur, f: Filters, days: int) -> pd.DataFrame:
+    """The window E+1 .. E+N; customers (in the filters, by owner; lost ones too): birthday (29 February on
+    28 February in other years), next_contact, and per public holiday in the window (dated on its first day
+    there) the key customers: the Pareto prefix (80%) of revenue from won deals by anyone closed in E-364 .. E.
+    By date, occasion, customer_id. Without a holiday in the window the key customers are not sought."""
+    first, last = f.end + dt.timedelta(days=1), f.end + dt.timedelta(days=days)
+    years = ", ".join(f"({y})" for y in range(first.year, last.year + 1))
+    hol = _holidays(cur, first, last)
+    leap = "(y.y % 4 = 0 AND (y.y % 100 <> 0 OR y.y % 400 = 0))"
+    keys = f"""
+    r AS (SELECT customer_id, sum(coalesce(amount, 0.0)) AS revenue FROM deals
+          WHERE status = 'won' AND closed_at >= {_ts(f.end - dt.timedelta(days=364))} AND closed_at < {_ts(first)}
+            AND customer_id IN (SELECT customer_id FROM c)
+          GROUP BY 1 HAVING sum(coalesce(amount, 0.0)) > 0),
+    ranked AS (SELECT customer_id,
+                      coalesce(sum(revenue) OVER (ORDER BY revenue DESC, customer_id
+                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0.0) AS before,
+                      sum(revenue) OVER () AS total FROM r),
+    keys AS (SELECT customer_id FROM ranked WHERE before / total < 0.8),
+    hol(date, occasion) AS (VALUES {", ".join(f"(DATE '{d}', {_q(n)})" for d, n in hol)}),"""
+    on_holidays = """
+             UNION ALL
+             SELECT hol.date, hol.occasion, keys.customer_id, c.owner_id
+             FROM hol CROSS JOIN keys JOIN c USING (customer_id)"""
+    sql = f"""
+    WITH c AS (SELECT customer_id, owner_id, birthday, next_contact_at FROM customers WHERE TRUE{_people('owner_id', f)}),
+    y(y) AS (VALUES {years}),
+    born AS (SELECT make_date(y.y, month(birthday),
+                              CASE WHEN month(birthday) = 2 AND day(birthday) = 29 AND NOT {leap} THEN 28
+                                   ELSE day(birthday) END) AS date, customer_id, owner_id
+             FROM c CROSS JOIN y WHERE birthday IS NOT NULL),{keys if hol else ""}
+    rows AS (SELECT date, 'birthday' AS occasion, customer_id, owner_id FROM born
+             WHERE date BETWEEN DATE '{first}' AND DATE '{last}'
+             UNION ALL
+             SELECT CAST(next_contact_at AS DATE), 'next_contact', customer_id, owner_id FROM c
+             WHERE next_contact_at >= {_ts(first)} AND next_contact_at < {_ts(last + dt.timedelta(days=1))}{on_holidays if hol else ""})
+    SELECT date, occasion, customer_id, owner_id AS employee_id FROM rows
+    ORDER BY date, occasion, customer_id"""
+    return _dates(cur.execute(sql).df(), "date")
 
 
 # name -> function(cur, filters, **options), in the order of priority
@@ -545,6 +783,13 @@ REPORTS = {
     "behaviour-clusters": behaviour_clusters,
     "churn-profile": churn_profile,
     "churn-rhythm": churn_rhythm,
+    "lifecycle": lifecycle,
+    "churn-rate": churn_rate,
+    "clv": clv,
+    "nps": nps,
+    "retention": retention,
+    "at-risk": at_risk,
+    "care": care,
 }
 
 

@@ -4,8 +4,9 @@ against the same reports written by hand in DuckDB SQL and in plain pandas. Prin
     python -m benchmarks.run [--customers N] [--repeat R]
 
 The demo company is built once into benchmarks/data/bench-N.duckdb and reused. Not a test: nothing here
-asserts a time; it checks that the three ways agree, and prints the numbers. The funnel, distribution, owner
-and pool reports are written again by hand in DuckDB SQL only (benchmarks/hand_sql.py) and compared the same way.
+asserts a time; it checks that the three ways agree, and prints the numbers. The funnel, distribution, owner,
+pool and customer-health reports are written again by hand in DuckDB SQL only (benchmarks/hand_sql.py) and
+compared the same way.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ HAND_WRITTEN = {
     "net-growth": (None, None, None, None),
 }
 OPTIONS = {"pool-risk": {"as_of": END}, "follow-up-hygiene": {"as_of": END}, "custom-field": {"field": "客户级别"},
-           "segments": {"dimension": "industry"}}
+           "segments": {"dimension": "industry"}, "clv-by-segment": {"dimension": "industry"}, "care": {"days": 30}}
 
 
 # -- the same reports, by hand ----------------------------------------------------------------------------
