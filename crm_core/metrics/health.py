@@ -7,6 +7,7 @@ scope (by deal owner), with or without a customer. Days are calendar days.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 
 import ibis
@@ -116,18 +117,29 @@ def _period_firsts(scope, start: dt.date, end: dt.date) -> list[tuple[dt.date, d
 
 
 def _churn_counts(scope, parts) -> pd.DataFrame:
-    """churned and active_at_start for each (key, first, last) part, in one statement."""
+    """churned and active_at_start for each (key, first, last) part, in one statement: customers created,
+    lost, and gone (created and lost) per day, summed over each part's days in Python. active_at_start on a
+    day a = created before a - created and lost before a; churned = lost on a day of [first, last]."""
     c = scope.customers
-    measures = {}
-    for i, (_, first, last) in enumerate(parts):
-        measures[f"churned_{i}"] = (c.lost_at.notnull() & in_range(c.lost_at, first, last)).cast("int64").sum()
-        measures[f"active_{i}"] = ((c.created_at < day_start(first)) & (c.lost_at.isnull() | (c.lost_at >= day_start(first)))
-                                   ).cast("int64").sum()
-    row = scope.run(c.aggregate(**measures)).iloc[0]
-    value = lambda k: int(0 if pd.isna(row[k]) else row[k])
-    return pd.DataFrame({"period": [p for p, _, _ in parts],
-                         "churned": [value(f"churned_{i}") for i in range(len(parts))],
-                         "active_at_start": [value(f"active_{i}") for i in range(len(parts))]})
+    gone = c.filter(c.lost_at.notnull())
+    days = ibis.union(c.select(kind=ibis.literal("created"), day=c.created_at.date()),
+                      gone.select(kind=ibis.literal("lost"), day=gone.lost_at.date()),
+                      gone.select(kind=ibis.literal("gone"), day=ibis.greatest(gone.created_at, gone.lost_at).date()),
+                      distinct=False)
+    got = scope.run(days.group_by("kind", "day").aggregate(n=days.count()))
+    got["day"] = pd.to_datetime(got["day"]).dt.date
+
+    def before(kind: str, day_list: list[dt.date]) -> list[int]:
+        """How many of ``kind`` fell on a day before each day of ``day_list``."""
+        k = got[got.kind == kind].sort_values("day")
+        totals, days_sorted = [0, *k.n.cumsum().tolist()], k.day.tolist()
+        return [int(totals[bisect.bisect_left(days_sorted, d)]) for d in day_list]
+
+    firsts, after_lasts = [a for _, a, _ in parts], [b + dt.timedelta(days=1) for _, _, b in parts]
+    churned = [x - y for x, y in zip(before("lost", after_lasts), before("lost", firsts))]
+    active = [x - y for x, y in zip(before("created", firsts), before("gone", firsts))]
+    return pd.DataFrame({"period": [p for p, _, _ in parts], "churned": churned, "active_at_start": active}
+                        ).astype({"churned": "int64", "active_at_start": "int64"})
 
 
 def _churn_drill(scope, row: dict, column: str | None = None):
