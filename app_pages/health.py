@@ -12,12 +12,12 @@ from crm_core.metrics.health import expected_lifetime
 from crm_core.metrics.sales import DIMENSIONS
 from ui.data import report
 from ui.drilldown import chart_clicked, chart_point, customer_list_view, pick, value_label
-from ui.health_charts import nps_bars, rate_with_counts, retention_heatmap
-from ui.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, t
+from ui.health_charts import nps_bars, period_lines, rate_with_counts, retention_heatmap
+from ui.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, lang, t
 from ui.state import sidebar_filters
 from ui.stats_charts import ranked_bars
 
-SECTIONS = ["lifecycle", "churn", "value", "retention", "nps"]
+SECTIONS = ["lifecycle", "churn", "value", "retention", "nps", "behaviour"]
 
 filters = sidebar_filters()
 st.title(t("health.title"))
@@ -199,4 +199,48 @@ elif section == "nps":
         customer_list_view(filters, "nps-trend", {"period": period},
                            " · ".join([t(f"health.col.{band}") if band else t("health.col.responses"),
                                        fmt_period(period, filters.period)]), key="nps_list", column=band)
+
+else:
+    st.subheader(t("health.behaviour.repurchase"))
+    again = report("repurchase", filters).iloc[0]
+    c1, c2, c3 = st.columns(3, border=True)
+    c1.metric(t("health.behaviour.repurchase"), t("sales.dash") if pd.isna(again["repurchase_rate"])
+              else fmt_pct(again["repurchase_rate"]), help=t("health.behaviour.repurchase.help", end=fmt_date(filters.end)))
+    c2.metric(t("health.col.buyers"), fmt_int(again["buyers"]))
+    c3.metric(t("health.col.repeat_buyers"), fmt_int(again["repeat_buyers"]))
+
+    st.subheader(t("health.behaviour.frequency"))
+    st.caption(t("health.behaviour.frequency.help"))
+    freq = report("contact-frequency", filters)
+    if freq["follow_ups"].sum():
+        shown = freq.assign(label=[fmt_period(p, filters.period) for p in freq["period"]],
+                            what=freq["channel"].map(value_label))
+        st.plotly_chart(period_lines(shown, "label", "contacts_per_customer", "what",
+                                     t("health.col.contacts_per_customer")), key="frequency_chart")
+        st.download_button(t("common.download_csv"), to_csv(freq), file_name="contact-frequency.csv", mime="text/csv",
+                           key="frequency_download")
+    else:
+        st.info(t("common.nothing"))
+
+    st.subheader(t("health.behaviour.clusters"))
+    st.caption(t("health.behaviour.clusters.help"))
+    clusters = report("behaviour-clusters", filters)
+    if clusters.empty:
+        st.info(t("common.nothing"))
+        st.stop()
+    words = lambda d: "、".join(t(f"health.word.{w}") for w in d.split()) if lang() == "zh" else \
+        ", ".join(t(f"health.word.{w}") for w in d.split())
+    name = lambda n: t("health.cluster.name", n=n)
+    cols = {"name": t("health.col.cluster"), "words": t("health.col.description"), "customers": t("health.col.customers"),
+            **{f: t(f"health.col.{f}") for f in ("recency_days", "purchases", "revenue", "contact_every_days")}}
+    table = clusters.assign(name=clusters["cluster"].map(name), words=clusters["description"].map(words))
+    st.dataframe(table[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
+                 column_config={cols[f]: st.column_config.NumberColumn(format="%.1f")
+                                for f in ("recency_days", "purchases", "contact_every_days")} | {cols["revenue"]: money})
+    st.download_button(t("common.download_csv"), to_csv(clusters), file_name="behaviour-clusters.csv", mime="text/csv",
+                       key="clusters_download")
+    cluster = pick(t("health.cluster.pick"), clusters["cluster"].tolist(), "cluster_pick",
+                   format_func=lambda n: f"{name(n)} · {words(clusters.set_index('cluster').loc[n, 'description'])}")
+    if cluster is not None:
+        customer_list_view(filters, "behaviour-clusters", {"cluster": cluster}, name(cluster), key="cluster_list")
 

@@ -8,14 +8,17 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.exports import to_csv
+from crm_core.markup import md
+from crm_core.metrics.behaviour import ASPECTS, GROUPS, top_differences
+from crm_core.metrics.distributions import NONE
 from crm_core.metrics.early_warning import REASONS
 from ui.data import report
-from ui.drilldown import chart_clicked, customer_list_view, pick
-from ui.i18n import fmt_date, fmt_int, fmt_num, lang, t
+from ui.drilldown import chart_clicked, customer_list_view, pick, value_label
+from ui.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, lang, t
 from ui.state import employee_labeler, sidebar_filters
 from ui.stats_charts import period_stack, stacked_owner_bars
 
-SECTIONS = ["at_risk", "care"]
+SECTIONS = ["at_risk", "churned", "care"]
 LIST_ROWS = 2000
 
 filters = sidebar_filters()
@@ -75,6 +78,54 @@ if section == "at_risk":
     if owner is not None:
         customer_list_view(filters, "at-risk-by-owner", {"employee_id": owner or None},
                            f"{t('warning.list')} · {owner_label(owner or None)}", key="risk_list")
+
+elif section == "churned":
+    st.caption(t("warning.churned.help", start=fmt_date(filters.start), end=fmt_date(filters.end)))
+    rhythm = report("churn-rhythm", filters).set_index("group")
+    if not rhythm.loc["churned", "customers"]:
+        st.info(t("warning.churned.none"))
+        st.stop()
+    every = lambda g: t("sales.dash") if pd.isna(rhythm.loc[g, "contact_every_days"]) else \
+        fmt_num(rhythm.loc[g, "contact_every_days"], 0)
+    score = lambda g: t("sales.dash") if pd.isna(rhythm.loc[g, "nps"]) else fmt_num(rhythm.loc[g, "nps"], 0)
+    profile = report("churn-profile", filters)
+    aspect_value = lambda a, v: owner_label(None if v == NONE else v) if a == "owner" else value_label(v)
+    lines = [t("warning.churned.rhythm", churned=every("churned"), stayed=every("stayed"), end=fmt_date(filters.end)),
+             t("warning.churned.nps", churned=score("churned"), stayed=score("stayed")),
+             *[t("warning.churned.aspect", aspect=t(f"warning.aspect.{r.aspect}"), value=md(aspect_value(r.aspect, r.value)),
+                 churned=fmt_pct(r.churned_share), stayed=fmt_pct(r.stayed_share))
+               for r in top_differences(profile).itertuples()]]
+    st.markdown("\n".join(f"- {line}" for line in lines))
+    cols = {"group": t("warning.col.group"), "customers": t("health.col.customers"),
+            "contact_every_days": t("health.col.contact_every_days"), "responses": t("health.col.responses"),
+            "nps": t("health.col.nps")}
+    st.dataframe(rhythm.reset_index().assign(group=lambda d: d["group"].map(lambda g: t(f"warning.group.{g}")))
+                 [list(cols)].rename(columns=cols), hide_index=True, width="stretch",
+                 column_config={cols["contact_every_days"]: st.column_config.NumberColumn(format="%.1f"),
+                                cols["nps"]: st.column_config.NumberColumn(format="%.1f")})
+    aspect = st.segmented_control(t("warning.col.aspect"), list(ASPECTS), default="industry", key="churn_aspect",
+                                  format_func=lambda a: t(f"warning.aspect.{a}")) or "industry"
+    mine = profile[profile["aspect"] == aspect]
+    shown = mine.assign(label=[aspect_value(aspect, v) for v in mine["value"]])
+    pcols = {"label": t(f"warning.aspect.{aspect}"), "churned": t("warning.group.churned"),
+             "stayed": t("warning.group.stayed"), "churned_share": t("warning.col.churned_share"),
+             "stayed_share": t("warning.col.stayed_share")}
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(shown[list(pcols)].rename(columns=pcols), hide_index=True, width="stretch",
+                 column_config={pcols["churned_share"]: percent, pcols["stayed_share"]: percent})
+    st.download_button(t("common.download_csv"), to_csv(profile), file_name="churn-profile.csv", mime="text/csv",
+                       key="profile_download")
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        value = pick(t("warning.col.value"), mine["value"].tolist(), f"profile_pick_{aspect}",
+                     format_func=lambda v: aspect_value(aspect, v))
+    with c2:
+        group = st.segmented_control(t("sales.which"), list(GROUPS), default="churned", key="profile_group",
+                                     format_func=lambda g: t(f"warning.group.{g}")) or "churned"
+    if value is not None:
+        customer_list_view(filters, "churn-profile", {"aspect": aspect, "value": value},
+                           f"{t(f'warning.group.{group}')} · {t(f'warning.aspect.{aspect}')} · {aspect_value(aspect, value)}",
+                           key="profile_list", column=group)
 
 else:
     days = st.slider(t("care.days"), 7, 90, 30, step=1, key="care_days")

@@ -90,9 +90,42 @@ def test_warning_page_at_risk_per_owner_and_care(app_db, demo_path):
 
 def test_health_pages_with_an_empty_database(store, monkeypatch):
     monkeypatch.setenv("CRM_DB", str(store.path))
-    for page, sections in (("health.py", ["lifecycle", "churn", "value", "retention", "nps"]),
-                           ("warning.py", ["at_risk", "care"])):
+    for page, sections in (("health.py", ["lifecycle", "churn", "value", "retention", "nps", "behaviour"]),
+                           ("warning.py", ["at_risk", "churned", "care"])):
         at = run(page)
         for section in sections:
             at.segmented_control(key=page.replace(".py", "_section")).set_value(section).run()
             assert not at.exception
+
+
+def test_health_page_behaviour(app_db, demo_path):
+    at = run("health.py")
+    at.segmented_control(key="health_section").set_value("behaviour").run()
+    assert not at.exception
+    # Repurchase as of E: customers with 2+ purchases / with 1+ (won deals with a date; won_at alone is one).
+    buyers, repeat = sql(demo_path, f"""WITH p AS (
+            SELECT customer_id FROM deals WHERE status = 'won' AND customer_id IS NOT NULL AND closed_at < {NEXT}
+            UNION ALL SELECT customer_id FROM customers c WHERE won_at < {NEXT} AND NOT EXISTS (
+                SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won' AND d.closed_at IS NOT NULL))
+        SELECT count(*), count(*) FILTER (WHERE n >= 2) FROM (SELECT customer_id, count(*) n FROM p GROUP BY 1)""")[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["成交客户"] == f"{buyers:,}" and metrics["复购客户"] == f"{repeat:,}"
+    clusters = table(at, "分群")
+    assert int(clusters.iloc[:, 2].sum()) == buyers
+    at.selectbox(key="cluster_pick").set_value(1).run()
+    assert list_count(at) == int(clusters.iloc[0, 2])
+
+
+def test_warning_page_churned_against_stayed(app_db, demo_path):
+    at = run("warning.py")
+    at.segmented_control(key="warning_section").set_value("churned").run()
+    assert not at.exception
+    sentences = at.markdown[0].value
+    assert "流失客户在流失前 90 天平均每" in sentences and "NPS" in sentences
+    churned = sql(demo_path, f"SELECT count(*) FROM customers WHERE lost_at >= '{START}' AND lost_at < {NEXT}")[0][0]
+    groups = table(at, "客户")
+    assert int(groups.iloc[0, 1]) == churned > 0
+    retail = sql(demo_path, f"""SELECT count(*) FROM customers WHERE lost_at >= '{START}' AND lost_at < {NEXT}
+        AND trim(industry) = '零售'""")[0][0]
+    at.selectbox(key="profile_pick_industry").set_value("零售").run()
+    assert list_count(at) == retail > 0

@@ -3,11 +3,13 @@ crm_core.markup.html); every clickable mark carries its raw key as customdata[0]
 
 from __future__ import annotations
 
+import pandas as pd
+import plotly.express as px
 import plotly.graph_objects as go
 
 from crm_core.markup import html
 
-from .charts import PALETTE, _style
+from .charts import PALETTE, _safe, _style
 
 BLUE, ORANGE, GREEN, RED, GREY = PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3], "#94a3b8"
 
@@ -55,3 +57,10 @@ def nps_bars(labels: list[str], keys: list[str], parts: dict[str, list[int]], na
     fig = _style(go.Figure([*bars, line]))
     fig.update_layout(barmode="stack", yaxis2=dict(overlaying="y", side="right", range=[-100, 100], showgrid=False))
     return fig
+
+
+def period_lines(df: pd.DataFrame, x: str, y: str, color: str, y_label: str = "") -> go.Figure:
+    """One line per ``color`` over the periods (x already formatted, in order)."""
+    fig = px.line(_safe(df, color), x=x, y=y, color=color, markers=True, color_discrete_sequence=PALETTE,
+                  labels={y: y_label, x: "", color: ""})
+    return _style(fig)

@@ -87,7 +87,7 @@ TEXTS = {
     "health.nps.none": {"zh": "区间内没有满意度调查回复。", "en": "No survey answers in the range."},
 
     # behaviour
-    "health.behaviour.frequency": {"zh": "每客户每月联系次数（按渠道）", "en": "Contacts per customer per period, by channel"},
+    "health.behaviour.frequency": {"zh": "每客户每周期联系次数（按渠道）", "en": "Contacts per customer per period, by channel"},
     "health.behaviour.frequency.help": {"zh": "跟进次数 ÷ 被跟进的客户数。", "en": "Follow-ups ÷ customers contacted."},
     "health.behaviour.repurchase": {"zh": "复购率", "en": "Repurchase rate"},
     "health.behaviour.repurchase.help": {"zh": "截至 {end}，购买 2 次及以上的客户 ÷ 有购买的客户。",
@@ -106,6 +106,20 @@ TEXTS = {
     "health.col.customers": {"zh": "客户数", "en": "Customers"},
     "health.col.contacts_per_customer": {"zh": "每客户联系次数", "en": "Contacts per customer"},
     "health.col.channel": {"zh": "渠道", "en": "Channel"},
+    "health.col.repeat_buyers": {"zh": "复购客户", "en": "Repeat buyers"},
+    "health.word.recent": {"zh": "近期有购买", "en": "bought recently"},
+    "health.word.lapsing": {"zh": "久未购买", "en": "not bought for long"},
+    "health.word.rare": {"zh": "购买少", "en": "buy rarely"},
+    "health.word.frequent": {"zh": "购买频繁", "en": "buy often"},
+    "health.word.low_value": {"zh": "金额低", "en": "low value"},
+    "health.word.high_value": {"zh": "金额高", "en": "high value"},
+    "health.word.contacted_often": {"zh": "联系频繁", "en": "contacted often"},
+    "health.word.contacted_seldom": {"zh": "很少联系", "en": "seldom contacted"},
+    "health.word.typical": {"zh": "与整体相近", "en": "like buyers overall"},
+    "pool.col.recency_days": {"zh": "距最近购买（天）", "en": "Days since last purchase"},
+    "pool.col.purchases": {"zh": "购买次数", "en": "Purchases"},
+    "pool.col.revenue": {"zh": "购买金额", "en": "Value"},
+    "pool.col.contact_every_days": {"zh": "平均几天联系一次", "en": "Contacted every … days"},
     "health.cluster.pick": {"zh": "查看分群", "en": "Show a cluster"},
     "health.cluster.name": {"zh": "第 {n} 群", "en": "Cluster {n}"},
 
@@ -166,6 +180,7 @@ TEXTS = {
     "warning.col.value": {"zh": "取值", "en": "Value"},
     "warning.col.churned_share": {"zh": "占流失客户", "en": "Share of churned"},
     "warning.col.stayed_share": {"zh": "占留下客户", "en": "Share of stayed"},
+    "warning.col.group": {"zh": "客户", "en": "Customers"},
     "warning.group.churned": {"zh": "流失客户", "en": "Churned"},
     "warning.group.stayed": {"zh": "留下的客户", "en": "Stayed"},
 
