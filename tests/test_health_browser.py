@@ -49,3 +49,27 @@ def test_care_reminders_draw_with_a_download(dashboard, page):
     expect(page.locator(".js-plotly-plot .barlayer .point path").first).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "warning-care.png"), full_page=True)
+
+
+# Each section and a text only it shows, in English.
+SECTIONS = {
+    "health": {"Lifecycle": "Movement over the range", "Churn": "Churn rate = customers lost",
+               "Lifetime value": "Customer lifetime value", "Retention": "by the month of their first purchase",
+               "NPS": "NPS = % promoters", "Behaviour": "Behaviour clusters"},
+    "warning": {"At risk": "customers need attention", "What churned customers shared": "Churned customers were contacted",
+                "Care reminders": "Download the reminders (CSV)"},
+}
+
+
+@pytest.mark.parametrize("path", list(SECTIONS))
+def test_every_section_draws_in_english(dashboard, chromium, path):
+    ctx = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = ctx.new_page()
+    page.goto(f"{dashboard}/{path}?{RANGE}&lang=en")
+    main = page.locator("[data-testid=stMain]")
+    expect(page.get_by_role("heading", level=1).first).to_be_visible(timeout=60000)
+    for section, shown in SECTIONS[path].items():
+        main.get_by_text(section, exact=True).first.click()
+        expect(main).to_contain_text(shown, timeout=60000)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+    ctx.close()

@@ -180,7 +180,7 @@ TEXTS = {
     "warning.col.value": {"zh": "取值", "en": "Value"},
     "warning.col.churned_share": {"zh": "占流失客户", "en": "Share of churned"},
     "warning.col.stayed_share": {"zh": "占留下客户", "en": "Share of stayed"},
-    "warning.col.group": {"zh": "客户", "en": "Customers"},
+    "warning.col.group": {"zh": "客户", "en": "Group"},
     "warning.group.churned": {"zh": "流失客户", "en": "Churned"},
     "warning.group.stayed": {"zh": "留下的客户", "en": "Stayed"},
 
