@@ -168,6 +168,16 @@ elif section == "retention":
                     key="retention_chart")
     st.download_button(t("common.download_csv"), to_csv(ret), file_name="retention.csv", mime="text/csv",
                        key="retention_download")
+    c1, c2 = st.columns(2)
+    with c1:
+        cohort = pick(t("health.retention.y"), cohorts, "retention_cohort", format_func=lambda c: fmt_period(c, "month"))
+    with c2:
+        k = st.selectbox(t("health.retention.x"), months[: len(months) if cohort is None else
+                                                       int(ret[ret["cohort"] == cohort]["months_since"].max()) + 1],
+                         key="retention_month")
+    if cohort is not None:
+        customer_list_view(filters, "retention", {"cohort": cohort, "months_since": k},
+                           t("health.retention.list", cohort=fmt_period(cohort, "month"), k=k), key="retention_list")
 
 elif section == "nps":
     st.caption(t("health.nps.help"))

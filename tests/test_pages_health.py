@@ -57,6 +57,20 @@ def test_health_page_churn_value_retention_nps(app_db, demo_path):
 
     at.segmented_control(key="health_section").set_value("retention").run()
     assert not at.exception and len(at.get("plotly_chart")) == 1
+    # The March cohort (first purchase ever in March 2026) and those of them who bought again in May.
+    first = f"""WITH p AS (SELECT customer_id, closed_at AS bought_at FROM deals WHERE status = 'won' AND customer_id IS NOT NULL
+                              AND closed_at IS NOT NULL
+                          UNION ALL SELECT customer_id, won_at FROM customers c WHERE won_at IS NOT NULL AND NOT EXISTS (
+                              SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won'
+                              AND d.closed_at IS NOT NULL)),
+                 f AS (SELECT customer_id FROM p GROUP BY 1 HAVING min(bought_at) >= '2026-03-01' AND min(bought_at) < '2026-04-01')"""
+    march = sql(demo_path, first + " SELECT count(*) FROM f")[0][0]
+    again = sql(demo_path, first + """ SELECT count(DISTINCT customer_id) FROM p WHERE customer_id IN (SELECT * FROM f)
+                                       AND bought_at >= '2026-05-01' AND bought_at < '2026-06-01'""")[0][0]
+    at.selectbox(key="retention_cohort").set_value(dt.date(2026, 3, 1)).run()
+    assert list_count(at) == march > 0
+    at.selectbox(key="retention_month").set_value(2).run()
+    assert list_count(at) == again > 0
 
     at.segmented_control(key="health_section").set_value("nps").run()
     assert not at.exception

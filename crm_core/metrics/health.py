@@ -310,7 +310,35 @@ def _months(first: dt.date, later: dt.date) -> int:
     return (later.year - first.year) * 12 + later.month - first.month
 
 
-@report("retention", columns=["cohort", "months_since", "customers", "share"])
+def _cohort_months(scope, start: dt.date, end: dt.date):
+    """(cohort, month, customer_id) for each month a customer of a cohort (first purchase ever inside
+    [start, end]) bought in, up to ``end``."""
+    p = purchases(scope)
+    p = p.filter(p.customer_id.isin(scope.customers.customer_id))
+    first = p.group_by("customer_id").aggregate(first_at=p.at.min())
+    # A cohort month cut by the range's start counts only the customers whose first purchase is inside it.
+    first = first.filter(in_range(first.first_at, start, end))
+    first = first.select("customer_id", cohort=first.first_at.truncate("M").cast("date"))
+    j = p.inner_join(first, p.customer_id == first.customer_id)
+    j = j.filter(on_or_before(j.at, end))
+    return j.select("cohort", month=j.at.truncate("M").cast("date"), customer_id=j.customer_id).distinct()
+
+
+def _retention_drill(scope, row: dict, column: str | None = None):
+    """The customers of the row's cohort who bought in its month (months_since after the cohort's)."""
+    rng = scope.date_range([("deals", "closed_at"), ("customers", "won_at")])
+    c = scope.customers
+    if rng is None:
+        return c.filter(ibis.literal(False))
+    cohort = pd.Timestamp(row["cohort"]).date()
+    k = int(row.get("months_since") or 0)
+    month = dt.date(cohort.year + (cohort.month - 1 + k) // 12, (cohort.month - 1 + k) % 12 + 1, 1)
+    a = _cohort_months(scope, *rng)
+    a = a.filter(a.cohort == cohort, a.month == month)
+    return c.filter(c.customer_id.isin(a.customer_id))
+
+
+@report("retention", columns=["cohort", "months_since", "customers", "share"], drill=_retention_drill)
 def retention(scope) -> pd.DataFrame:
     """Customers grouped by the month of their first purchase ever, that purchase inside the range;
     per month since (0 up to the range's end), how many bought in that month and their share of the cohort
@@ -320,16 +348,8 @@ def retention(scope) -> pd.DataFrame:
     if rng is None:
         return pd.DataFrame(columns=cols)
     start, end = rng
-    p = purchases(scope)
-    p = p.filter(p.customer_id.isin(scope.customers.customer_id))
-    first = p.group_by("customer_id").aggregate(first_at=p.at.min())
-    # A cohort month cut by the range's start counts only the customers whose first purchase is inside it.
-    first = first.filter(in_range(first.first_at, start, end))
-    first = first.select("customer_id", cohort=first.first_at.truncate("M").cast("date"))
     last_month = end.replace(day=1)
-    j = p.inner_join(first, p.customer_id == first.customer_id)
-    j = j.filter(on_or_before(j.at, end))
-    active = j.select("cohort", month=j.at.truncate("M").cast("date"), customer_id=j.customer_id).distinct()
+    active = _cohort_months(scope, start, end)
     got = scope.run(active.group_by("cohort", "month").aggregate(customers=active.count()))
     if got.empty:
         return pd.DataFrame({"cohort": [], "months_since": pd.Series(dtype="int64"),

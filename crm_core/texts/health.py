@@ -73,6 +73,7 @@ TEXTS = {
               "N months later. Hover for counts."},
     "health.retention.x": {"zh": "首购后第几个月", "en": "Months since first purchase"},
     "health.retention.y": {"zh": "首购月份", "en": "First purchase month"},
+    "health.retention.list": {"zh": "{cohort} 首购组 · 第 {k} 个月有购买", "en": "First bought {cohort} · bought in month {k}"},
     "health.retention.hover": {"zh": "{cohort} 组第 {k} 个月：{n}/{size} 个客户（{share}）",
                                "en": "{cohort}, month {k}: {n} of {size} customers ({share})"},
 
