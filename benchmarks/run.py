@@ -147,7 +147,9 @@ def page_redraw_ms(path: Path) -> dict[str, float]:
                                 ("Customers per owner", "owners.py", None),
                                 ("Regions map", "regions.py", None),
                                 ("Public pool & follow-ups", "pool.py", None),
-                                ("Sales funnel", "funnel.py", None), ("Segments & revenue", "segments.py", None)):
+                                ("Sales funnel", "funnel.py", None), ("Segments & revenue", "segments.py", None),
+                                ("Customer health (lifecycle)", "health.py", None),
+                                ("Warning & care (at risk)", "warning.py", None)):
         at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=300)
         at.query_params.update(range="custom", start=str(START), end=str(END))
         at.run()
