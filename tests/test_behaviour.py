@@ -32,6 +32,7 @@ from crm_core.filters import Filters
 from crm_core.reports import get
 from crm_core.scope import Scope
 from files.checks import same_rows
+from files.frames import after, load, people, ts
 
 D = dt.date
 T = dt.datetime
@@ -68,43 +69,6 @@ def check(df: pd.DataFrame, name: str, expected: list[tuple]) -> None:
 
 
 # -- the definitions in pandas -----------------------------------------------------------------------
-def load(cur) -> dict[str, pd.DataFrame]:
-    names = ("customers", "follow_ups", "deals", "surveys", "employees", "departments")
-    return {name: cur.execute(f"SELECT * FROM {name}").df() for name in names}
-
-
-def ts(day: dt.date) -> pd.Timestamp:
-    return pd.Timestamp(day)
-
-
-def after(day: dt.date) -> pd.Timestamp:
-    """Midnight that ends ``day``: "on or before day" is ``< after(day)``."""
-    return pd.Timestamp(day + dt.timedelta(days=1))
-
-
-def people(t, f: Filters) -> set | None:
-    """Employees the filters select (departments with every sub-department, walking parent_id), or None."""
-    if not (f.departments or f.employees):
-        return None
-    emp = t["employees"]
-    if f.departments:
-        parent = {d: (None if pd.isna(p) else p) for d, p in zip(t["departments"].department_id,
-                                                                 t["departments"].parent_id)}
-
-        def under(d):
-            seen = set()
-            while d is not None and d not in seen:
-                if d in f.departments:
-                    return True
-                seen.add(d)
-                d = parent.get(d)
-            return False
-        emp = emp[emp.department_id.map(lambda d: not pd.isna(d) and under(d))]
-    if f.employees:
-        emp = emp[emp.employee_id.isin(f.employees)]
-    return set(emp.employee_id)
-
-
 def scoped(t, f: Filters, table: str, col: str) -> pd.DataFrame:
     who = people(t, f)
     df = t[table]

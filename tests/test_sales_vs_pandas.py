@@ -46,6 +46,7 @@ from crm_core.filters import Filters
 from crm_core.reports import get
 from crm_core.scope import Scope
 from files.checks import same_rows
+from files.frames import load, people
 
 D = dt.date
 FILTER_SETS = {
@@ -78,32 +79,6 @@ def run(backend, report, f: Filters, **options) -> pd.DataFrame:
 
 
 # -- the definitions in pandas -----------------------------------------------------------------------
-def load(cur) -> dict[str, pd.DataFrame]:
-    names = ("customers", "follow_ups", "deals", "deal_stage_history", "employees", "departments", "settings")
-    return {name: cur.execute(f"SELECT * FROM {name}").df() for name in names}
-
-
-def people(t, f: Filters) -> set | None:
-    """Employees the filters select (departments with every sub-department, walking parent_id), or None."""
-    if not (f.departments or f.employees):
-        return None
-    emp = t["employees"]
-    if f.departments:
-        parent = {d: (None if pd.isna(p) else p) for d, p in zip(t["departments"].department_id, t["departments"].parent_id)}
-
-        def under(d):
-            while d is not None:
-                if d in f.departments:
-                    return True
-                d = parent.get(d)
-            return False
-
-        emp = emp[emp.department_id.map(lambda d: not pd.isna(d) and under(d))]
-    if f.employees:
-        emp = emp[emp.employee_id.isin(f.employees)]
-    return set(emp.employee_id)
-
-
 def owned(df, col, who):
     """``df`` narrowed to records attributed (by ``col``) to ``who``; with a people filter unowned ones drop."""
     return df if who is None else df[df[col].isin(who)]

@@ -14,6 +14,8 @@ import datetime as dt
 import holidays
 import pandas as pd
 
+from .frames import after, load, ts  # noqa: F401 - the tests import them from here too
+
 AT_RISK_COLUMNS = ["customer_id", "employee_id", "reason", "days_since", "usual_days", "ratio"]
 CARE_COLUMNS = ["date", "occasion", "customer_id", "employee_id"]
 MIN_USUAL_DAYS = 7.0
@@ -22,20 +24,6 @@ NPS_DROP = 3
 KEY_SHARE = 0.8
 KEY_DAYS = 365
 DEFAULT_COUNTRY = "CN"
-TABLES = ("customers", "follow_ups", "deals", "surveys", "employees", "departments", "settings")
-
-
-def load(cur) -> dict[str, pd.DataFrame]:
-    return {name: cur.execute(f"SELECT * FROM {name}").df() for name in TABLES}
-
-
-def ts(day: dt.date) -> pd.Timestamp:
-    return pd.Timestamp(day)
-
-
-def after(day: dt.date) -> pd.Timestamp:
-    """Midnight that ends ``day``: "on or before day" is ``< after(day)``."""
-    return pd.Timestamp(day + dt.timedelta(days=1))
 
 
 def none_if_empty(v):
