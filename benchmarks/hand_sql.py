@@ -118,8 +118,8 @@ PURCHASES = f"""
     UNION ALL
     SELECT customer_id, won_at, 0.0 FROM customers c
     WHERE won_at IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won' AND d.closed_at IS NOT NULL)
-"""  # a purchase: a won deal (by closed_at), or for a customer with won_at and no won deal, one on won_at at 0
+        SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won')
+"""  # a purchase: a won deal (by closed_at), or for a customer with won_at and no won deal at all, one on won_at at 0
 
 
 # -- funnel ------------------------------------------------------------------------------------------------

@@ -348,6 +348,7 @@ def test_lifecycle_boundaries(store):
         customer("wonboth", "A", won_at=T(2025, 3, 1)),  # won_at and one won deal: one purchase -> one-time
         customer("wonatnew", "B", won_at=T(2025, 11, 15)),  # won_at only, 46 days before E: new
         customer("unowned", None),  # one purchase: one-time, only without a people filter
+        customer("wonopen", "C", won_at=T(2025, 3, 1)),  # won_at and a won deal with no close date: no purchase
     ], deals=[
         won("l1", "lost1", "A", T(2025, 6, 1)),
         deal("p1", "pros", "B", "lost", 50.0, T(2025, 5, 1)),
@@ -366,10 +367,11 @@ def test_lifecycle_boundaries(store):
         won("wb", "wonboth", "A", T(2025, 4, 1)),
         won("u1", "unowned", "B", T(2025, 2, 2)),
         won("nc", None, "A", T(2025, 12, 1)),  # no customer
+        won("wo", "wonopen", "C", None),  # won, never dated: won_at does not stand in (the customer has a won deal)
     ])
     assert (E - D(2024, 12, 30)).days == 366 and (E - D(2025, 10, 2)).days == 90
     f = Filters(start=D(2025, 12, 1), end=E)  # the start plays no part
-    hand = lifecycle_rows(lost=1, prospect=4, lapsed=2, new=2, repeat=1, one_time=5)
+    hand = lifecycle_rows(lost=1, prospect=5, lapsed=2, new=2, repeat=1, one_time=5)
     check(frame("lifecycle", expected_lifecycle(load(store.cursor()), f)), "lifecycle", hand)  # pandas agrees
     check(run(b, "lifecycle", f), "lifecycle", hand)
     check(run(b, "lifecycle", Filters(start=D(2020, 1, 1), end=E)), "lifecycle", hand)
@@ -379,16 +381,16 @@ def test_lifecycle_boundaries(store):
     # D1 = A and B (D2 under D1): adds pros | lap365 one91 | wonatnew.
     check(run(b, "lifecycle", Filters(start=E, end=E, departments=("D1",))), "lifecycle",
           lifecycle_rows(lost=1, prospect=3, lapsed=1, new=2, repeat=1, one_time=3))
-    # C: after (prospect), lap2 (lapsed), wonat (one-time); rep2's deal by C does not make it C's.
+    # C: after wonopen (prospect), lap2 (lapsed), wonat (one-time); rep2's deal by C does not make it C's.
     check(run(b, "lifecycle", Filters(start=E, end=E, employees=("C",))), "lifecycle",
-          lifecycle_rows(prospect=1, lapsed=1, one_time=1))
+          lifecycle_rows(prospect=2, lapsed=1, one_time=1))
     # A day later (E = 2026-01-01): lap365 is 366 days -> lapsed; new90 91 days -> repeat; wonatnew still new;
     # future created and bought on E: new; after still prospect (its purchase on 01-02); lostlater prospect.
     E2 = D(2026, 1, 1)
     check(run(b, "lifecycle", Filters(start=E2, end=E2)), "lifecycle",
-          lifecycle_rows(lost=1, prospect=4, lapsed=3, new=2, repeat=2, one_time=4))
+          lifecycle_rows(lost=1, prospect=5, lapsed=3, new=2, repeat=2, one_time=4))
     check(frame("lifecycle", expected_lifecycle(load(store.cursor()), Filters(start=E2, end=E2))), "lifecycle",
-          lifecycle_rows(lost=1, prospect=4, lapsed=3, new=2, repeat=2, one_time=4))
+          lifecycle_rows(lost=1, prospect=5, lapsed=3, new=2, repeat=2, one_time=4))
 
 
 def test_lifecycle_nobody(store):

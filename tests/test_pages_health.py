@@ -21,9 +21,11 @@ def test_health_page_lifecycle_counts_and_drills(app_db, demo_path):
     # Lost as of E: lost_at on or before E (the first rule), among customers created by E.
     lost = sql(demo_path, f"SELECT count(*) FROM customers WHERE created_at < {NEXT} AND lost_at < {NEXT}")[0][0]
     prospects = sql(demo_path, f"""SELECT count(*) FROM customers c WHERE created_at < {NEXT}
-        AND (lost_at IS NULL OR lost_at >= {NEXT}) AND won_at IS NULL
+        AND (lost_at IS NULL OR lost_at >= {NEXT})
         AND NOT EXISTS (SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won'
-                        AND d.closed_at IS NOT NULL)""")[0][0]
+                        AND d.closed_at < {NEXT})
+        AND (won_at IS NULL OR won_at >= {NEXT} OR EXISTS (
+             SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won'))""")[0][0]
     at.selectbox(key="life_pick").set_value("lost").run()
     assert not at.exception and list_count(at) == lost > 0
     at.selectbox(key="life_pick").set_value("prospect").run()
@@ -61,8 +63,7 @@ def test_health_page_churn_value_retention_nps(app_db, demo_path):
     first = f"""WITH p AS (SELECT customer_id, closed_at AS bought_at FROM deals WHERE status = 'won' AND customer_id IS NOT NULL
                               AND closed_at IS NOT NULL
                           UNION ALL SELECT customer_id, won_at FROM customers c WHERE won_at IS NOT NULL AND NOT EXISTS (
-                              SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won'
-                              AND d.closed_at IS NOT NULL)),
+                              SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won')),
                  f AS (SELECT customer_id FROM p GROUP BY 1 HAVING min(bought_at) >= '2026-03-01' AND min(bought_at) < '2026-04-01')"""
     march = sql(demo_path, first + " SELECT count(*) FROM f")[0][0]
     again = sql(demo_path, first + """ SELECT count(DISTINCT customer_id) FROM p WHERE customer_id IN (SELECT * FROM f)
@@ -129,7 +130,7 @@ def test_health_page_behaviour(app_db, demo_path):
     buyers, repeat = sql(demo_path, f"""WITH p AS (
             SELECT customer_id FROM deals WHERE status = 'won' AND customer_id IS NOT NULL AND closed_at < {NEXT}
             UNION ALL SELECT customer_id FROM customers c WHERE won_at < {NEXT} AND NOT EXISTS (
-                SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won' AND d.closed_at IS NOT NULL))
+                SELECT 1 FROM deals d WHERE d.customer_id = c.customer_id AND d.status = 'won'))
         SELECT count(*), count(*) FILTER (WHERE n >= 2) FROM (SELECT customer_id, count(*) n FROM p GROUP BY 1)""")[0]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["成交客户"] == f"{buyers:,}" and metrics["复购客户"] == f"{repeat:,}"

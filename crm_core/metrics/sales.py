@@ -1,8 +1,8 @@
 """Are we winning: the customer funnel, the deal funnel with time in stage, revenue, Pareto, RFM, segments
 and products (DESIGN.md, "Metric definitions").
 
-A purchase is a customer's won deal (status won, dated by closed_at), or, for a customer with won_at set
-but no won deal, one purchase on won_at of amount 0. Customer-centric reports (funnel, Pareto, RFM,
+A purchase is a customer's won deal (status won, dated by closed_at; one without closed_at is no purchase), or,
+for a customer with won_at set but no won deal at all, one purchase on won_at of amount 0. Customer-centric reports (funnel, Pareto, RFM,
 segments, new buyers) take the customers in scope (by owner) and their follow-ups, deals and purchases by
 anyone the viewer may see; revenue sums the won deals in scope (by deal owner), customer or not.
 """
@@ -44,11 +44,13 @@ def deal_stages(scope) -> list[str]:
 def purchases(scope) -> ir.Table:
     """Every purchase the viewer may see: customer_id, at (timestamp), amount."""
     d = scope.visible("deals")
-    won = d.filter(d.status == "won", d.customer_id.notnull(), d.closed_at.notnull())
+    any_won = d.filter(d.status == "won", d.customer_id.notnull())
+    won = any_won.filter(any_won.closed_at.notnull())
     won = won.select(customer_id=won.customer_id.cast("string"), at=won.closed_at,
                      amount=ibis.coalesce(won.amount, 0.0).cast("float64"))
     c = scope.visible("customers")
-    bare = c.filter(c.won_at.notnull(), ~c.customer_id.isin(won.customer_id))
+    # won_at stands in only for a customer with no won deal at all (a won deal without a close date is no date).
+    bare = c.filter(c.won_at.notnull(), ~c.customer_id.isin(any_won.customer_id))
     # One schema for both halves (a customer's id is NOT NULL, a deal's is not).
     return won.union(bare.select(customer_id=bare.customer_id.cast("string"), at=bare.won_at,
                                  amount=ibis.literal(0.0, "float64")))
