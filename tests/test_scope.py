@@ -40,6 +40,7 @@ OPTIONS = {  # the options each report is run with (beside none at all, where it
     "follow-up-hygiene": [{"as_of": DEMO_END}],
     "segments": [{"dimension": "industry"}, {"dimension": "region"}],
     "clv-by-segment": [{"dimension": "size"}],
+    "leaderboard": [{}, {"by": "department"}],
     "care": [{}, {"days": 120}],
     "revenue": [{}, {"by": "employee"}],
 }

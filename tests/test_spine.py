@@ -39,6 +39,10 @@ DESIGN_COLUMNS = {  # DESIGN.md, "Command line"
     "retention": ["cohort", "months_since", "customers", "share"],
     "at-risk": ["customer_id", "employee_id", "reason", "days_since", "usual_days", "ratio"],
     "care": ["date", "occasion", "customer_id", "employee_id"],
+    "leaderboard": ["employee_id", "new_customers", "contacted_customers", "follow_ups", "won_customers", "revenue",
+                    "win_rate"],
+    "attainment": ["period_start", "period", "employee_id", "department_id", "metric", "actual", "target", "attainment"],
+    "forecast": ["month", "employee_id", "open_deals", "open_amount", "weighted_amount"],
 }
 
 

@@ -1,0 +1,279 @@
+"""How the team works: the leaderboard, attainment of targets and the forecast of open deals (DESIGN.md).
+
+Every figure is attributed the reports' way (customers by owner, follow-ups by who made them, deals by
+owner); a department row counts the employees of its whole subtree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from ..filters import in_range
+from ..periods import next_period
+from ..reports import report
+from .common import By
+
+MEASURES = ["new_customers", "contacted_customers", "follow_ups", "won_customers", "revenue", "win_rate"]
+COUNTS = ["new_customers", "contacted_customers", "follow_ups", "won_customers"]
+TARGET_METRICS = ("new_customers", "won_customers", "revenue", "follow_ups")
+DEFAULT_STAGE_PROBABILITY = {"lead": 0.1, "qualified": 0.25, "proposal": 0.5, "negotiation": 0.75}
+PROBABILITY_SETTING = "stage_probability"
+MOMENT = ibis.dtype("timestamp(6)").copy(nullable=True)  # one schema for NOT NULL and nullable date columns
+
+
+def _facts(scope, start: dt.date, end: dt.date) -> ir.Table:
+    """Every record a measure counts over [start, end], as (employee_id, measure, customer_id, amount, won, at)."""
+    c, fu, d = scope.customers, scope.follow_ups, scope.deals
+    new = c.filter(in_range(c.created_at, start, end))
+    won = c.filter(c.won_at.notnull(), in_range(c.won_at, start, end))
+    contacts = fu.filter(in_range(fu.contacted_at, start, end))
+    closed = d.filter(d.status.isin(["won", "lost"]), d.closed_at.notnull(), in_range(d.closed_at, start, end))
+
+    def rows(t, employee, measure, at, amount=None, is_won=None):
+        return t.select(employee_id=employee.cast("string"), measure=ibis.literal(measure), at=at.cast(MOMENT),
+                        customer_id=t.customer_id.cast("string"),
+                        amount=(ibis.coalesce(amount, 0.0) if amount is not None else ibis.literal(0.0)).cast("float64"),
+                        won=(is_won if is_won is not None else ibis.literal(False)))
+
+    return ibis.union(rows(new, new.owner_id, "new_customers", new.created_at),
+                      rows(won, won.owner_id, "won_customers", won.won_at),
+                      rows(contacts, contacts.employee_id, "contact", contacts.contacted_at),
+                      rows(closed, closed.owner_id, "closed", closed.closed_at, closed.amount, closed.status == "won"),
+                      distinct=False)
+
+
+def _measures(t: ir.Table, *keys: str) -> ir.Table:
+    """The leaderboard's measures per ``keys`` over _facts rows."""
+    m = t.measure
+    return t.group_by(*keys).aggregate(
+        new_customers=(m == "new_customers").cast("int64").sum(),
+        contacted_customers=t.customer_id.nunique(where=m == "contact"),
+        follow_ups=(m == "contact").cast("int64").sum(),
+        won_customers=(m == "won_customers").cast("int64").sum(),
+        revenue=t.amount.sum(where=(m == "closed") & t.won),
+        won_deals=((m == "closed") & t.won).cast("int64").sum(),
+        closed_deals=(m == "closed").cast("int64").sum())
+
+
+def _departments(scope) -> ir.Table:
+    """The departments a department leaderboard shows (ancestor_id): within the filters' departments, else
+    the viewer's tree (a rep: their own department; an admin: all), holding a selected employee below."""
+    tree, emp = scope.department_tree, scope.employees
+    t = tree.filter(tree.descendant_id.isin(emp.department_id))
+    if scope.filters.departments:
+        t = t.filter(t.ancestor_id.isin(scope.subtree(scope.filters.departments)))
+    elif scope.viewer.role == "manager" and scope.viewer.department_id is not None:
+        t = t.filter(t.ancestor_id.isin(scope.subtree([scope.viewer.department_id])))
+    elif not scope.viewer.sees_all:
+        t = t.filter(t.ancestor_id == (scope.viewer.department_id or ""))
+    return t.select("ancestor_id").distinct()
+
+
+def _by_department(scope, facts: ir.Table, *keys: str) -> ir.Table:
+    """_measures per department (each counting its subtree's employees) and ``keys``."""
+    emp = scope.employees.select("employee_id", "department_id")
+    tree = scope.department_tree
+    placed = facts.inner_join(emp, facts.employee_id == emp.employee_id)
+    placed = placed.inner_join(tree, placed.department_id == tree.descendant_id)
+    return _measures(placed.select(*keys, "measure", "customer_id", "amount", "won", department_id=placed.ancestor_id),
+                     *keys, "department_id")
+
+
+def leaderboard_rows(scope, start: dt.date, end: dt.date, by: str) -> ir.Table:
+    """The leaderboard as an expression: one row per employee in scope (or department), zeros included."""
+    facts = _facts(scope, start, end)
+    if by == "department":
+        got, keys, key = _by_department(scope, facts), _departments(scope).select(department_id="ancestor_id"), "department_id"
+    else:
+        got, keys, key = _measures(facts, "employee_id"), scope.employees.select("employee_id"), "employee_id"
+    j = keys.left_join(got, keys[key] == got[key])
+    zero = lambda col: ibis.coalesce(j[col], 0)
+    return j.select(j[key], **{c: zero(c).cast("int64") for c in COUNTS}, revenue=zero("revenue").cast("float64"),
+                    won_deals=zero("won_deals"), closed_deals=zero("closed_deals"))
+
+
+def _ranked(df: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Highest revenue first, ties by id."""
+    return df.sort_values(["revenue", key], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _leaderboard_drill(scope, row: dict, column: str | None = None, by: By = None):
+    """The customers behind a cell: new (created), won, contacted (by them), or those of their closed deals."""
+    within = in_range
+    rng = scope.date_range([("customers", "created_at"), ("follow_ups", "contacted_at"), ("deals", "closed_at")])
+    c = scope.customers
+    if rng is None:
+        return c.filter(ibis.literal(False))
+    start, end = rng
+    emp = scope.employees
+    if by == "department":
+        people = emp.filter(emp.department_id.isin(scope.subtree([row.get("department_id")]))).employee_id
+    else:
+        people = emp.filter(emp.employee_id == row.get("employee_id")).employee_id
+    if column in ("contacted_customers", "follow_ups"):
+        fu = scope.follow_ups
+        fu = fu.filter(fu.employee_id.isin(people), within(fu.contacted_at, start, end))
+        return scope.visible("customers").filter(lambda t: t.customer_id.isin(fu.customer_id))
+    if column in ("revenue", "win_rate"):
+        d = scope.deals
+        d = d.filter(d.owner_id.isin(people), d.status.isin(["won", "lost"]), within(d.closed_at, start, end))
+        if column == "revenue":
+            d = d.filter(d.status == "won")
+        return scope.visible("customers").filter(lambda t: t.customer_id.isin(d.customer_id))
+    mine = c.filter(c.owner_id.isin(people))
+    if column == "won_customers":
+        return mine.filter(mine.won_at.notnull(), within(mine.won_at, start, end))
+    return mine.filter(within(mine.created_at, start, end))
+
+
+@report("leaderboard", columns=["employee_id", *MEASURES], drill=_leaderboard_drill)
+def leaderboard(scope, by: By = None) -> pd.DataFrame:
+    """Over the range, per employee in scope (``by department``: per department, counting its subtree):
+    new_customers (their customers created), contacted_customers (distinct customers they followed up),
+    follow_ups, won_customers (their customers with won_at in the range), revenue (won deals they own, by
+    closed_at), win_rate (their won deals / their deals closed won or lost; empty when none). Highest revenue
+    first, ties by id. Columns: employee_id or department_id, then those six."""
+    by = by or "employee"
+    key = "department_id" if by == "department" else "employee_id"
+    cols = [key, *MEASURES]
+    rng = scope.date_range([("customers", "created_at"), ("follow_ups", "contacted_at"), ("deals", "closed_at")])
+    if rng is None:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == key else "float64" if c in ("revenue", "win_rate")
+                                          else "int64") for c in cols})
+    got = scope.run(leaderboard_rows(scope, *rng, by))
+    got["win_rate"] = (got.won_deals / got.closed_deals).where(got.closed_deals > 0).astype("float64")
+    out = got.astype({c: "int64" for c in COUNTS} | {"revenue": "float64"})
+    return _ranked(out, key)[cols]
+
+
+# -- attainment ----------------------------------------------------------------------------------------------
+def _period_end(start: dt.date, period: str) -> dt.date:
+    return next_period(start, period) - dt.timedelta(days=1)
+
+
+ATTAINMENT_COLUMNS = ["period_start", "period", "employee_id", "department_id", "metric", "actual", "target",
+                      "attainment"]
+
+
+def _targets_in_range(scope) -> ir.Table | None:
+    """Targets in scope of the four metrics whose period_start lies in the range; with a people filter, those
+    of the selected employees and of departments within the selected ones."""
+    rng = scope.date_range([("targets", "period_start")])
+    if rng is None:
+        return None
+    t = scope.targets
+    t = t.filter(t.period_start >= rng[0], t.period_start <= rng[1], t.metric.isin(list(TARGET_METRICS)))
+    if scope.filters.restricts_people:
+        mine = t.employee_id.isin(scope.employees.employee_id)
+        if scope.filters.departments:
+            mine = mine | t.department_id.isin(scope.subtree(list(scope.filters.departments)))
+        t = t.filter(mine)
+    return t
+
+
+def _actuals(scope, periods: pd.DataFrame) -> ir.Table:
+    """(period_start, period, kind, who, measures...) for every target period, per employee and per department,
+    counting everything the viewer may see (a target's actual is its employee's or department's whole figure)."""
+    whole = scope.with_filters(start=None, end=None, departments=(), employees=())
+    facts = _facts(whole, periods.period_start.min(), periods.last_day.max())
+    span = ibis.memtable(periods.assign(first_at=pd.to_datetime(periods.period_start),
+                                        end_at=pd.to_datetime(periods.last_day) + pd.Timedelta(days=1)))
+    j = facts.inner_join(span, [facts.at >= span.first_at, facts.at < span.end_at])
+    j = j.select("period_start", "period", "employee_id", "measure", "customer_id", "amount", "won")
+    per_employee = _measures(j, "period_start", "period", "employee_id")
+    per_department = _by_department(whole, j, "period_start", "period")
+    return ibis.union(per_employee.select("period_start", "period", kind=ibis.literal("employee"),
+                                          who=per_employee.employee_id, **{m: per_employee[m] for m in TARGET_METRICS}),
+                      per_department.select("period_start", "period", kind=ibis.literal("department"),
+                                            who=per_department.department_id,
+                                            **{m: per_department[m] for m in TARGET_METRICS}), distinct=False)
+
+
+@report("attainment", columns=ATTAINMENT_COLUMNS)
+def attainment(scope) -> pd.DataFrame:
+    """Every target in scope whose period_start lies in the range: actual = the target's metric
+    (new_customers, won_customers, revenue, follow_ups, as in the leaderboard) over the target's own period
+    (period_start .. the end of its month, quarter or year) for its employee or its department's subtree;
+    attainment = actual / target, empty when the target is 0. Rows by period_start, department_id,
+    employee_id, metric. Columns: period_start, period, employee_id, department_id, metric, actual, target,
+    attainment."""
+    t = _targets_in_range(scope)
+    targets = None if t is None else scope.run(t)
+    if targets is None or targets.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("actual", "target", "attainment") else object)
+                             for c in ATTAINMENT_COLUMNS})
+    targets["period_start"] = pd.to_datetime(targets.period_start).dt.date
+    periods = targets[["period_start", "period"]].drop_duplicates()
+    periods = periods.assign(last_day=[_period_end(d, p) for d, p in periods.itertuples(index=False)])
+    got = scope.run(_actuals(scope, periods))
+    got["period_start"] = pd.to_datetime(got.period_start).dt.date
+    figures = {(r.period_start, r.period, r.kind, r.who): r for r in got.itertuples(index=False)}
+
+    def actual(r) -> float:
+        kind, who = (("department", r.department_id) if isinstance(r.department_id, str) and r.department_id
+                     else ("employee", r.employee_id))
+        found = figures.get((r.period_start, r.period, kind, who))
+        return 0.0 if found is None or pd.isna(getattr(found, r.metric)) else float(getattr(found, r.metric))
+
+    targets["actual"] = [actual(r) for r in targets.itertuples(index=False)]
+    targets["target"] = targets.target.astype("float64")
+    targets["attainment"] = (targets.actual / targets.target).where(targets.target != 0).astype("float64")
+    for c in ("employee_id", "department_id"):
+        targets[c] = targets[c].astype(object).where(targets[c].notna(), None)
+    order = targets.assign(_d=targets.department_id.fillna(""), _e=targets.employee_id.fillna(""))
+    order = order.sort_values(["period_start", "_d", "_e", "metric"], kind="stable")
+    return order[ATTAINMENT_COLUMNS].reset_index(drop=True)
+
+
+# -- forecast ------------------------------------------------------------------------------------------------
+def stage_probability(scope) -> dict[str, float]:
+    """Each open stage's probability of winning: the settings' JSON object, else DESIGN.md's defaults."""
+    raw = scope.setting(PROBABILITY_SETTING)
+    try:
+        custom = {str(k): float(v) for k, v in json.loads(raw).items()} if raw else {}
+    except (ValueError, AttributeError, TypeError):
+        custom = {}
+    return {**DEFAULT_STAGE_PROBABILITY, **custom}
+
+
+def _forecast_drill(scope, row: dict, column: str | None = None):
+    """The customers of the row's open deals."""
+    rng = scope.date_range([("deals", "expected_close_at")])
+    d = scope.deals
+    c = scope.visible("customers")
+    if rng is None:
+        return c.filter(ibis.literal(False))
+    d = d.filter(d.status == "open", in_range(d.expected_close_at, *rng),
+                 d.expected_close_at.truncate("M").cast("date") == pd.Timestamp(row["month"]).date())
+    owner = row.get("employee_id")
+    d = d.filter(d.owner_id.isnull() if owner is None or pd.isna(owner) else d.owner_id == owner)
+    return c.filter(c.customer_id.isin(d.customer_id))
+
+
+@report("forecast", columns=["month", "employee_id", "open_deals", "open_amount", "weighted_amount"],
+        drill=_forecast_drill)
+def forecast(scope) -> pd.DataFrame:
+    """Open deals (status open) in scope whose expected_close_at lies in the range, per month of
+    expected_close_at and owner: open_deals, open_amount (an empty amount as 0), weighted_amount = sum of amount
+    x the probability of the deal's stage (settings ``stage_probability``; default lead 0.1, qualified 0.25,
+    proposal 0.5, negotiation 0.75; other stages 0). Rows by month, then employee_id.
+    Columns: month, employee_id, open_deals, open_amount, weighted_amount."""
+    cols = ["month", "employee_id", "open_deals", "open_amount", "weighted_amount"]
+    rng = scope.date_range([("deals", "expected_close_at")])
+    if rng is None:
+        return pd.DataFrame({"month": [], "employee_id": [], "open_deals": pd.Series(dtype="int64"),
+                             "open_amount": pd.Series(dtype="float64"), "weighted_amount": pd.Series(dtype="float64")})
+    d = scope.deals
+    d = d.filter(d.status == "open", d.expected_close_at.notnull(), in_range(d.expected_close_at, *rng))
+    probability = ibis.cases(*[(d.stage == s, p) for s, p in stage_probability(scope).items()], else_=0.0)
+    amount = ibis.coalesce(d.amount, 0.0)
+    g = d.group_by(month=d.expected_close_at.truncate("M").cast("date"), employee_id=d.owner_id).aggregate(
+        open_deals=d.count(), open_amount=amount.sum(), weighted_amount=(amount * probability).sum())
+    out = scope.run(g.order_by(["month", "employee_id"]))
+    out["month"] = pd.to_datetime(out.month).dt.date
+    return out.astype({"open_deals": "int64", "open_amount": "float64", "weighted_amount": "float64"})[cols]
