@@ -20,6 +20,7 @@ pages = {
         st.Page("app_pages/funnel.py", title=t("sales.page.funnel"), icon=":material/filter_alt:", url_path="funnel"),
         st.Page("app_pages/segments.py", title=t("sales.page.segments"), icon=":material/pie_chart:",
                 url_path="segments"),
+        st.Page("app_pages/team.py", title=t("team.page"), icon=":material/leaderboard:", url_path="team"),
         st.Page("app_pages/health.py", title=t("health.page"), icon=":material/favorite:", url_path="health"),
         st.Page("app_pages/warning.py", title=t("warning.page"), icon=":material/notifications_active:",
                 url_path="warning"),

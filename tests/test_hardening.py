@@ -121,7 +121,7 @@ def test_regions_report_on_an_empty_range_from_the_cli(demo_path):
     assert run.returncode == 0 and run.stdout.strip() == "region,customers,lat,lon,top5"
 
 
-PAGES = [None, "app_pages/growth.py", "app_pages/distributions.py", "app_pages/owners.py", "app_pages/regions.py", "app_pages/pool.py", "app_pages/funnel.py", "app_pages/segments.py", "app_pages/health.py", "app_pages/warning.py"]
+PAGES = [None, "app_pages/growth.py", "app_pages/distributions.py", "app_pages/owners.py", "app_pages/regions.py", "app_pages/pool.py", "app_pages/funnel.py", "app_pages/segments.py", "app_pages/health.py", "app_pages/warning.py", "app_pages/team.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)

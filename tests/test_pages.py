@@ -65,7 +65,7 @@ def test_growth_page_period_change_regroups(app_db):
 
 
 PAGES = [None, "app_pages/growth.py", "app_pages/distributions.py", "app_pages/owners.py", "app_pages/regions.py", "app_pages/pool.py", "app_pages/funnel.py", "app_pages/segments.py",
-         "app_pages/health.py", "app_pages/warning.py",
+         "app_pages/health.py", "app_pages/warning.py", "app_pages/team.py",
          "app_pages/import_data.py"]
 
 

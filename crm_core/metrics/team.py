@@ -250,8 +250,9 @@ def _forecast_drill(scope, row: dict, column: str | None = None):
         return c.filter(ibis.literal(False))
     d = d.filter(d.status == "open", in_range(d.expected_close_at, *rng),
                  d.expected_close_at.truncate("M").cast("date") == pd.Timestamp(row["month"]).date())
-    owner = row.get("employee_id")
-    d = d.filter(d.owner_id.isnull() if owner is None or pd.isna(owner) else d.owner_id == owner)
+    if "employee_id" in row:  # an owner's row; a month's total has none
+        owner = row["employee_id"]
+        d = d.filter(d.owner_id.isnull() if owner is None or pd.isna(owner) else d.owner_id == owner)
     return c.filter(c.customer_id.isin(d.customer_id))
 
 
@@ -277,3 +278,14 @@ def forecast(scope) -> pd.DataFrame:
     out = scope.run(g.order_by(["month", "employee_id"]))
     out["month"] = pd.to_datetime(out.month).dt.date
     return out.astype({"open_deals": "int64", "open_amount": "float64", "weighted_amount": "float64"})[cols]
+
+
+def pace(actual: float, first: dt.date, period: str, today: dt.date) -> float:
+    """Where a target period ends at the rate so far: actual x the period's days / the days gone by (through
+    ``today``); the actual itself once the period is over, empty before it starts."""
+    last = _period_end(first, period)
+    if today < first:
+        return float("nan")
+    if today >= last:
+        return float(actual)
+    return float(actual) * ((last - first).days + 1) / ((today - first).days + 1)

@@ -1,0 +1,49 @@
+"""The Team page under Streamlit's AppTest, on a copy of the demo company: the leaderboard ranks and lists what
+SQL counts, targets show their attainment, the forecast sums the open deals of the coming months."""
+
+import datetime as dt
+
+from conftest import DEMO_END
+from test_pages_health import table
+from test_pages_statistics import list_count, run, sql
+
+START = dt.date(2026, 1, 1)
+NEXT = f"DATE '{DEMO_END}' + 1"
+
+
+def test_leaderboard_ranks_by_revenue_and_drills_to_customers(app_db, demo_path):
+    at = run("team.py")
+    assert at.title[0].value == "团队业绩"
+    board = table(at, "名次")
+    revenue = dict(sql(demo_path, f"""SELECT owner_id, sum(coalesce(amount, 0)) FROM deals WHERE status = 'won'
+        AND closed_at >= '{START}' AND closed_at < {NEXT} GROUP BY 1"""))
+    top = max(revenue, key=revenue.get)
+    assert board.iloc[0, 0] == 1 and abs(board.iloc[0, 7] - revenue[top]) < 1e-6
+    at.selectbox(key="team_pick_employee").set_value(top).run()
+    created = sql(demo_path, f"""SELECT count(*) FROM customers WHERE owner_id = '{top}'
+        AND created_at >= '{START}' AND created_at < {NEXT}""")[0][0]
+    assert list_count(at) == created == int(board.iloc[0, 3])
+
+
+def test_targets_and_forecast(app_db, demo_path):
+    at = run("team.py")
+    at.segmented_control(key="team_section").set_value("targets").run()
+    assert not at.exception
+    rows = table(at, "周期")
+    targets = sql(demo_path, f"""SELECT count(*) FROM targets WHERE metric = 'revenue'
+        AND period_start >= '{START}' AND period_start <= DATE '{DEMO_END}'""")[0][0]
+    assert len(rows) == targets > 0
+    at.segmented_control(key="team_section").set_value("forecast").run()
+    assert not at.exception
+    months = table(at, "月份")
+    open_deals = sql(demo_path, f"""SELECT count(*) FROM deals WHERE status = 'open'
+        AND expected_close_at >= {NEXT} AND expected_close_at < {NEXT} + 183""")[0][0]
+    assert int(months.iloc[:, 1].sum()) == open_deals > 0
+
+
+def test_team_page_with_an_empty_database(store, monkeypatch):
+    monkeypatch.setenv("CRM_DB", str(store.path))
+    at = run("team.py")
+    for section in ("leaderboard", "targets", "forecast"):
+        at.segmented_control(key="team_section").set_value(section).run()
+        assert not at.exception
