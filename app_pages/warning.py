@@ -11,7 +11,7 @@ from crm_core.exports import to_csv
 from crm_core.markup import md
 from crm_core.metrics.behaviour import ASPECTS, GROUPS, top_differences
 from crm_core.metrics.distributions import NONE
-from crm_core.metrics.early_warning import REASONS
+from crm_core.metrics.early_warning import REASONS, per_owner
 from ui.data import report
 from ui.drilldown import chart_clicked, customer_list_view, pick, value_label
 from ui.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, lang, t
@@ -42,7 +42,8 @@ def reason_words(row) -> str:
 
 if section == "at_risk":
     st.caption(t("warning.help"))
-    owners = report("at-risk-by-owner", filters)
+    risk = report("at-risk", filters)
+    owners = per_owner(risk)  # the at-risk-by-owner report, from the rows at hand (one scan, not two)
     if owners.empty:
         st.info(t("warning.none"))
         st.stop()
@@ -57,7 +58,6 @@ if section == "at_risk":
     owned = shown[shown["key"] != ""]
     event = st.plotly_chart(stacked_owner_bars(owned, "label", "key", {r: t(f"warning.kind.{r}") for r in REASONS}),
                             on_select="rerun", selection_mode="points", key="risk_owner_chart")
-    risk = report("at-risk", filters)
     if not st.toggle(t("warning.with_pool"), key="risk_with_pool"):
         risk = risk[risk["employee_id"].notna()]
     table = risk.head(LIST_ROWS)
@@ -70,8 +70,10 @@ if section == "at_risk":
     }), hide_index=True, width="stretch", column_config={ratio: st.column_config.NumberColumn(format="%.1f")})
     if len(risk) > LIST_ROWS:
         st.caption(t("list.limited", n=fmt_int(len(risk)), shown=fmt_int(LIST_ROWS)))
-    st.download_button(t("common.download_csv"), to_csv(risk.assign(why=[reason_words(r) for r in risk.itertuples()])),
-                       file_name="at-risk.csv", mime="text/csv", key="risk_download")
+    # The download holds every row as the report has it (the words are for the rows shown: at a million
+    # customers formatting each of a hundred thousand rows took seconds).
+    st.download_button(t("common.download_csv"), to_csv(risk), file_name="at-risk.csv", mime="text/csv",
+                       key="risk_download")
     keys = shown["key"].tolist()
     owner = pick(t("warning.owner.pick"), keys, "risk_owner_pick", clicked=chart_clicked(event),
                  format_func=lambda k: owner_label(k or None))

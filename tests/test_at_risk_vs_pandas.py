@@ -83,6 +83,24 @@ def test_at_risk_vs_pandas(demo_store, tables, name):
     check_types(df)
 
 
+@pytest.mark.parametrize("name", ["all", "dept"])
+def test_at_risk_per_owner_vs_pandas(demo_store, tables, name):
+    """Per owner (empty: the pool): distinct customers at risk and rows per reason, most customers first, ties
+    by owner id (the pool sorts as an empty id)."""
+    f = FILTER_SETS[name]
+    rows = pd.DataFrame(expected_at_risk(tables, f), columns=AT_RISK_COLUMNS)
+    owner = rows.employee_id.fillna("")
+    expected = []
+    for who, part in rows.groupby(owner):
+        counts = part.reason.value_counts()
+        expected.append((who or None, part.customer_id.nunique(), int(counts.get("purchase_gap", 0)),
+                         int(counts.get("contact_gap", 0)), int(counts.get("nps_drop", 0))))
+    expected.sort(key=lambda r: (-r[1], r[0] or ""))
+    got = get("at-risk-by-owner").run(Scope(demo_store.backend(), f))
+    same_rows(got, ["employee_id", "customers", "purchase_gap", "contact_gap", "nps_drop"], expected, "per owner",
+              abs_tol=0)
+
+
 def test_demo_at_risk_is_not_vacuous(tables):
     """The whole-span set holds pool customers (empty employee_id), ratio ties (ordered by customer_id) and
     usual_days both raised to 7 and above it; the start plays no part."""

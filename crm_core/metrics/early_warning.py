@@ -116,16 +116,23 @@ def _empty() -> pd.DataFrame:
                          "usual_days": pd.Series(dtype="float64"), "ratio": pd.Series(dtype="float64")})
 
 
+def per_owner(risk: pd.DataFrame) -> pd.DataFrame:
+    """An at-risk frame summed per owner (empty: the public pool): customers at risk and how many meet each rule,
+    most first (ties by owner). Columns: employee_id, customers, purchase_gap, contact_gap, nps_drop."""
+    cols = ["employee_id", "customers", *REASONS]
+    if risk.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c != "employee_id" else object) for c in cols})
+    owner = risk.employee_id.astype(object).where(risk.employee_id.notna(), "")
+    counts = pd.crosstab(owner, risk.reason).reindex(columns=list(REASONS), fill_value=0)
+    counts["customers"] = risk.groupby(owner).customer_id.nunique()
+    out = counts.rename_axis("employee_id").reset_index()
+    out = out.sort_values(["customers", "employee_id"], ascending=[False, True], kind="stable")
+    out["employee_id"] = out.employee_id.where(out.employee_id != "", None)
+    return out.astype({c: "int64" for c in cols[1:]})[cols].reset_index(drop=True)
+
+
 @report("at-risk-by-owner", cli=False, columns=["employee_id", "customers", *REASONS], drill=_at_risk_drill)
 def at_risk_by_owner(scope) -> pd.DataFrame:
-    """Per owner (empty: the public pool): customers at risk and how many meet each rule, most first.
-    Columns: employee_id, customers, purchase_gap, contact_gap, nps_drop."""
-    cols = ["employee_id", "customers", *REASONS]
-    end = as_of(scope)
-    if end is None:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c != "employee_id" else object) for c in cols})
-    r = at_risk_rows(scope, end)
-    g = r.group_by("employee_id").aggregate(customers=r.customer_id.nunique(),
-                                            **{k: (r.reason == k).cast("int64").sum() for k in REASONS})
-    out = scope.run(g.order_by([ibis.desc(g.customers), g.employee_id]))
-    return out.astype({c: "int64" for c in cols[1:]})[cols]
+    """The at-risk customers per owner (see per_owner). Columns: employee_id, customers, purchase_gap,
+    contact_gap, nps_drop."""
+    return per_owner(at_risk(scope))
