@@ -305,3 +305,232 @@ def test_viewers_see_less_than_an_admin(tables):
     g = FORECAST_SETS["quarter"]
     assert 0 < len(expected_forecast(tables, g, REP)) < len(expected_forecast(tables, g, MANAGER)) \
         < len(expected_forecast(tables, g))
+
+
+# -- a small hand-counted database ---------------------------------------------------------------------
+def insert(cur, table: str, rows: list[dict]) -> None:
+    """INSERT with named columns (the employees table has a role column after the ones named here)."""
+    for r in rows:
+        cols = list(r)
+        cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [r[c] for c in cols])
+
+
+def customer(cid, owner, created, won_at=None):
+    return {"customer_id": cid, "name": cid, "owner_id": owner, "created_at": created, "won_at": won_at}
+
+
+def follow_up(fid, customer_id, employee_id, at):
+    return {"follow_up_id": fid, "customer_id": customer_id, "employee_id": employee_id, "contacted_at": at}
+
+
+def deal(did, customer_id, owner, status, amount, closed=None, stage=None, expected=None):
+    return {"deal_id": did, "customer_id": customer_id, "owner_id": owner, "status": status, "amount": amount,
+            "closed_at": closed, "stage": stage or status, "expected_close_at": expected,
+            "created_at": T(2024, 6, 1), "product": "P"}
+
+
+def target(start, period, metric, value, employee=None, department=None):
+    return {"period_start": start, "period": period, "employee_id": employee, "department_id": department,
+            "metric": metric, "target": value}
+
+
+# D1 > D2; D3 apart. A in D1, B in D2 (so under D1 too), C and Z (no record at all) in D3.
+TEAM = {
+    "departments": [{"department_id": "D1", "name": "One", "parent_id": None},
+                    {"department_id": "D2", "name": "Two", "parent_id": "D1"},
+                    {"department_id": "D3", "name": "Three", "parent_id": None}],
+    "employees": [{"employee_id": "A", "name": "Ann", "department_id": "D1"},
+                  {"employee_id": "B", "name": "Bob", "department_id": "D2"},
+                  {"employee_id": "C", "name": "Cy", "department_id": "D3"},
+                  {"employee_id": "Z", "name": "Zoe", "department_id": "D3"}],
+    "customers": [
+        customer("c1", "A", T(2025, 1, 10), won_at=T(2025, 2, 15, 23)),  # won on the range's last day
+        customer("c2", "A", T(2024, 12, 31, 23, 59)),  # created the day before the range
+        customer("c3", "B", T(2025, 2, 15, 12)),  # created on the range's last day
+        customer("c4", "B", T(2025, 2, 16)),  # created the day after: in Q1 and February, not in the range
+        customer("c5", "C", T(2025, 1, 1), won_at=T(2025, 3, 10)),  # won after the range
+        customer("c6", None, T(2025, 1, 5)),  # in the public pool
+        customer("c7", "A", T(2023, 1, 1), won_at=T(2025, 1, 20)),
+    ],
+    "follow_ups": [
+        follow_up("f1", "c5", "A", T(2025, 1, 5)),  # A and B (D1's subtree) both contact c5
+        follow_up("f2", "c5", "B", T(2025, 1, 6)),
+        follow_up("f3", "c1", "A", T(2025, 1, 11)),
+        follow_up("f4", "c1", "A", T(2025, 2, 15, 23, 59)),
+        follow_up("f5", "c3", "B", T(2025, 2, 1)),
+        follow_up("f6", "c2", "A", T(2025, 2, 16)),  # after the range, in February
+        follow_up("f7", "c6", "C", T(2025, 1, 2)),  # C contacts a pool customer
+        follow_up("f8", "c5", "B", T(2024, 12, 31, 23, 59)),  # before the range
+    ],
+    "deals": [
+        deal("d1", "c1", "A", "won", 1000.0, T(2025, 1, 15)),
+        deal("d2", "c7", "A", "lost", 500.0, T(2025, 2, 1), stage="proposal"),  # win_rate only
+        deal("d3", "c7", "A", "won", None, T(2025, 2, 10)),  # won without an amount: revenue + 0
+        deal("d4", "c3", "B", "won", 300.0, T(2025, 3, 5)),  # after the range, in Q1
+        deal("d5", "c5", "C", "lost", 200.0, T(2025, 1, 20), stage="lead"),
+        deal("d6", "c5", "C", "won", 50.0, T(2024, 12, 31, 23, 59)),  # before the range (and 2025)
+        deal("d7", "c5", "C", "won", 5000.0, T(2025, 2, 1)),
+        deal("d8", "c1", "A", "won", 500.0, T(2025, 3, 20)),  # after the range, in Q1
+        # open deals for the forecast
+        deal("o1", "c1", "A", "open", 1000.0, stage="proposal", expected=T(2025, 1, 20)),
+        deal("o2", "c7", "A", "open", None, stage="lead", expected=T(2025, 1, 25)),  # no amount
+        deal("o3", "c2", "A", "open", 400.0, stage="negotiation", expected=T(2025, 2, 10)),
+        deal("o4", "c3", "B", "open", 200.0, stage="qualified", expected=T(2025, 2, 15, 23)),  # last day
+        deal("o5", "c4", "B", "open", 999.0, stage="lead", expected=T(2025, 2, 16)),  # the day after
+        deal("o6", "c5", "C", "open", 100.0, stage="pilot", expected=T(2025, 1, 31)),  # a stage of no probability
+        deal("o7", "c5", "C", "open", 80.0, stage="qualified", expected=T(2024, 12, 31, 23, 59)),  # the day before
+        deal("o8", "c1", "A", "open", 100.0, stage="lead"),  # no expected close
+        deal("o9", None, "B", "open", 100.0, stage="lead", expected=T(2025, 1, 3)),  # no customer
+    ],
+    "targets": [
+        target(D(2025, 1, 1), "quarter", "new_customers", 4.0, employee="B"),  # Q1 runs past the range
+        target(D(2025, 1, 1), "quarter", "revenue", 2000.0, employee="A"),
+        target(D(2025, 2, 1), "month", "follow_ups", 10.0, department="D1"),  # counts B of D2
+        target(D(2025, 1, 1), "month", "new_customers", 0.0, employee="C"),  # a target of 0
+        target(D(2025, 3, 1), "month", "revenue", 100.0, employee="A"),  # starts after the range
+        target(D(2024, 12, 1), "month", "follow_ups", 50.0, employee="A"),  # starts before the range
+        target(D(2025, 1, 1), "month", "contacted_customers", 5.0, employee="A"),  # no target metric
+        target(D(2025, 2, 1), "month", "new_customers", 2.0, department="D2"),
+        target(D(2025, 1, 1), "year", "revenue", 10000.0, department="D3"),
+    ],
+}
+RANGE = dict(start=D(2025, 1, 1), end=D(2025, 2, 15))
+ANN = Viewer("A", "manager", "D1")
+BOB = Viewer("B", "rep", "D2")
+CY = Viewer("C", "manager", "D3")
+
+# The leaderboard rows of the range, counted by hand.
+HAND_A = ("A", 1, 2, 3, 2, 1000.0, 2 / 3)  # c1 | c5 c1 | f1 f3 f4 | c1 c7 | d1 + d3 (no amount) | d1 d3 of d1 d2 d3
+HAND_B = ("B", 1, 2, 2, 0, 0.0, None)  # c3 | c5 c3 | f2 f5 | - | d4 is in March | nothing closed
+HAND_C = ("C", 1, 1, 1, 0, 5000.0, 0.5)  # c5 | c6 | f7 | c5 is won in March | d7 | d7 of d5 d7
+HAND_Z = ("Z", 0, 0, 0, 0, 0.0, None)
+HAND_D1 = ("D1", 2, 3, 5, 2, 1000.0, 2 / 3)  # A + B: c5 contacted by both counts once
+HAND_D2 = ("D2", *HAND_B[1:])
+HAND_D3 = ("D3", *HAND_C[1:])  # C + Z
+
+# The attainment rows, counted by hand (actuals over each target's own period).
+Q1, FEB = D(2025, 1, 1), D(2025, 2, 1)
+ATT_A = (Q1, "quarter", "A", None, "revenue", 1500.0, 2000.0, 0.75)  # d1 1000 + d3 0 + d8 500 (March)
+ATT_B = (Q1, "quarter", "B", None, "new_customers", 2.0, 4.0, 0.5)  # c3, and c4 after the range
+ATT_C = (Q1, "month", "C", None, "new_customers", 1.0, 0.0, None)  # c5; a target of 0 -> empty
+ATT_D3 = (Q1, "year", None, "D3", "revenue", 5000.0, 10000.0, 0.5)  # d7 (d6 is 2024's)
+ATT_D1 = (FEB, "month", None, "D1", "follow_ups", 3.0, 10.0, 0.3)  # A's f4 f6, B's f5 (B is in D2)
+ATT_D2 = (FEB, "month", None, "D2", "new_customers", 2.0, 2.0, 1.0)  # c3 c4
+
+
+@pytest.fixture
+def team(store):
+    with store.write() as cur:
+        for name, rows in TEAM.items():
+            insert(cur, name, rows)
+    return store
+
+
+def both(kind: str, report: pd.DataFrame, expected_rows, hand: list[tuple], name: str) -> None:
+    """The pandas reference agrees with the hand count, and so does the report."""
+    check(frame(kind, expected_rows), kind, hand, f"{name} (the pandas reference)")
+    check(report, kind, hand, name)
+
+
+def test_leaderboard_hand_counted(team):
+    """Edges of the range on both days; a lost deal in win_rate only; a won deal without amount; an employee
+    without records as zeros; a department counting its sub-department, a customer contacted by two of its
+    employees once; revenue first, ties by id."""
+    b, t = team.backend(), load(team.cursor(), NAMES)
+    f = Filters(**RANGE)
+    both("employee", leaderboard(b, f, by="employee"), expected_leaderboard(t, f),
+         [HAND_C, HAND_A, HAND_B, HAND_Z], "by employee")
+    check(leaderboard(b, f), "employee", [HAND_C, HAND_A, HAND_B, HAND_Z], "by default")
+    both("department", leaderboard(b, f, by="department"), expected_leaderboard(t, f, by="department"),
+         [HAND_D3, HAND_D1, HAND_D2], "by department")
+    # A department filter: its subtree's employees and departments only.
+    d1 = Filters(**RANGE, departments=("D1",))
+    check(leaderboard(b, d1, by="employee"), "employee", [HAND_A, HAND_B], "D1 by employee")
+    check(leaderboard(b, d1, by="department"), "department", [HAND_D1, HAND_D2], "D1 by department")
+    check(leaderboard(b, Filters(**RANGE, departments=("D2",)), by="department"), "department", [HAND_D2],
+          "D2 by department")
+    # An employee filter: the departments above C (D3 only here); D1 counts A alone.
+    check(leaderboard(b, Filters(**RANGE, employees=("C",)), by="department"), "department", [HAND_D3], "C")
+    check(leaderboard(b, Filters(**RANGE, employees=("A",)), by="department"), "department",
+          [("D1", 1, 2, 3, 2, 1000.0, 2 / 3)], "A by department")
+    # A range where nobody did anything: every employee, zeros, no win rate.
+    quiet = Filters(start=D(2020, 1, 1), end=D(2020, 12, 31))
+    check(leaderboard(b, quiet, by="employee"), "employee",
+          [(e, 0, 0, 0, 0, 0.0, None) for e in "ABCZ"], "quiet")
+
+
+def test_leaderboard_hand_counted_viewers(team):
+    """A manager of D1 sees A and B and the departments D1 and D2; a rep (B) themselves and their own
+    department, or with a department filter the filter's departments holding them; C's manager sees D3."""
+    b, t = team.backend(), load(team.cursor(), NAMES)
+    f = Filters(**RANGE)
+    both("employee", leaderboard(b, f, ANN, "employee"), expected_leaderboard(t, f, ANN),
+         [HAND_A, HAND_B], "manager by employee")
+    both("department", leaderboard(b, f, ANN, "department"), expected_leaderboard(t, f, ANN, "department"),
+         [HAND_D1, HAND_D2], "manager by department")
+    both("employee", leaderboard(b, f, BOB, "employee"), expected_leaderboard(t, f, BOB), [HAND_B],
+         "rep by employee")
+    both("department", leaderboard(b, f, BOB, "department"), expected_leaderboard(t, f, BOB, "department"),
+         [HAND_D2], "rep by department")
+    d1 = Filters(**RANGE, departments=("D1",))
+    both("department", leaderboard(b, d1, BOB, "department"), expected_leaderboard(t, d1, BOB, "department"),
+         [("D1", *HAND_B[1:]), HAND_D2], "rep by department, D1")
+    both("department", leaderboard(b, f, CY, "department"), expected_leaderboard(t, f, CY, "department"),
+         [HAND_D3], "C's manager by department")
+    check(leaderboard(b, f, CY, "employee"), "employee", [HAND_C, HAND_Z], "C's manager by employee")
+
+
+def test_attainment_hand_counted(team):
+    """Targets starting in the range with a target metric; actuals over the whole month / quarter / year
+    of the target (past the range's end); a department target counting a sub-department's employee; a
+    target of 0 with an empty attainment; the order period_start, department_id, employee_id (empty first)."""
+    b, t = team.backend(), load(team.cursor(), NAMES)
+    f = Filters(**RANGE)
+    both("attainment", attainment(b, f), expected_attainment(t, f),
+         [ATT_A, ATT_B, ATT_C, ATT_D3, ATT_D1, ATT_D2], "attainment")
+    # People filters: the selected employees' targets, and with a department filter its departments' targets.
+    check(attainment(b, Filters(**RANGE, employees=("A",))), "attainment", [ATT_A], "A")
+    check(attainment(b, Filters(**RANGE, departments=("D1",))), "attainment", [ATT_A, ATT_B, ATT_D1, ATT_D2], "D1")
+    check(attainment(b, Filters(**RANGE, departments=("D2",))), "attainment", [ATT_B, ATT_D2], "D2")
+    check(attainment(b, Filters(**RANGE, departments=("D3",))), "attainment", [ATT_C, ATT_D3], "D3")
+    # February alone: only the targets starting in it, still over their whole month.
+    check(attainment(b, Filters(start=FEB, end=FEB)), "attainment", [ATT_D1, ATT_D2], "February 1st")
+    check(attainment(b, Filters(start=D(2025, 3, 2), end=D(2025, 12, 31))), "attainment", [], "nothing starts")
+
+
+def test_attainment_hand_counted_viewers(team):
+    b, t = team.backend(), load(team.cursor(), NAMES)
+    f = Filters(**RANGE)
+    both("attainment", attainment(b, f, ANN), expected_attainment(t, f, ANN),
+         [ATT_A, ATT_B, ATT_D1, ATT_D2], "manager of D1")
+    both("attainment", attainment(b, f, BOB), expected_attainment(t, f, BOB), [ATT_B], "rep B")
+    both("attainment", attainment(b, f, CY), expected_attainment(t, f, CY), [ATT_C, ATT_D3], "manager of D3")
+
+
+def test_forecast_hand_counted(team):
+    """Open deals expected to close in the range (both edge days; the days before and after and an open
+    deal without a date left out); a deal without amount counts with 0; a stage of no known probability
+    weighs 0; the setting stage_probability overrides one stage, the others keep DESIGN's defaults."""
+    b, t = team.backend(), load(team.cursor(), NAMES)
+    f = Filters(**RANGE)
+    jan = D(2025, 1, 1)
+    default = [(jan, "A", 2, 1000.0, 500.0),  # o1 1000 x 0.5 (proposal), o2 without amount
+               (jan, "B", 1, 100.0, 10.0),  # o9 100 x 0.1 (lead)
+               (jan, "C", 1, 100.0, 0.0),  # o6 at the stage "pilot": 0 (o7 is in December)
+               (FEB, "A", 1, 400.0, 300.0),  # o3 400 x 0.75 (negotiation)
+               (FEB, "B", 1, 200.0, 50.0)]  # o4 200 x 0.25 (qualified) on the last day; o5 the day after
+    both("forecast", forecast(b, f), expected_forecast(t, f), default, "forecast")
+    with team.write() as cur:
+        cur.execute("INSERT INTO settings VALUES ('stage_probability', ?)", [json.dumps({"proposal": 0.6})])
+    b, t = team.backend(), load(team.cursor(), NAMES)
+    assert probabilities(t) == {"lead": 0.1, "qualified": 0.25, "proposal": 0.6, "negotiation": 0.75}
+    set_ = [(jan, "A", 2, 1000.0, 600.0), *default[1:]]
+    both("forecast", forecast(b, f), expected_forecast(t, f), set_, "forecast with stage_probability")
+    check(forecast(b, Filters(**RANGE, employees=("B",))), "forecast", [default[1], default[4]], "B")
+    check(forecast(b, Filters(**RANGE, departments=("D1",))), "forecast",
+          [set_[0], default[1], default[3], default[4]], "D1")
+    check(forecast(b, f, ANN), "forecast", [set_[0], default[1], default[3], default[4]], "manager of D1")
+    check(forecast(b, f, BOB), "forecast", [default[1], default[4]], "rep B")
+    check(forecast(b, f, CY), "forecast", [default[2]], "manager of D3")
+
