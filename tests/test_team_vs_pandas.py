@@ -534,3 +534,25 @@ def test_forecast_hand_counted(team):
     check(forecast(b, f, BOB), "forecast", [default[1], default[4]], "rep B")
     check(forecast(b, f, CY), "forecast", [default[2]], "manager of D3")
 
+
+# -- the command line ----------------------------------------------------------------------------------
+def cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "crm_core", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize("args, f, viewer, by", [
+    (["--start", "2026-03-01", "--end", "2026-03-31"], FILTER_SETS["month"], ADMIN, "employee"),
+    (["--start", "2025-01-01", "--end", "2026-06-30", "--by", "department", "--as-user", "E0014"],
+     Filters(start=D(2025, 1, 1), end=D(2026, 6, 30)), MANAGER, "department"),
+], ids=["employee", "department-as-manager"])
+def test_cli_leaderboard(demo_path, tables, args, f, viewer, by):
+    """`python -m crm_core report leaderboard`: DESIGN's header line and the reference's numbers."""
+    r = cli("report", "leaderboard", "--db", str(demo_path), *args)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == ",".join(COLUMNS[by])
+    out = pd.read_csv(io.StringIO(r.stdout), dtype={COLUMNS[by][0]: str})
+    expected = expected_leaderboard(tables, f, viewer, by)
+    assert len(expected) >= 4
+    if by == "employee":
+        assert any(x[6] is None for x in expected)  # an empty win rate, printed as an empty cell
+    check(out, by, expected, f"cli leaderboard {args}")
