@@ -307,6 +307,22 @@ def test_viewers_see_less_than_an_admin(tables):
         < len(expected_forecast(tables, g))
 
 
+
+def test_team_report_types(demo_store):
+    """Counts are whole numbers, money and rates floats, period_start and month datetime.date."""
+    b = demo_store.backend()
+    f = FILTER_SETS["month"]
+    for by in ("employee", "department"):
+        df = leaderboard(b, f, by=by)
+        assert all(pd.api.types.is_integer_dtype(df[c]) for c in COUNTS[:4]), df.dtypes
+        assert all(pd.api.types.is_float_dtype(df[c]) for c in COUNTS[4:]), df.dtypes
+    a = attainment(b, f)
+    assert all(type(v) is dt.date for v in a.period_start)
+    assert all(pd.api.types.is_float_dtype(a[c]) for c in ("actual", "target", "attainment")), a.dtypes
+    g = forecast(b, FORECAST_SETS["month"])
+    assert all(type(v) is dt.date for v in g.month) and pd.api.types.is_integer_dtype(g.open_deals)
+    assert all(pd.api.types.is_float_dtype(g[c]) for c in ("open_amount", "weighted_amount")), g.dtypes
+
 # -- a small hand-counted database ---------------------------------------------------------------------
 def insert(cur, table: str, rows: list[dict]) -> None:
     """INSERT with named columns (the employees table has a role column after the ones named here)."""
