@@ -102,9 +102,12 @@ class Report:
         return self.drill(scope, dict(row), column, **self._checked(options))
 
     def columns_for(self, by: str | None = None) -> list[str]:
-        """The output's columns: the declared ones, with the group column after period when split."""
+        """The output's columns: the declared ones, with the group column after period when split (or in place
+        of the declared employee_id of a report keyed by the group)."""
         cols = list(self.columns)
-        if by:
+        if by and cols[0] in ("employee_id", "department_id"):  # a report keyed by the group (the leaderboard)
+            cols[0] = f"{by}_id"
+        elif by:
             cols.insert(cols.index("period") + 1 if "period" in cols else 0, f"{by}_id")
         return cols
 
