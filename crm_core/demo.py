@@ -561,8 +561,9 @@ def _targets(run: _Run, staff: _Staff) -> pd.DataFrame:
     per_emp = run.n / len(staff.ids) / 36
     return pd.DataFrame([(m.date(), "month", e, None, metric, value)
                          for m in months for e in staff.ids
-                         for metric, value in (("new_customers", round(per_emp * 1.1)), ("won_customers", max(1, round(per_emp * 0.3))),
-                                               ("revenue", round(per_emp * 0.3 * 30000, -3)), ("follow_ups", round(per_emp * 12)))],
+                         # Set so that a typical rep lands near 100%: some beat their targets, some miss them.
+                         for metric, value in (("new_customers", round(per_emp * 1.25)), ("won_customers", max(1, round(per_emp * 0.33))),
+                                               ("revenue", round(per_emp * 0.3 * 150000, -3)), ("follow_ups", round(per_emp * 16)))],
                         columns=["period_start", "period", "employee_id", "department_id", "metric", "target"])
 
 
