@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.exports import to_csv
-from crm_core.metrics.team import MEASURES, TARGET_METRICS, pace
+from crm_core.errors import UserError
+from crm_core.metrics.team import MEASURES, TARGET_METRICS, pace, save_stage_probability
 from ui.data import report
 from ui.drilldown import chart_clicked, customer_list_view, pick
 from ui.i18n import fmt_date, fmt_num, fmt_pct, fmt_period, t
-from ui.state import department_labeler, employee_labeler, sidebar_filters
+from ui.state import current_viewer, department_labeler, employee_labeler, get_store, sidebar_filters
 from ui.stats_charts import ranked_bars
 
 filters = sidebar_filters()
@@ -118,6 +119,21 @@ else:
                  column_config={pcols["open_amount"]: money, pcols["weighted_amount"]: money})
     st.download_button(t("common.download_csv"), to_csv(fc), file_name="forecast.csv", mime="text/csv",
                        key="forecast_download")
+    if current_viewer().sees_all:
+        with st.expander(t("team.probability.edit")):
+            chances = report("stage-probability", filters)
+            edited = st.data_editor(chances.rename(columns={"stage": t("team.col.stage"),
+                                                            "probability": t("team.col.probability")}),
+                                    hide_index=True, disabled=[t("team.col.stage")], key="probability_editor",
+                                    column_config={t("team.col.probability"): st.column_config.NumberColumn(
+                                        min_value=0.0, max_value=1.0, step=0.05, format="%.2f")})
+            if st.button(t("team.probability.save"), key="probability_save"):
+                try:
+                    save_stage_probability(get_store(), dict(zip(chances["stage"], edited.iloc[:, 1])))
+                    st.success(t("team.probability.saved"))
+                    st.rerun()
+                except UserError as e:
+                    st.error(str(e))
     month = pick(t("team.col.month"), months["month"].tolist(), "forecast_month", format_func=lambda m: fmt_period(m, "month"))
     if month is not None:
         customer_list_view(ahead, "forecast", {"month": month}, fmt_period(month, "month"), key="forecast_list")

@@ -47,3 +47,31 @@ def test_team_page_with_an_empty_database(store, monkeypatch):
     for section in ("leaderboard", "targets", "forecast"):
         at.segmented_control(key="team_section").set_value(section).run()
         assert not at.exception
+
+
+def test_an_admin_changes_a_stage_probability_and_the_forecast_follows(store):
+    import pytest
+
+    from crm_core.errors import UserError
+    from crm_core.filters import Filters
+    from crm_core.metrics.team import save_stage_probability
+    from crm_core.reports import get
+    from crm_core.scope import Scope
+
+    with store.write() as cur:
+        cur.execute("INSERT INTO employees (employee_id, name) VALUES ('A', 'A')")
+        cur.execute("""INSERT INTO deals (deal_id, owner_id, stage, amount, status, created_at, expected_close_at)
+                       VALUES ('d1', 'A', 'proposal', 1000, 'open', '2026-01-01', '2026-02-10'),
+                              ('d2', 'A', 'lead', 500, 'open', '2026-01-01', '2026-02-20')""")
+    f = Filters(start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28))
+    weighted = lambda: float(get("forecast").run(Scope(store.backend(), f)).weighted_amount.iloc[0])
+    assert weighted() == 1000 * 0.5 + 500 * 0.1  # DESIGN.md's defaults
+    save_stage_probability(store, {"lead": 0.2, "qualified": 0.25, "proposal": 0.6, "negotiation": 0.75})
+    assert weighted() == 1000 * 0.6 + 500 * 0.2
+    table = get("stage-probability").run(Scope(store.backend(), f))
+    assert dict(zip(table.stage, table.probability))["proposal"] == 0.6
+    with pytest.raises(UserError, match="'lead'.*outside 0 .. 1"):
+        save_stage_probability(store, {"lead": 40, "proposal": 0.1})
+    with pytest.raises(UserError, match="not a number"):
+        save_stage_probability(store, {"lead": "viel"})
+    assert weighted() == 1000 * 0.6 + 500 * 0.2  # a refused edit leaves the settings as they were

@@ -241,6 +241,38 @@ def stage_probability(scope) -> dict[str, float]:
     return {**DEFAULT_STAGE_PROBABILITY, **custom}
 
 
+@report("stage-probability", cli=False, columns=["stage", "probability"])
+def stage_probability_table(scope) -> pd.DataFrame:
+    """Each open deal stage's chance of winning as the forecast weighs it (settings, else the defaults), in
+    the deal stages' order. Columns: stage, probability."""
+    from .sales import deal_stages
+
+    chances = stage_probability(scope)
+    stages = [s for s in deal_stages(scope) if s not in ("won", "lost")]
+    stages += [s for s in chances if s not in stages]
+    return pd.DataFrame({"stage": stages, "probability": [float(chances.get(s, 0.0)) for s in stages]})
+
+
+def save_stage_probability(store, probabilities: dict[str, object]) -> dict[str, float]:
+    """Validate each stage's probability (a number from 0 to 1; a percentage such as 40 is not guessed at) and
+    write them as the setting in one transaction. Raises UserError naming the stage and what to do."""
+    from ..errors import UserError
+
+    clean = {}
+    for stage, value in probabilities.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise UserError(f"stage {stage!r}: {value!r} is not a number; write a probability from 0 to 1, e.g. 0.25")
+        if not 0 <= number <= 1 or number != number:
+            raise UserError(f"stage {stage!r}: {number} is outside 0 .. 1; write e.g. 0.25 for 25%")
+        clean[str(stage)] = number
+    with store.write() as cur:
+        cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [PROBABILITY_SETTING, json.dumps(clean, ensure_ascii=False)])
+    return clean
+
+
 def _forecast_drill(scope, row: dict, column: str | None = None):
     """The customers of the row's open deals."""
     rng = scope.date_range([("deals", "expected_close_at")])

@@ -40,5 +40,10 @@ TEXTS = {
     "team.forecast.help": {"zh": "预计在 {start} 至 {end} 成交的在途商机，按阶段赢单概率加权；右侧为当月目标与已成交金额。",
                            "en": "Open deals expected to close {start} to {end}, weighted by their stage's chance "
                                  "of winning, beside the month's target and what is already won."},
+    "team.probability.edit": {"zh": "调整各阶段赢单概率（管理员）", "en": "Change each stage's chance of winning (admin)"},
+    "team.probability.save": {"zh": "保存概率", "en": "Save the probabilities"},
+    "team.probability.saved": {"zh": "已保存，预测已按新概率重新计算。", "en": "Saved: the forecast is weighed with them now."},
+    "team.col.stage": {"zh": "阶段", "en": "Stage"},
+    "team.col.probability": {"zh": "赢单概率", "en": "Chance of winning"},
     "team.no_forecast": {"zh": "这段时间没有预计成交的在途商机。", "en": "No open deal is expected to close in these months."},
 }
