@@ -126,6 +126,10 @@ class Scope:
         """Table ``name`` narrowed to the viewer and, with ``people``, to the filters' departments and
         employees (see the module)."""
         raw = self._raw(name)
+        if name == "department_tree" and not self.viewer.sees_all:
+            # The links within the viewer's own tree: no department row above it (its totals are not theirs).
+            mine = self._visible_departments()
+            return raw.filter(raw.ancestor_id.isin(mine), raw.descendant_id.isin(mine))
         if name in SHARED:
             return raw
         if name == "targets":
@@ -139,6 +143,13 @@ class Scope:
             return raw.filter(raw[ATTRIBUTION[name]].isin(employees.employee_id))
         parent, key = ATTRIBUTED_VIA[name]
         return raw.filter(raw[key].isin(self.table(parent, people)[key]))
+
+    def _visible_departments(self) -> ir.Column:
+        """A manager's department and every one below it; a rep's own department."""
+        if self.viewer.role == "manager" and self.viewer.department_id is not None:
+            return self.subtree([self.viewer.department_id])
+        dep = self._raw("departments")
+        return dep.filter(dep.department_id == (self.viewer.department_id or "")).department_id
 
     def visible(self, name: str) -> ir.Table:
         """Table ``name`` narrowed to the viewer only: every record the viewer may see."""

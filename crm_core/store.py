@@ -138,6 +138,12 @@ class Store:
         rows = self.query("SELECT value FROM settings WHERE key = ?", [key])
         return rows[0][0] if rows else default
 
+    def put_setting(self, key: str, value: str) -> None:
+        """Write one setting in its own transaction (bumping the data version, so caches refresh)."""
+        with self.write() as cur:
+            cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        [key, value])
+
     def close(self) -> None:
         self._con.close()
 

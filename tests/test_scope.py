@@ -62,13 +62,29 @@ def _ancestors(dep, parents) -> set:
     return seen
 
 
+def visible_departments(con, viewer: Viewer) -> list[str]:
+    """A manager's department and every one below it; a rep's own department."""
+    if viewer.role == "rep":
+        return [viewer.department_id]
+    parents = dict(con.execute("SELECT department_id, parent_id FROM departments").fetchall())
+    return [d for d in parents if _ancestors(d, parents) & {viewer.department_id}]
+
+
 def narrowed_copy(source: Path, target: Path, viewer: Viewer) -> Path:
-    """A copy of ``source`` holding only what ``viewer`` may see."""
+    """A copy of ``source`` holding only what ``viewer`` may see (departments: the viewer's own tree, so a
+    department row of the leaderboard is one the viewer may see; targets: their employees' and, for a manager,
+    their departments')."""
     shutil.copyfile(source, target)
     con = duckdb.connect(str(target))
     people = visible_employees(con, viewer)
     con.execute("CREATE TEMP TABLE people AS SELECT unnest(?) AS id", [people])
+    con.execute("CREATE TEMP TABLE teams AS SELECT unnest(?) AS id", [visible_departments(con, viewer)])
+    team_targets = "department_id IN (SELECT id FROM teams)" if viewer.role == "manager" else "false"
     for sql in [
+        f"DELETE FROM targets WHERE NOT (coalesce(employee_id IN (SELECT id FROM people), false) OR "
+        f"coalesce({team_targets}, false))",
+        "DELETE FROM department_tree WHERE ancestor_id NOT IN (SELECT id FROM teams) "
+        "OR descendant_id NOT IN (SELECT id FROM teams)",
         "DELETE FROM employees WHERE employee_id NOT IN (SELECT id FROM people)",
         "DELETE FROM customers WHERE owner_id IS NULL OR owner_id NOT IN (SELECT id FROM people)",
         "DELETE FROM follow_ups WHERE employee_id IS NULL OR employee_id NOT IN (SELECT id FROM people)",

@@ -61,17 +61,14 @@ def _measures(t: ir.Table, *keys: str) -> ir.Table:
 
 
 def _departments(scope) -> ir.Table:
-    """The departments a department leaderboard shows (ancestor_id): within the filters' departments, else
-    the viewer's tree (a rep: their own department; an admin: all), holding a selected employee below."""
+    """The departments a department leaderboard shows (ancestor_id): those of the viewer's tree (a manager:
+    their department and below; a rep: their own; an admin: all), within the filters' departments, holding a
+    selected employee below."""
     tree, emp = scope.department_tree, scope.employees
     t = tree.filter(tree.descendant_id.isin(emp.department_id))
     if scope.filters.departments:
         t = t.filter(t.ancestor_id.isin(scope.subtree(scope.filters.departments)))
-    elif scope.viewer.role == "manager" and scope.viewer.department_id is not None:
-        t = t.filter(t.ancestor_id.isin(scope.subtree([scope.viewer.department_id])))
-    elif not scope.viewer.sees_all:
-        t = t.filter(t.ancestor_id == (scope.viewer.department_id or ""))
-    return t.select("ancestor_id").distinct()
+    return t.select("ancestor_id").distinct()  # the Scope's tree holds only the viewer's own departments
 
 
 def _by_department(scope, facts: ir.Table, *keys: str) -> ir.Table:
@@ -267,9 +264,7 @@ def save_stage_probability(store, probabilities: dict[str, object]) -> dict[str,
         if not 0 <= number <= 1 or number != number:
             raise UserError(f"stage {stage!r}: {number} is outside 0 .. 1; write e.g. 0.25 for 25%")
         clean[str(stage)] = number
-    with store.write() as cur:
-        cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [PROBABILITY_SETTING, json.dumps(clean, ensure_ascii=False)])
+    store.put_setting(PROBABILITY_SETTING, json.dumps(clean, ensure_ascii=False))
     return clean
 
 
