@@ -141,3 +141,149 @@ def test_the_same_frame_gives_the_same_bytes():
     assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     assert b"dcterms:created" not in package.read("docProps/core.xml")
     assert b"dcterms:modified" not in package.read("docProps/core.xml")
+
+
+# -- the app: every table offers both, and both hold exactly the report's frame ---------------------------
+
+START, END = dt.date(2026, 1, 1), dt.date(2026, 11, 23)  # conftest.DEMO_END
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """The media file managers of the AppTest runs (each run makes one), to read what a button downloads."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made = []
+
+    class Recorded(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Recorded)
+    return made
+
+
+def downloaded(media, button) -> bytes:
+    """The bytes a click on ``button`` downloads in the last run (an XLSX is built on the click)."""
+    manager = media[-1]
+    url = manager.execute_deferred(button.proto.deferred_file_id) if button.proto.deferred_file_id else button.proto.url
+    return manager._storage.get_file(url.rsplit("/", 1)[1]).content
+
+
+def run(page: str, **query):
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=120)
+    for key, value in {"range": "custom", "start": str(START), "end": str(END), **query}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_table_downloads_as_csv_and_xlsx_holding_the_reports_frame(app_db, media):
+    import duckdb
+
+    from crm_core.filters import Filters
+    from crm_core.reports import run_report
+    from crm_core.scope import Scope
+    from crm_core.store import Store
+
+    con = duckdb.connect(str(app_db))  # categories a spreadsheet would run, as an import could bring them
+    ids = [r[0] for r in con.execute("SELECT customer_id FROM customers WHERE created_at >= ? ORDER BY customer_id "
+                                     "LIMIT 5", [START]).fetchall()]
+    con.execute("UPDATE customers SET category = '=1+1' WHERE customer_id IN (?, ?, ?)", ids[:3])
+    con.execute("UPDATE customers SET category = '-2' WHERE customer_id IN (?, ?)", ids[3:])
+    con.close()
+    store = Store(app_db)
+    try:  # the report as the CLI runs it for the admin, who is every viewer of the app until sign-in exists
+        frame = run_report("categories", Scope(store.backend(), Filters(start=START, end=END)))
+    finally:
+        store.close()
+
+    at = run("distributions.py")
+    buttons = {b.key: b for b in at.get("download_button")}
+    assert set(buttons) == {"dist_download", "dist_download_xlsx"}
+    assert [buttons[k].label for k in ("dist_download", "dist_download_xlsx")] == ["下载 CSV", "下载 Excel"]
+    csv, xlsx = downloaded(media, buttons["dist_download"]), downloaded(media, buttons["dist_download_xlsx"])
+    assert xlsx == to_xlsx(frame, "categories") and csv.decode() == to_csv(frame)
+    got = dict(rows(xlsx)[1:])
+    assert got["'=1+1"] == 3 and got["'-2"] == 2 and "=1+1" not in got and -2 not in got  # text stays text
+    assert sum(got.values()) == frame["customers"].sum() and all(type(n) is int for n in got.values())
+
+
+def test_an_export_holds_exactly_the_viewers_scope(app_db, media, monkeypatch):
+    """Signed in as a manager (the app has no sign-in yet: the viewer is set here as sign-in would), both
+    files hold the manager's report, which is less than the admin's."""
+    import ui.data
+    import ui.state
+    from crm_core.filters import Filters
+    from crm_core.reports import run_report
+    from crm_core.scope import Scope, viewer_for
+    from crm_core.store import Store
+
+    store = Store(app_db)
+    try:
+        manager_id = store.backend().raw_sql("SELECT employee_id FROM employees WHERE role = 'manager' "
+                                             "ORDER BY employee_id LIMIT 1").fetchall()[0][0]
+        manager = viewer_for(store.backend(), manager_id)
+        theirs = run_report("categories", Scope(store.backend(), Filters(start=START, end=END), manager))
+        everyone = run_report("categories", Scope(store.backend(), Filters(start=START, end=END)))
+    finally:
+        store.close()
+    assert manager.role == "manager" and 0 < theirs["customers"].sum() < everyone["customers"].sum()
+    monkeypatch.setattr(ui.state, "current_viewer", lambda: manager)
+    monkeypatch.setattr(ui.data, "current_viewer", lambda: manager)
+    at = run("distributions.py")
+    buttons = {b.key: b for b in at.get("download_button")}
+    assert downloaded(media, buttons["dist_download_xlsx"]) == to_xlsx(theirs, "categories")
+    assert downloaded(media, buttons["dist_download"]).decode() == to_csv(theirs)
+
+
+PAGES = ["growth.py", "distributions.py", "owners.py", "regions.py", "pool.py", "funnel.py", "segments.py",
+         "health.py", "warning.py", "team.py"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_table_offers_csv_and_xlsx_side_by_side(app_db, page):
+    at = run(page)
+    keys = [b.key for b in at.get("download_button")]
+    assert keys and keys[1::2] == [k + "_xlsx" for k in keys[0::2]], keys  # each CSV button, then its XLSX
+    labels = [b.label for b in at.get("download_button")]
+    assert all("CSV" in a and "Excel" in b for a, b in zip(labels[0::2], labels[1::2])), labels
+
+
+def test_a_customer_list_offers_both(app_db):
+    at = run("distributions.py")
+    value = at.selectbox(key="dist_pick_category").options[1]
+    at.selectbox(key="dist_pick_category").set_value(value).run()
+    keys = [b.key for b in at.get("download_button")]
+    assert not at.exception and keys[2:] == ["dist_list_download", "dist_list_download_xlsx"], keys
+
+
+def test_the_import_problem_list_offers_both(tmp_path, media, monkeypatch):
+    from test_import_page import open_page, upload
+
+    from crm_core.store import Store
+
+    path = tmp_path / "app.duckdb"  # an empty database, as tests/test_import_page.py makes it
+    store = Store(path)
+    with store.write() as cur:
+        cur.execute("INSERT INTO settings VALUES ('demo', 'cleared')")
+    store.close()
+    monkeypatch.setenv("CRM_DB", str(path))
+    bad = tmp_path / "客户_有错.csv"
+    bad.write_bytes("客户编号,客户名称,创建时间\r\nKH8,甲公司,2024-05-03\r\nKH9,乙公司,=1+1\r\n".encode("gbk"))
+    at = upload(open_page(), bad)
+    buttons = {b.key: b for b in at.get("download_button") if b.key.startswith("problems_")}
+    assert [b.label for b in buttons.values()] == ["下载问题清单（CSV）", "下载问题清单（Excel）"]
+    xlsx = downloaded(media, buttons["problems_客户_有错.csv_xlsx"])
+    header, row = rows(xlsx)
+    assert header == ["file", "row", "column", "value", "message"]
+    assert row[:4] == ["客户_有错.csv", 3, "创建时间", "'=1+1"] and row[4].startswith("not a date")
+    csv = downloaded(media, buttons["problems_客户_有错.csv"]).decode()
+    assert csv.splitlines()[1].startswith("客户_有错.csv,3,创建时间,'=1+1,\"not a date")
+
