@@ -287,3 +287,44 @@ def test_the_import_problem_list_offers_both(tmp_path, media, monkeypatch):
     csv = downloaded(media, buttons["problems_客户_有错.csv"]).decode()
     assert csv.splitlines()[1].startswith("客户_有错.csv,3,创建时间,'=1+1,\"not a date")
 
+
+# -- the command line ---------------------------------------------------------------------------------------
+
+def cli(*args):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    return subprocess.run([sys.executable, "-m", "crm_core", "report", *args], capture_output=True, cwd=ROOT,
+                          timeout=300)
+
+
+def test_the_cli_writes_xlsx_to_a_file(demo_path, demo_store, tmp_path):
+    from crm_core.filters import Filters
+    from crm_core.reports import run_report
+    from crm_core.scope import Scope
+
+    out = tmp_path / "regions.xlsx"
+    run = cli("regions", "--db", str(demo_path), "--start", str(START), "--end", str(END), "--format", "xlsx",
+              "--output", str(out))
+    assert run.returncode == 0 and run.stdout == b"", run.stderr
+    frame = run_report("regions", Scope(demo_store.backend(), Filters(start=START, end=END)))
+    assert out.read_bytes() == to_xlsx(frame, "regions")
+    assert rows(out.read_bytes())[0] == ["region", "customers", "lat", "lon", "top5"]
+    printed = cli("regions", "--db", str(demo_path), "--start", str(START), "--end", str(END))
+    as_file = tmp_path / "regions.csv"
+    assert cli("regions", "--db", str(demo_path), "--start", str(START), "--end", str(END), "--output",
+               str(as_file)).returncode == 0
+    assert as_file.read_bytes() == printed.stdout == to_csv(frame).encode()
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--format", "xlsx"], "give --output FILE"),
+    (["--format", "xlsx", "--output", "{tmp}/no/such/folder/r.xlsx"], "its folder does not exist"),
+    (["--output", "{tmp}"], "is a folder"),
+])
+def test_the_cli_says_what_to_do_when_it_cannot_write(demo_path, tmp_path, args, said):
+    run = cli("categories", "--db", str(demo_path), *[a.format(tmp=tmp_path) for a in args])
+    assert run.returncode == 2 and run.stdout == b""
+    assert run.stderr.decode().startswith("error: ") and said in run.stderr.decode()
