@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from crm_core.exports import to_csv
 from crm_core.reports import get
 from ui.data import report
+from ui.downloads import download_buttons
 from ui.drilldown import chart_clicked, customer_list_view, pick, value_label
 from ui.i18n import fmt_date, fmt_int, t
 from ui.state import sidebar_filters
@@ -46,7 +46,7 @@ table = shown[["label", "customers", "share"]].rename(columns={
     "customers": t("stats.col.customers"), "share": t("stats.col.share")})
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={t("stats.col.share"): st.column_config.NumberColumn(format="percent")})
-st.download_button(t("common.download_csv"), to_csv(df), file_name=f"{name}.csv", mime="text/csv", key="dist_download")
+download_buttons(df, name, "dist_download")
 
 picked = pick(t("list.pick"), df[col].tolist(), f"dist_pick_{dim}", clicked=chart_clicked(event))
 if picked is not None:

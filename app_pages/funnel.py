@@ -4,9 +4,9 @@ by side for the departments / employees chosen in the sidebar; every step and st
 import pandas as pd
 import streamlit as st
 
-from crm_core.exports import to_csv
 from crm_core.markup import md
 from ui.data import report
+from ui.downloads import download_buttons
 from ui.drilldown import chart_point, customer_list_view
 from ui.funnel import (STALL, clicked_which, drill_controls, dropped_out, funnel_chart, pct, stage_label, step_label,
                        teams)
@@ -42,8 +42,7 @@ percent = st.column_config.NumberColumn(format="percent")
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={t("sales.col.conversion_from_previous"): percent,
                             t("sales.col.conversion_from_first"): percent})
-st.download_button(t("common.download_csv"), to_csv(fun), file_name="funnel.csv", mime="text/csv",
-                   key="funnel_download")
+download_buttons(fun, "funnel", "funnel_download")
 
 # -- the deal-stage funnel --------------------------------------------------------------------------------
 st.subheader(t("sales.funnel.deals"))
@@ -86,8 +85,7 @@ st.dataframe(dtable, hide_index=True, width="stretch",
              column_config={t("sales.col.conversion_from_previous"): percent,
                             t("sales.col.conversion_from_first"): percent,
                             t("sales.col.median_days_in_stage"): st.column_config.NumberColumn(format="%.1f")})
-st.download_button(t("common.download_csv"), to_csv(deals), file_name="deal-funnel.csv", mime="text/csv",
-                   key="deal_funnel_download")
+download_buttons(deals, "deal-funnel", "deal_funnel_download")
 
 # -- side by side -----------------------------------------------------------------------------------------
 compare_event = deal_compare_event = None
@@ -131,8 +129,7 @@ else:
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     both = pd.concat([df.assign(team=k) for k, df in per_team.items()], ignore_index=True)
-    st.download_button(t("common.download_csv"), to_csv(both), file_name="funnel-per-team.csv", mime="text/csv",
-                       key="funnel_compare_download")
+    download_buttons(both, "funnel-per-team", "funnel_compare_download")
 
 
 def team_click(event, key):

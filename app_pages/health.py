@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from crm_core.exports import to_csv
 from crm_core.metrics.health import expected_lifetime
 from crm_core.metrics.sales import DIMENSIONS
 from ui.data import report
+from ui.downloads import download_buttons
 from ui.drilldown import chart_clicked, chart_point, customer_list_view, pick, value_label
 from ui.health_charts import nps_bars, period_lines, rate_with_counts, retention_heatmap
 from ui.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, lang, t
@@ -67,8 +67,7 @@ if section == "lifecycle":
     cols = {"from": t("health.movement.col.from"), "to": t("health.movement.col.to"), "customers": t("health.col.customers")}
     st.dataframe(pd.DataFrame({cols["from"]: moves["from_stage"].map(label), cols["to"]: moves["to_stage"].map(label),
                                cols["customers"]: moves["customers"]}), hide_index=True, width="stretch")
-    st.download_button(t("common.download_csv"), to_csv(moves), file_name="lifecycle-movement.csv", mime="text/csv",
-                       key="moves_download")
+    download_buttons(moves, "lifecycle-movement", "moves_download")
     pairs = [f"{a}>{b}" for a, b in zip(moves["from_stage"], moves["to_stage"])]
     move = pick(t("health.movement.pick"), pairs, "moves_pick",
                 format_func=lambda p: f"{label(p.split('>')[0])} → {label(p.split('>')[1])}")
@@ -98,8 +97,7 @@ elif section == "churn":
     table = churn.assign(period=labels, net_growth=nets)
     st.dataframe(table[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
                  column_config={cols["churn_rate"]: percent})
-    st.download_button(t("common.download_csv"), to_csv(churn.assign(net_growth=nets)), file_name="churn-rate.csv",
-                       mime="text/csv", key="churn_download")
+    download_buttons(churn.assign(net_growth=nets), "churn-rate", "churn_download")
     c1, c2 = st.columns([3, 2])
     with c1:
         period = period_pick(t("health.churn.pick"), list(churn["period"]), "churn_pick", chart_clicked(event))
@@ -142,8 +140,7 @@ elif section == "value":
     st.dataframe(ranked[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
                  column_config={cols["churn_rate"]: percent, cols["average_order_value"]: money, cols["clv"]: money,
                                 cols["purchase_frequency"]: st.column_config.NumberColumn(format="%.2f")})
-    st.download_button(t("common.download_csv"), to_csv(seg), file_name=f"clv-{dim}.csv", mime="text/csv",
-                       key="clv_download")
+    download_buttons(seg, f"clv-{dim}", "clv_download")
     value = pick(t("health.value.pick"), seg["value"].tolist(), f"clv_pick_{dim}", clicked=chart_clicked(event))
     if value is not None:
         customer_list_view(filters, "clv-by-segment", {"value": value},
@@ -166,8 +163,7 @@ elif section == "retention":
               for c, name in zip(cohorts, names)]
     st.plotly_chart(retention_heatmap(names, months, shares, hovers, t("health.retention.x"), t("health.retention.y")),
                     key="retention_chart")
-    st.download_button(t("common.download_csv"), to_csv(ret), file_name="retention.csv", mime="text/csv",
-                       key="retention_download")
+    download_buttons(ret, "retention", "retention_download")
     c1, c2 = st.columns(2)
     with c1:
         cohort = pick(t("health.retention.y"), cohorts, "retention_cohort", format_func=lambda c: fmt_period(c, "month"))
@@ -200,8 +196,7 @@ elif section == "nps":
     cols = {"period": t("health.col.period"), **{c: t(f"health.col.{c}") for c in (*bands, "responses", "nps")}}
     st.dataframe(trend.assign(period=labels)[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
                  column_config={cols["nps"]: st.column_config.NumberColumn(format="%.1f")})
-    st.download_button(t("common.download_csv"), to_csv(trend), file_name="nps-trend.csv", mime="text/csv",
-                       key="nps_download")
+    download_buttons(trend, "nps-trend", "nps_download")
     clicked = chart_point(event)
     period = period_pick(t("health.churn.pick"), list(trend["period"]), "nps_pick", clicked[0] if clicked else None)
     if period is not None:
@@ -227,8 +222,7 @@ else:
                             what=freq["channel"].map(value_label))
         st.plotly_chart(period_lines(shown, "label", "contacts_per_customer", "what",
                                      t("health.col.contacts_per_customer")), key="frequency_chart")
-        st.download_button(t("common.download_csv"), to_csv(freq), file_name="contact-frequency.csv", mime="text/csv",
-                           key="frequency_download")
+        download_buttons(freq, "contact-frequency", "frequency_download")
     else:
         st.info(t("common.nothing"))
 
@@ -247,8 +241,7 @@ else:
     st.dataframe(table[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
                  column_config={cols[f]: st.column_config.NumberColumn(format="%.1f")
                                 for f in ("recency_days", "purchases", "contact_every_days")} | {cols["revenue"]: money})
-    st.download_button(t("common.download_csv"), to_csv(clusters), file_name="behaviour-clusters.csv", mime="text/csv",
-                       key="clusters_download")
+    download_buttons(clusters, "behaviour-clusters", "clusters_download")
     cluster = pick(t("health.cluster.pick"), clusters["cluster"].tolist(), "cluster_pick",
                    format_func=lambda n: f"{name(n)} · {words(clusters.set_index('cluster').loc[n, 'description'])}")
     if cluster is not None:

@@ -10,8 +10,9 @@ import streamlit as st
 from crm_core.markup import md
 
 from crm_core.importing import (FIELDS, ImportFailed, can_skip, detect_table, field_options, load, load_order,
-                                mapping_from_rows, mapping_notes, mapping_rows, problems_csv, propose_mapping,
+                                mapping_from_rows, mapping_notes, mapping_rows, problems_frame, propose_mapping,
                                 read_files, review_together, sample_files, save_mapping, saved_mapping)
+from ui.downloads import download_buttons
 from ui.i18n import fmt_int, lang, t
 from crm_core.demo import clear_demo, holds_demo
 from ui.state import get_store, language_switch
@@ -74,8 +75,8 @@ def show_problems(name: str, problems, total: int) -> None:
     st.dataframe(problem_table(problems), hide_index=True, width="stretch",
                  column_config={t("import.col.message"): st.column_config.TextColumn(width="large"),
                                 t("import.col.row"): st.column_config.TextColumn(width="small")})
-    st.download_button(t("import.problems_download"), problems_csv(problems), file_name=f"{name}.problems.csv",
-                       mime="text/csv", key=f"problems_{name}")
+    download_buttons(problems_frame(problems), f"{name}.problems", f"problems_{name}",
+                     labels=(t("import.problems_download"), t("import.problems_download_xlsx")))
 
 
 # -- read each file once per upload ---------------------------------------------------------------

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from crm_core.exports import to_csv
 from crm_core.metrics.owners import roll_up
 from ui.data import report
+from ui.downloads import download_buttons
 from ui.drilldown import chart_clicked, customer_list_view, pick
 from ui.i18n import fmt_date, t
 from ui.state import department_labeler, employee_labeler, lookups, sidebar_filters
@@ -36,9 +36,7 @@ cols = {"name": t("col.employee_id"), "total": t("stats.owners.total"), "contact
         "not_contacted": t("stats.owners.not_contacted"), "rate": t("stats.owners.rate")}
 st.dataframe(shown[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
              column_config={cols["rate"]: st.column_config.NumberColumn(format="percent")})
-st.download_button(t("common.download_csv"), to_csv(df[["employee_id", "contacted", "not_contacted"]]),
-                   file_name="customers-per-owner.csv", mime="text/csv",
-                   key="owners_download")
+download_buttons(df[["employee_id", "contacted", "not_contacted"]], "customers-per-owner", "owners_download")
 
 st.subheader(t("stats.owners.by_department"))
 people = lookups()["employees"]

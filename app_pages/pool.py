@@ -4,9 +4,9 @@ import datetime as dt
 
 import streamlit as st
 
-from crm_core.exports import to_csv
 from crm_core.reports import get
 from ui.data import report
+from ui.downloads import download_buttons
 from ui.drilldown import chart_clicked, customer_list_view, pick
 from ui.i18n import fmt_date, fmt_int, fmt_period, t
 from ui.state import employee_labeler, sidebar_filters
@@ -40,8 +40,7 @@ if section == "risk":
     event = st.plotly_chart(ranked_bars(risk, "name", "customers", "employee_id", t("pool.col.customers"),
                                         text="customers"), on_select="rerun", selection_mode="points",
                             key="pool_risk_chart")
-    st.download_button(t("common.download_csv"), to_csv(risk[["employee_id", "customers"]]),
-                       file_name="pool-risk.csv", mime="text/csv", key="pool_risk_download")
+    download_buttons(risk[["employee_id", "customers"]], "pool-risk", "pool_risk_download")
     owner = pick(t("pool.pick_owner"), risk["employee_id"].tolist(), "pool_risk_owner",
                  clicked=chart_clicked(event), format_func=employee_label, none_label=t("pool.all_owners"))
     customer_list_view(people, "pool-risk", {"employee_id": owner},
@@ -62,8 +61,7 @@ elif section == "claims":
     per_emp = per_emp[per_emp.sum(axis=1) > 0]
     per_emp.index = per_emp.index.map(employee_label)
     st.dataframe(per_emp.rename_axis(t("col.employee_id")), width="stretch")
-    st.download_button(t("common.download_csv"), to_csv(claims), file_name="pool-claims.csv", mime="text/csv",
-                       key="pool_claims_download")
+    download_buttons(claims, "pool-claims", "pool_claims_download")
 
 else:
     st.caption(t("pool.hygiene.caption", as_of=fmt_date(as_of)))
@@ -76,8 +74,7 @@ else:
     cols = {"name": t("col.employee_id"), "customers": t("pool.col.customers"),
             **{b: t(f"pool.hygiene.{b}") for b in BANDS}}
     st.dataframe(table[list(cols)].rename(columns=cols), hide_index=True, width="stretch")
-    st.download_button(t("common.download_csv"), to_csv(hygiene), file_name="follow-up-hygiene.csv",
-                       mime="text/csv", key="pool_hygiene_download")
+    download_buttons(hygiene, "follow-up-hygiene", "pool_hygiene_download")
     left, right = st.columns(2)
     with left:
         band = pick(t("pool.hygiene.pick_band"), BANDS, "pool_hygiene_band", format_func=lambda b: t(f"pool.hygiene.{b}"))

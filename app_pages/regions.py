@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from crm_core.exports import to_csv
 from ui.data import report
+from ui.downloads import download_buttons
 from ui.drilldown import customer_list_view, deck_clicked, pick, value_label
 from ui.i18n import fmt_date, fmt_int, t
 from ui.maps import MAP_HEIGHT, region_deck
@@ -30,8 +30,7 @@ table = table[["rank", "label", "customers", "top5"]].rename(columns={
     "rank": t("map.col.rank"), "label": t("map.col.region"), "customers": t("stats.col.customers"),
     "top5": t("map.col.top5")})
 st.dataframe(table, hide_index=True, width="stretch", height=320)
-st.download_button(t("common.download_csv"), to_csv(df), file_name="regions.csv", mime="text/csv",
-                   key="regions_download")
+download_buttons(df, "regions", "regions_download")
 
 clicked = deck_clicked(event, ("top5", "regions"), "region")
 picked = pick(t("map.pick_region"), df["region"].tolist(), "region_pick", clicked=clicked)

@@ -5,9 +5,9 @@ Every bar opens its customers."""
 import pandas as pd
 import streamlit as st
 
-from crm_core.exports import to_csv
 from crm_core.metrics.sales import DIMENSIONS, SEGMENTS
 from ui.data import report
+from ui.downloads import download_buttons
 from ui.drilldown import chart_clicked, customer_list_view, pick, value_label
 from ui.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, t
 from ui.sales_charts import pareto_curve
@@ -62,8 +62,7 @@ if section == "segments":
             "revenue": t("sales.col.revenue"), "win_rate": t("sales.col.win_rate")}
     st.dataframe(shown[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
                  column_config={cols["win_rate"]: percent, cols["revenue"]: money})
-    st.download_button(t("common.download_csv"), to_csv(seg), file_name=f"segments-{dim}.csv", mime="text/csv",
-                       key="seg_download")
+    download_buttons(seg, f"segments-{dim}", "seg_download")
     c1, c2 = st.columns([3, 2])
     with c1:
         value = pick(t("sales.segments.pick"), seg["value"].tolist(), f"seg_pick_{dim}", clicked=chart_clicked(event))
@@ -98,8 +97,7 @@ elif section == "pareto":
     st.plotly_chart(pareto_curve(x, par["cumulative_share"].tolist(), hovers, t("sales.pareto.x"), t("sales.pareto.y"),
                                  t("sales.pareto.line")), key="pareto_chart")
     st.caption(t("sales.pareto.curve_note", rest=fmt_int(buyers - key_customers)))
-    st.download_button(t("common.download_csv"), to_csv(par), file_name="pareto.csv", mime="text/csv",
-                       key="pareto_download")
+    download_buttons(par, "pareto", "pareto_download")
     if st.toggle(t("sales.pareto.show"), key="pareto_show"):
         customer_list_view(filters, "pareto", {}, t("sales.pareto.list"), key="pareto_list")
 
@@ -122,8 +120,7 @@ elif section == "rfm":
                  column_config={cols["revenue"]: money, cols["monetary"]: money,
                                 cols["recency"]: st.column_config.NumberColumn(format="%.0f"),
                                 cols["frequency"]: st.column_config.NumberColumn(format="%.1f")})
-    st.download_button(t("common.download_csv"), to_csv(rfm), file_name="rfm-segments.csv", mime="text/csv",
-                       key="rfm_download")
+    download_buttons(rfm, "rfm-segments", "rfm_download")
     with st.expander(t("sales.rfm.guide")):
         st.markdown("\n".join(f"- **{rfm_label(s)}** — {t(f'sales.rfm.meaning.{s}')} *{t(f'sales.rfm.action.{s}')}*"
                               for s in SEGMENTS))
@@ -163,8 +160,7 @@ else:
     cols = {"label": t("sales.col.product"), "revenue": t("sales.col.revenue"), "new_buyers": t("sales.col.new_buyers")}
     st.dataframe(shown[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
                  column_config={cols["revenue"]: money})
-    st.download_button(t("common.download_csv"), to_csv(prod), file_name="products.csv", mime="text/csv",
-                       key="products_download")
+    download_buttons(prod, "products", "products_download")
     # Whichever chart was clicked last picks the product (and, for the new-buyers chart, its new buyers).
     clicks = (chart_clicked(event), chart_clicked(new_event))
     last = st.session_state.get("products__clicks", (None, None))

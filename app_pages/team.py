@@ -8,10 +8,10 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from crm_core.exports import to_csv
 from crm_core.errors import UserError
 from crm_core.metrics.team import MEASURES, TARGET_METRICS, pace, save_stage_probability
 from ui.data import report
+from ui.downloads import download_buttons
 from ui.drilldown import chart_clicked, customer_list_view, pick
 from ui.i18n import fmt_date, fmt_num, fmt_pct, fmt_period, t
 from ui.state import current_viewer, department_labeler, employee_labeler, get_store, sidebar_filters
@@ -58,8 +58,7 @@ if section == "leaderboard":
     st.dataframe(board[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
                  column_config={cols["revenue"]: money, cols["win_rate"]: percent,
                                 cols["rank_change"]: st.column_config.NumberColumn(format="%+d")})
-    st.download_button(t("common.download_csv"), to_csv(now), file_name=f"leaderboard-{by}.csv", mime="text/csv",
-                       key="team_download")
+    download_buttons(now, f"leaderboard-{by}", "team_download")
     who = pick(t(f"team.col.{by}"), board[key].tolist(), f"team_pick_{by}", clicked=chart_clicked(event),
                format_func=label)
     if who is not None:
@@ -90,8 +89,7 @@ elif section == "targets":
     st.dataframe(mine[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
                  column_config={cols["attainment"]: percent, cols["actual"]: money, cols["target"]: money,
                                 cols["gap"]: money, cols["pace"]: money})
-    st.download_button(t("common.download_csv"), to_csv(att), file_name="attainment.csv", mime="text/csv",
-                       key="attainment_download")
+    download_buttons(att, "attainment", "attainment_download")
 
 else:
     ahead = filters.with_range(filters.end + dt.timedelta(days=1), filters.end + dt.timedelta(days=FORECAST_DAYS))
@@ -117,8 +115,7 @@ else:
              "open_amount": t("team.col.open_amount"), "weighted_amount": t("team.col.weighted_amount")}
     st.dataframe(per[list(pcols)].rename(columns=pcols), hide_index=True, width="stretch",
                  column_config={pcols["open_amount"]: money, pcols["weighted_amount"]: money})
-    st.download_button(t("common.download_csv"), to_csv(fc), file_name="forecast.csv", mime="text/csv",
-                       key="forecast_download")
+    download_buttons(fc, "forecast", "forecast_download")
     if current_viewer().sees_all:
         with st.expander(t("team.probability.edit")):
             chances = report("stage-probability", filters)

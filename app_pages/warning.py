@@ -7,12 +7,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from crm_core.exports import to_csv
 from crm_core.markup import md
 from crm_core.metrics.behaviour import ASPECTS, GROUPS, top_differences
 from crm_core.metrics.distributions import NONE
 from crm_core.metrics.early_warning import REASONS, per_owner
 from ui.data import report
+from ui.downloads import download_buttons
 from ui.drilldown import chart_clicked, customer_list_view, pick, value_label
 from ui.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, lang, t
 from ui.state import employee_labeler, sidebar_filters
@@ -72,8 +72,7 @@ if section == "at_risk":
         st.caption(t("list.limited", n=fmt_int(len(risk)), shown=fmt_int(LIST_ROWS)))
     # The download holds every row as the report has it (the words are for the rows shown: at a million
     # customers formatting each of a hundred thousand rows took seconds).
-    st.download_button(t("common.download_csv"), to_csv(risk), file_name="at-risk.csv", mime="text/csv",
-                       key="risk_download")
+    download_buttons(risk, "at-risk", "risk_download")
     keys = shown["key"].tolist()
     owner = pick(t("warning.owner.pick"), keys, "risk_owner_pick", clicked=chart_clicked(event),
                  format_func=lambda k: owner_label(k or None))
@@ -115,8 +114,7 @@ elif section == "churned":
     percent = st.column_config.NumberColumn(format="percent")
     st.dataframe(shown[list(pcols)].rename(columns=pcols), hide_index=True, width="stretch",
                  column_config={pcols["churned_share"]: percent, pcols["stayed_share"]: percent})
-    st.download_button(t("common.download_csv"), to_csv(profile), file_name="churn-profile.csv", mime="text/csv",
-                       key="profile_download")
+    download_buttons(profile, "churn-profile", "profile_download")
     c1, c2 = st.columns([3, 2])
     with c1:
         value = pick(t("warning.col.value"), mine["value"].tolist(), f"profile_pick_{aspect}",
@@ -152,9 +150,10 @@ else:
                                t("care.col.customer"): mine["customer_id"],
                                t("care.col.owner"): mine["employee_id"].map(owner_label)}).head(LIST_ROWS),
                  hide_index=True, width="stretch")
-    st.download_button(t("care.download"), to_csv(mine.assign(occasion_name=mine["occasion"].map(occasion),
-                                                              owner=mine["employee_id"].map(owner_label))),
-                       file_name=f"care-{rep or 'all'}-{first}-{last}.csv", mime="text/csv", key="care_download")
+    download_buttons(mine.assign(occasion_name=mine["occasion"].map(occasion),
+                                 owner=mine["employee_id"].map(owner_label)),
+                     f"care-{rep or 'all'}-{first}-{last}", "care_download",
+                     labels=(t("care.download"), t("care.download_xlsx")))
     day = pick(t("care.col.date"), sorted(set(mine["date"])), "care_day", format_func=fmt_date)
     if rep is not None or day is not None:
         row = {**({"employee_id": rep} if rep else {}), **({"date": day} if day else {})}

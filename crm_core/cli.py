@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import UserError
-from .exports import to_csv, to_json, with_names
+from .exports import to_csv, to_json, to_xlsx, with_names
 from .filters import Filters
 from .schema import PERIODS, SCHEMA_VERSION
 from .store import default_db_path, open_store
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--created-today", action="store_true",
                      help="a customer list without a creation date: date its new customers today (else refused)")
 
-    rep = sub.add_parser("report", help="print a report as CSV")
+    rep = sub.add_parser("report", help="print a report as CSV (or JSON; or write it as CSV, JSON or XLSX to a file)")
     rep.add_argument("name", choices=list(reports), metavar="NAME", help="one of: " + ", ".join(reports))
     rep.add_argument("--db", default=None)
     rep.add_argument("--start", type=_typed(day))
@@ -76,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print only what this employee may see (their role and department decide)")
     rep.add_argument("--names", action="store_true",
                      help="add employee_name / department_name beside employee_id / department_id")
-    rep.add_argument("--format", choices=["csv", "json"], default="csv")
+    rep.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv",
+                     help="xlsx: an Excel workbook, written to --output (it is binary)")
+    rep.add_argument("--output", metavar="FILE", help="write the report to FILE instead of printing it")
     return parser
 
 
@@ -125,6 +127,12 @@ def cmd_report(args) -> int:
     from .reports import OPTIONS, get
     from .scope import ADMIN, Scope, viewer_for
 
+    if args.format == "xlsx" and not args.output:
+        raise UserError("an xlsx workbook is binary and is not printed: give --output FILE, e.g. --output "
+                        f"{args.name}.xlsx")
+    if args.output and Path(args.output).is_dir():
+        raise UserError(f"{args.output} is a folder; --output takes a file, e.g. {Path(args.output) / args.name}."
+                        f"{args.format}")
     store = _existing_store(args.db)
     try:
         filters = Filters(start=args.start, end=args.end, period=args.period,
@@ -139,7 +147,21 @@ def cmd_report(args) -> int:
     if args.names:
         people = Scope(backend, viewer=viewer).people()
         df = with_names(df, {e[0]: e[1] for e in people["employees"]}, {d[0]: d[1] for d in people["departments"]})
-    sys.stdout.write(to_json(df) + "\n" if args.format == "json" else to_csv(df))
+    if args.format == "xlsx":
+        out: str | bytes = to_xlsx(df, args.name)
+    else:
+        out = to_json(df) + "\n" if args.format == "json" else to_csv(df)
+    if not args.output:
+        sys.stdout.write(out)
+        return 0
+    try:
+        Path(args.output).write_bytes(out if isinstance(out, bytes) else out.encode("utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"cannot write {args.output}: its folder does not exist")
+    except PermissionError:
+        raise UserError(f"no permission to write {args.output}; give another --output")
+    except OSError as e:
+        raise UserError(f"cannot write {args.output}: {e.strerror or e}")
     return 0
 
 

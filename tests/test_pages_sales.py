@@ -38,7 +38,7 @@ def stage_customers(db, reached_at_least: int, exactly: bool = False) -> int:
 def test_funnel_page_counts_and_drills_steps_and_stages(app_db, demo_path):
     at = run("funnel.py")
     assert at.title[0].value == "销售漏斗"
-    assert len(at.get("plotly_chart")) == 3 and len(at.get("download_button")) == 2
+    assert len(at.get("plotly_chart")) == 3 and len(at.get("download_button")) == 4  # CSV and XLSX of both funnels
     steps = at.dataframe[0].value
     counts = numbers(steps, 1)
     created = sql(demo_path, f"SELECT count(*) FROM customers WHERE created_at >= '{START}' "

@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.customer_list import COLUMNS
-from crm_core.exports import to_csv
 from crm_core.markup import md
 from crm_core.regions import NONE
 
 from .data import drill
+from .downloads import download_buttons
 from .i18n import fmt_int, t
 from .state import employee_labeler
 
@@ -109,6 +109,5 @@ def customer_list_view(filters, report_name: str, row: dict, what: str, key: str
     dates = {t(f"list.col.{c}"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
              for c in ("created_at", "last_contact_at", "next_contact_at")}
     st.dataframe(shown, hide_index=True, width="stretch", column_config=dates, key=f"{key}_table")
-    st.download_button(t("common.download_csv"), to_csv(shown), file_name=f"customers-{report_name}.csv",
-                       mime="text/csv", key=f"{key}_download")
+    download_buttons(shown, f"customers-{report_name}", f"{key}_download")
     return df

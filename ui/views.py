@@ -7,11 +7,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from crm_core.exports import to_csv, with_names
+from crm_core.exports import with_names
 from crm_core.periods import coarser_period
 from crm_core.reports import get
 
 from .charts import period_bars
+from .downloads import download_buttons
 from .drilldown import chart_point, customer_list_view, pick
 from .data import report
 from .i18n import fmt_int, fmt_period, t
@@ -89,8 +90,7 @@ def series_view(report_name: str, filters, key: str = "growth") -> pd.DataFrame:
         st.caption(t("growth.click_hint"))
     st.subheader(t("common.history"))
     st.dataframe(history_table(shown, value, group_col), hide_index=True, width="stretch")
-    st.download_button(t("common.download_csv"), to_csv(with_names(df, *name_maps())), file_name=f"{report_name}.csv",
-                       mime="text/csv", key=f"{key}_download")
+    download_buttons(with_names(df, *name_maps()), report_name, f"{key}_download")
     periods = [d.isoformat() for d in df["period"].drop_duplicates()]
     clicked = chart_point(event)
     period = pick(t("growth.pick_period"), periods, f"{key}_pick_{by}", clicked=clicked[0] if clicked else None,

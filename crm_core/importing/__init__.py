@@ -15,12 +15,13 @@ from .loading import check_together, review_together
 from .loading import load, load_together
 from .mapping import (Mapping, detect_table, load_mapping_file, propose_mapping, save_mapping, saved_mapping,
                       table_scores)
-from .problems import FILE_CODES, NOTES, Changes, ImportFailed, ImportResult, Problem, can_skip, problems_csv
+from .problems import (FILE_CODES, NOTES, Changes, ImportFailed, ImportResult, Problem, can_skip, problems_csv,
+                       problems_frame)
 from .reading import MAX_FILE_BYTES, SourceFile, read_file, read_files
 from .review import field_options, load_order, mapping_from_rows, mapping_notes, mapping_rows
 
 __all__ = ["cli_import", "read_file", "detect_table", "propose_mapping", "validate", "load", "Mapping",
-           "SourceFile", "Problem", "ImportFailed", "ImportResult", "problems_csv", "save_mapping",
+           "SourceFile", "Problem", "ImportFailed", "ImportResult", "problems_csv", "problems_frame", "save_mapping",
            "saved_mapping", "load_mapping_file", "table_scores", "FIELDS", "CUSTOM", "IGNORE", "LOAD_ORDER",
            "MAX_FILE_BYTES", "NOTES", "check_together", "review_together", "read_files", "can_skip", "Changes",
            "FILE_CODES", "field_options", "load_order", "mapping_from_rows", "mapping_rows",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -46,19 +46,21 @@ def file_problem(file: str, code: str, message: str, row: int | None = None) -> 
     return ImportFailed([Problem(file, row, None, None, code, message)])
 
 
-def problems_csv(problems: list[Problem]) -> str:
-    """The downloadable error file: one problem per row, safe to open in a spreadsheet."""
-    from ..exports import neutralise
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """The downloadable problem list: one problem per row (file, row, column, value, message); a problem of
+    the whole file has no row number."""
+    return pd.DataFrame({"file": pd.Series([p.file for p in problems], dtype=object),
+                         "row": pd.array([p.row for p in problems], dtype="Int64"),
+                         "column": pd.Series([p.column for p in problems], dtype=object),
+                         "value": pd.Series([p.value for p in problems], dtype=object),
+                         "message": pd.Series([p.message for p in problems], dtype=object)})
 
-    out = io.StringIO()
-    names = [f for f in Problem.__dataclass_fields__ if f != "code"]
-    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
-    writer.writeheader()
-    for p in problems:
-        row = asdict(p)
-        row.pop("code")
-        writer.writerow({k: neutralise(v) for k, v in row.items()})
-    return out.getvalue()
+
+def problems_csv(problems: list[Problem]) -> str:
+    """The downloadable error file as CSV, safe to open in a spreadsheet (crm_core.exports, like every export)."""
+    from ..exports import to_csv
+
+    return to_csv(problems_frame(problems))
 
 
 NOTES = {"no_created_at": "no creation date column: new customers are dated with the import time, as confirmed"}

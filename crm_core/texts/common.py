@@ -37,6 +37,7 @@ TEXTS = {
     "col.employee_id": {"zh": "员工", "en": "Employee"},
     "col.total": {"zh": "合计", "en": "Total"},
     "common.download_csv": {"zh": "下载 CSV", "en": "Download CSV"},
+    "common.download_xlsx": {"zh": "下载 Excel", "en": "Download Excel"},
     "common.nothing": {"zh": "所选范围内没有数据。试试放宽日期或部门筛选。", "en": "Nothing in the selected range. Try a wider date range or fewer filters."},
     "common.none": {"zh": "（无）", "en": "(none)"},
     "common.unassigned": {"zh": "公海（无负责人）", "en": "Public pool (no owner)"},

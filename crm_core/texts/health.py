@@ -202,5 +202,6 @@ TEXTS = {
     "care.all_owners": {"zh": "全部负责人", "en": "Every rep"},
     "care.none": {"zh": "这段时间没有需要关怀的客户。", "en": "Nobody to greet or call in these days."},
     "care.download": {"zh": "下载提醒清单（CSV）", "en": "Download the reminders (CSV)"},
+    "care.download_xlsx": {"zh": "下载提醒清单（Excel）", "en": "Download the reminders (Excel)"},
     "care.per_day": {"zh": "每日提醒", "en": "Reminders per day"},
 }
