@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.markup import md
+from crm_core.texts import has_text
 
 from crm_core.importing import (FIELDS, ImportFailed, can_skip, detect_table, field_options, load, load_order,
                                 mapping_from_rows, mapping_notes, mapping_rows, problems_frame, propose_mapping,
@@ -116,7 +117,8 @@ for i in order:
     if saved and saved.table == table:
         st.caption(t("import.saved_used"))
     options = field_options(table)
-    labels = {key: t(f"import.field.{key}") for key in options}
+    labels = {key: t(f"import.field.{table}.{key}" if has_text(f"import.field.{table}.{key}") else f"import.field.{key}")
+              for key in options}
     rows = mapping_rows(source, proposed)
     rows["field"] = rows["field"].map(labels)
     edited = st.data_editor(

@@ -1,6 +1,6 @@
 """Team: the leaderboard per employee or department with rank and change against the range before, each
-figure against its target (attainment, gap and pace), and the forecast of open deals beside targets and
-what is already won. Every row opens its customers."""
+figure against its target (attainment, gap and pace; an admin edits the targets below them), and the forecast
+of open deals beside targets and what is already won. Every row opens its customers."""
 
 import datetime as dt
 from dataclasses import replace
@@ -16,6 +16,7 @@ from ui.drilldown import chart_clicked, customer_list_view, pick
 from ui.i18n import fmt_date, fmt_num, fmt_pct, fmt_period, t
 from ui.state import current_viewer, department_labeler, employee_labeler, get_store, sidebar_filters
 from ui.stats_charts import ranked_bars
+from ui.targets_editor import targets_editor
 
 filters = sidebar_filters()
 st.title(t("team.title"))
@@ -72,6 +73,7 @@ elif section == "targets":
     att = report("attainment", filters)
     if att.empty:
         st.info(t("team.no_targets"))
+        targets_editor(att)  # an admin adds the first ones here
         st.stop()
     metric = st.segmented_control(t("team.metric"), list(TARGET_METRICS), default="revenue", key="team_metric",
                                   format_func=lambda m: t(f"team.col.{m}")) or "revenue"
@@ -90,6 +92,7 @@ elif section == "targets":
                  column_config={cols["attainment"]: percent, cols["actual"]: money, cols["target"]: money,
                                 cols["gap"]: money, cols["pace"]: money})
     download_buttons(att, "attainment", "attainment_download")
+    targets_editor(att)
 
 else:
     ahead = filters.with_range(filters.end + dt.timedelta(days=1), filters.end + dt.timedelta(days=FORECAST_DAYS))

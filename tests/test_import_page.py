@@ -180,3 +180,25 @@ def test_the_sample_files_are_offered_as_downloads(db):
     names = [b.proto.label for b in at.get("download_button")]
     assert {"accounts.csv", "客户列表.csv", "companies.xlsx"} <= set(names)
     assert "README.md" not in names
+
+
+def test_a_targets_file_uploaded_with_the_customer_list_loads_after_it(db, tmp_path):
+    targets = crm_exports.targets_gbk(tmp_path)
+    customers = crm_exports.scrm_customers_gbk(tmp_path)
+    at = upload(open_page(), targets, customers)  # targets first: they name the customer list's people
+    assert [s.value for s in at.selectbox] == ["客户", "业绩目标"]
+    assert [s.value for s in at.success] == ["检查通过：4 行可以导入。", "检查通过：6 行可以导入。"]
+    mapping = at.dataframe[1].value  # the targets' mapping, with its own words for employee and department
+    assert mapping.values.tolist() == [
+        ["周期开始", "2024-05-01", "周期开始（日期，或 2024-05 / 2024Q2 / 2024）"], ["期间", "月", "期间（月/季度/年）"],
+        ["员工", "张伟", "员工（姓名或编号，须已导入）"], ["部门", "华南大区", "部门（名称或编号，须已导入）"],
+        ["指标", "新增客户", "指标（新增客户/成交客户/成交金额/跟进次数）"], ["目标", "3", "目标值"]]
+    at.button(key="import_run").click().run()
+    assert not at.exception, at.exception
+    assert any("导入 6/6 行到「业绩目标」" in s.value for s in at.success)
+    assert any("已改为所在月/季度/年的第一天" in i.value for i in at.info)
+    store = Store(db)
+    try:
+        assert rows(store, "SELECT count(*) FROM targets")[0][0] == 6
+    finally:
+        store.close()

@@ -3,6 +3,8 @@ SQL counts, targets show their attainment, the forecast sums the open deals of t
 
 import datetime as dt
 
+import pytest
+
 from conftest import DEMO_END
 from test_pages_health import table
 from test_pages_statistics import list_count, run, sql
@@ -75,3 +77,68 @@ def test_an_admin_changes_a_stage_probability_and_the_forecast_follows(store):
     with pytest.raises(UserError, match="not a number"):
         save_stage_probability(store, {"lead": "viel"})
     assert weighted() == 1000 * 0.6 + 500 * 0.2  # a refused edit leaves the settings as they were
+
+
+def test_an_admin_edits_a_target_and_the_attainment_follows(app_db, demo_path):
+    """The targets editor on the Team page: a bad row is refused with its row and column and nothing is saved;
+    then a revenue target is changed and saved, and the attainment table shows the actual (the employee's won
+    deals over the target's month, counted in SQL) over the new target."""
+    at = run("team.py")
+    at.segmented_control(key="team_section").set_value("targets").run()
+    [editor] = at.data_editor
+    shown = editor.value
+    assert list(shown.columns) == ["period_start", "period", "employee_id", "department_id", "metric", "target"]
+    targets = sql(demo_path, f"""SELECT count(*) FROM targets WHERE period_start >= '{START}'
+                                 AND period_start <= DATE '{DEMO_END}'""")[0][0]
+    assert len(shown) == targets > 0
+    i = next(n for n, r in enumerate(shown.itertuples()) if r.metric == "revenue" and isinstance(r.employee_id, str))
+    employee, start, old = shown.employee_id[i], shown.period_start[i], float(shown.target[i])
+    name = sql(demo_path, f"SELECT name FROM employees WHERE employee_id = '{employee}'")[0][0]
+    actual = sql(demo_path, f"""SELECT coalesce(sum(coalesce(amount, 0)), 0) FROM deals WHERE owner_id = '{employee}'
+        AND status = 'won' AND closed_at >= DATE '{start}' AND closed_at < DATE '{start}' + INTERVAL 1 MONTH""")[0][0]
+    new = old * 2 + 1000
+
+    def attainment_of(target: float):
+        board = table(at, "周期")
+        month = f"{start.year}年{start.month}月"
+        mine = board[(board["周期"] == month) & (board["员工或部门"] == name) & (board["目标"] == target)]
+        assert len(mine) == 1, board
+        return float(mine["实际"].iloc[0]), float(mine["完成率"].iloc[0])
+
+    # A row for nobody: refused, named by its row (the last) and column, and nothing is written.
+    at.session_state[editor.key] = {"edited_rows": {i: {"target": new}}, "deleted_rows": [],
+                                    "added_rows": [{"period_start": str(start), "period": "month",
+                                                    "metric": "revenue", "target": 5.0}]}
+    at.run()
+    at.button(key="targets_save").click().run()
+    assert not at.exception
+    assert "目标未保存" in at.error[0].value
+    problems = next(d.value for d in at.dataframe if d.value.columns[0] == "行号")
+    assert problems.iloc[:, :2].values.tolist() == [[str(len(shown) + 1), "员工"]]
+    assert attainment_of(old)[0] == pytest.approx(actual)
+
+    # The same change without the bad row: saved, and the attainment is the actual over the new target.
+    at.session_state[editor.key] = {"edited_rows": {i: {"target": new}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="targets_save").click().run()
+    assert not at.exception
+    assert "目标已保存：新增 0，修改 1，删除 0" in at.success[0].value
+    got_actual, got_attainment = attainment_of(new)
+    assert got_actual == pytest.approx(actual)
+    assert got_attainment == pytest.approx(actual / new)
+    [editor] = at.data_editor  # a fresh editor over the saved targets
+    assert float(editor.value.target[i]) == new and len(editor.value) == len(shown)
+
+
+def test_a_non_admin_sees_the_targets_read_only(app_db, monkeypatch):
+    import ui.state
+    from crm_core.scope import Viewer
+
+    monkeypatch.setattr(ui.state, "current_viewer", lambda: Viewer(employee_id="E0002", role="manager",
+                                                                   department_id="D110"))
+    at = run("team.py")
+    at.segmented_control(key="team_section").set_value("targets").run()
+    assert not at.exception
+    assert not at.data_editor
+    assert "只有管理员可以修改目标。" in [c.value for c in at.caption]
+    assert table(at, "周期开始").shape[0] > 0

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 # Kinds: id (the table's key), text, timestamp, date, number, bool, employee (a name or id; new names
 # become employees), employee_id (an id that must exist), department (name or id; created when new),
 # customer (an existing customer's id or name), tags, stage, status, channel, manager, office,
-# role (admin, manager or rep).
+# role (admin, manager or rep); for targets: period_start (a date, or a month, quarter or year written as
+# such), period (month, quarter, year), metric (new_customers, won_customers, revenue, follow_ups), and
+# employee / department naming someone already loaded (a target names nobody new).
 
 
 @dataclass(frozen=True)
@@ -117,13 +119,27 @@ FIELDS: dict[str, list[Field]] = {
         _f("parent", "department", "上级部门|父部门|所属上级|Parent|Parent Department|Parent ID|Parent Team",
            column="parent_id"),
     ],
+    "targets": [
+        _f("period_start", "period_start", "周期开始|期间开始|开始日期|起始日期|周期开始日期|目标期间|目标周期|月份|年月|"
+           "季度|年度|Period Start|Period Start Date|Start Date|Start|Period Beginning|Month|Quarter|Year", required=True),
+        _f("period", "period", "期间|周期|期间类型|周期类型|考核周期|目标类型|Period|Period Type|Granularity|Frequency|"
+           "Target Period"),
+        _f("employee", "target_employee", "员工|员工姓名|姓名|员工编号|员工ID|工号|销售|销售代表|业务员|负责人|Employee|"
+           "Employee ID|Employee Name|Sales Rep|Sales Agent|Salesperson|Owner|Rep", column="employee_id"),
+        _f("department", "target_department", "部门|部门名称|部门编号|部门ID|团队|小组|Department|Department ID|"
+           "Department Name|Team|Sales Team", column="department_id"),
+        _f("metric", "metric", "指标|目标指标|考核指标|指标类型|指标名称|Metric|Measure|KPI|Target Metric|Goal Type",
+           required=True),
+        _f("target", "number", "目标|目标值|目标数|目标额|目标数值|指标值|Target|Target Value|Goal|Quota", required=True),
+    ],
 }
 
 #: The order files are loaded in when several come at once: what others refer to comes first.
-LOAD_ORDER = ("departments", "employees", "customers", "deals", "follow_ups")
+LOAD_ORDER = ("departments", "employees", "customers", "deals", "follow_ups", "targets")
 #: Fields worth more when detecting a table, because other tables seldom have them.
 TELLING = {"customer_id", "follow_up_id", "deal_id", "employee_id", "department_id", "stage", "contacted_at",
-           "manager", "office", "tags", "region", "industry", "parent", "amount", "note"}
+           "manager", "office", "tags", "region", "industry", "parent", "amount", "note", "period_start", "metric",
+           "target"}
 CUSTOM = "custom"  # an unmapped customers column: kept as a custom field
 IGNORE = "ignore"  # a column left out
 

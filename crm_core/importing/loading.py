@@ -21,8 +21,8 @@ from .fields import CUSTOM, FIELDS, IGNORE, Field
 from .mapping import Mapping, check_mapping, propose_mapping
 from .problems import FILE_CODES, Changes, ImportFailed, ImportResult, Problem
 from .reading import ROW, SourceFile
-from .values import (CHANNEL_WORDS, ROLE_HINT, ROLE_WORDS, STAGE_WORDS, STATUS_WORDS, boolean, clean, lit, number, q,
-                     timestamp, word_key)
+from .values import (CHANNEL_WORDS, METRIC_HINT, METRIC_WORDS, PERIOD_HINT, PERIOD_WORDS, ROLE_HINT, ROLE_WORDS,
+                     STAGE_WORDS, STATUS_WORDS, boolean, clean, lit, number, period_form, q, timestamp, word_key)
 
 MAX_PROBLEMS = 1000  # problems listed in full; the total is always counted
 EARLIEST, LATEST = "1900-01-01", "2101-01-01"  # timestamps a database holds: 1900-01-01 .. 2100-12-31
@@ -106,13 +106,56 @@ def load_order_of(files):
     return sorted(files, key=lambda item: LOAD_ORDER.index(table(item)))
 
 
+def save_targets(store, source: SourceFile, mapping: Mapping, shown) -> ImportResult:
+    """Targets edited in the app, in one transaction: the editor's rows (``source``, as text, mapped to the
+    targets' fields) are checked exactly as a targets file is and written (a target of the same period,
+    employee or department and metric is replaced), and the targets the editor showed (``shown``: a frame
+    of period_start, period, employee_id, department_id, metric) that its rows no longer hold are removed
+    (``result.removed``). Raises ImportFailed, nothing written, when any row has a problem."""
+    with store.write() as cur:
+        if source.rows == 0:  # every row deleted: only the removal
+            removed = _remove_targets(cur, shown, keep=None)
+            return ImportResult(source.name, "targets", 0, 0, removed=removed)
+        return _import(cur, source, mapping, False, lambda f, s: None, count_changes=True, replacing=shown)
+
+
+def _remove_targets(cur, shown, keep: str | None) -> int:
+    """Delete the targets ``shown`` names, but for those the table ``keep`` holds; how many went."""
+    if shown is None or len(shown) == 0:
+        return 0
+    import pandas as pd
+
+    frame = pd.DataFrame({"period_start": pd.to_datetime(shown["period_start"]).dt.date,
+                          **{c: [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+                                 for v in shown[c]] for c in ("period", "employee_id", "department_id", "metric")}})
+    cur.register("imp_shown_df", frame)
+    try:
+        cur.execute("""CREATE TEMP TABLE imp_shown AS SELECT CAST(period_start AS DATE) period_start,
+                       CAST(period AS VARCHAR) period, CAST(employee_id AS VARCHAR) employee_id,
+                       CAST(department_id AS VARCHAR) department_id, CAST(metric AS VARCHAR) metric FROM imp_shown_df""")
+    finally:
+        cur.unregister("imp_shown_df")
+    kept = f"AND NOT EXISTS (SELECT 1 FROM {keep} f WHERE {_same_target('s', 'f')})" if keep else ""
+    removed = cur.execute(f"DELETE FROM targets t USING imp_shown s WHERE {_same_target('t', 's')} {kept}").fetchone()[0]
+    cur.execute("DROP TABLE imp_shown")
+    return int(removed)
+
+
+def _same_target(a: str, b: str) -> str:
+    """SQL: the targets ``a`` and ``b`` are the same target (period, employee or department, metric)."""
+    return (f"{a}.period_start = {b}.period_start AND {a}.period = {b}.period AND {a}.metric = {b}.metric "
+            f"AND {a}.employee_id IS NOT DISTINCT FROM {b}.employee_id "
+            f"AND {a}.department_id IS NOT DISTINCT FROM {b}.department_id")
+
+
 def _import(cur, source: SourceFile, mapping: Mapping | None, skip_bad_rows: bool, say: Progress,
-            count_changes: bool = False) -> ImportResult:
+            count_changes: bool = False, replacing=None) -> ImportResult:
     mapping = mapping or propose_mapping(source.headers, file=source.name)
     check_mapping(mapping, source.name)
     _require_columns(source, mapping)
     job = JOBS[mapping.table](cur, source, mapping)
     job.count_changes = count_changes  # only the review says which loaded rows change: an import need not pay for it
+    job.replacing = replacing  # targets edited in the app: the ones the editor showed
     try:
         say(0.1, "stage")
         job.stage()
@@ -141,6 +184,12 @@ def _require_columns(source: SourceFile, mapping: Mapping) -> None:
         raise ImportFailed([Problem(source.name, 1, None, None, "missing_column",
                                     f"no column for {names}, which a {mapping.table} file needs; "
                                     f"the columns are: {', '.join(source.headers)}")])
+    one_of = [f for f in FIELDS[mapping.table] if f.key in JOBS[mapping.table].one_of]
+    if one_of and not any(f.key in mapped for f in one_of):
+        names = " or ".join(f"{f.key} ({' / '.join(f.aliases[:3])})" for f in one_of)
+        raise ImportFailed([Problem(source.name, 1, None, None, "missing_column",
+                                    f"no column for {names}, which a {mapping.table} file needs (one of them); "
+                                    f"the columns are: {', '.join(source.headers)}")])
     if source.rows == 0:
         raise ImportFailed([Problem(source.name, 2, None, None, "no_rows",
                                     "the file has a header row but no data rows")])
@@ -155,11 +204,12 @@ class _Job:
     typed = frozenset({"timestamp", "date", "number", "bool"})  # kinds whose text is converted
     by_name = False  # records told apart by name: a repeated name is a problem, not a repeated record
     required_if_present: tuple[str, ...] = ()  # fields whose column may be missing, but not a cell of it
+    one_of: tuple[str, ...] = ()  # fields of which the file must have at least one column
     count_changes = False  # work out which loaded rows the file changes (the review), before writing
 
     def __init__(self, cur, source: SourceFile, mapping: Mapping):
         self.cur, self.source, self.mapping = cur, source, mapping
-        self.key, self.prefix = KEY[self.table], ID_PREFIX[self.table]
+        self.key, self.prefix = KEY.get(self.table), ID_PREFIX.get(self.table)  # targets have no id
         self.fields: dict[str, tuple[Field, str]] = {}  # key -> (field, header)
         for header, key in mapping.columns.items():
             if key not in (CUSTOM, IGNORE) and header in source.headers:
@@ -725,7 +775,145 @@ class _Departments(_Job):
         return cols
 
 
-JOBS: dict[str, type[_Job]] = {job.table: job for job in (_Customers, _FollowUps, _Deals, _Employees, _Departments)}
+class _Targets(_Job):
+    """Targets: one row per (period_start, period, employee or department, metric) and its target. The period
+    start is a date or the period itself (2024-05, 2024Q2, 2024年第二季度, 2024), and a date inside its period is
+    moved to the period's first day (2024-05-15 of a month target is May's; the result notes it); the period
+    may be left out when the period start is written as one. Period and metric words in Chinese or English.
+    Exactly one of employee and department, each by id, else by name, and already loaded: a target names
+    nobody new, and a name two employees share must be given as an id. A target is 0 or more. Importing a
+    target again replaces it; two rows for one target are a problem."""
+
+    table = "targets"
+    typed = _Job.typed | {"period_start", "period", "metric"}
+    one_of = ("employee", "department")
+    replacing = None  # set by save_targets: the targets the app's editor showed (removed unless kept)
+
+    def _typed(self, f: Field, raw: str) -> str:
+        if f.kind == "period_start":
+            return period_form(raw, self.mapping.day_first)[0]
+        if f.kind == "period":
+            return _case(word_key(raw), PERIOD_WORDS)
+        if f.kind == "metric":
+            return _case(word_key(raw), METRIC_WORDS)
+        return super()._typed(f, raw)
+
+    # -- resolve: the period's first day, and the employee or department each row names ----------------------
+    def resolve(self) -> None:
+        form = period_form("r_period_start")[1]
+        period = "v_period" if self.has("period") else "NULL"
+        self.x("ALTER TABLE imp_s ADD COLUMN form_period VARCHAR")
+        self.x("ALTER TABLE imp_s ADD COLUMN t_period VARCHAR")
+        self.x("ALTER TABLE imp_s ADD COLUMN t_start DATE")
+        self.x(f"UPDATE imp_s SET form_period = {form}")
+        self.x(f"UPDATE imp_s SET t_period = COALESCE({period}, form_period)")
+        self.x("""UPDATE imp_s SET t_start = CAST(CASE t_period WHEN 'month' THEN date_trunc('month', v_period_start)
+                  WHEN 'quarter' THEN date_trunc('quarter', v_period_start)
+                  WHEN 'year' THEN date_trunc('year', v_period_start) END AS DATE)""")
+        for key, table, temp in (("employee", "employees", "imp_emp"), ("department", "departments", "imp_dep")):
+            col = f"{key}_id"
+            values = f"SELECT DISTINCT v_{key} FROM imp_s WHERE v_{key} IS NOT NULL" if self.has(key) else \
+                "SELECT NULL WHERE FALSE"
+            self.x(f"""CREATE TEMP TABLE {temp} AS
+                WITH v(value) AS ({values}),
+                     n AS (SELECT name, min({col}) AS id, count(*) AS named FROM {table} GROUP BY name)
+                SELECT CAST(v.value AS VARCHAR) AS value, COALESCE(i.{col}, n.id) AS id,
+                       i.{col} IS NULL AND COALESCE(n.named, 0) > 1 AS ambiguous
+                FROM v LEFT JOIN {table} i ON i.{col} = v.value LEFT JOIN n ON n.name = v.value""")
+            self.x(f"ALTER TABLE imp_s ADD COLUMN t_{key} VARCHAR")
+            if self.has(key):
+                self.x(f"UPDATE imp_s SET t_{key} = w.id FROM {temp} w WHERE w.value = imp_s.v_{key}")
+
+    # -- validate ----------------------------------------------------------------------------------------------
+    def _check(self, add, key: str, f: Field) -> None:
+        r, v = self.raw(key), f"v_{key}"
+        if f.kind == "period_start":
+            add(key, f"{r} IS NOT NULL AND {v} IS NULL", "bad_period_start",
+                "not a date or a period; write the period's first day (2024-05-01) or the period itself "
+                "(2024-05, 2024Q2, 2024年第二季度, 2024)")
+            add(key, f"{v} IS NOT NULL AND ({v} < DATE '{EARLIEST}' OR {v} >= DATE '{LATEST}')", "date_out_of_range",
+                "a date outside 1900-01-01 .. 2100-12-31; correct it")
+        elif f.kind == "period":
+            add(key, f"{r} IS NOT NULL AND {v} IS NULL", "unknown_period", f"unknown period; {PERIOD_HINT}")
+            add(key, f"{v} IS NOT NULL AND v_period_start IS NOT NULL AND form_period IS NOT NULL AND {v} <> form_period",
+                "period_mismatch", "the period start is written as another period (2024-05 is a month, 2024Q2 a "
+                "quarter, 2024 a year); make the two agree, or write the period start as a date (2024-04-01)")
+        elif f.kind == "metric":
+            add(key, f"{r} IS NOT NULL AND {v} IS NULL", "unknown_metric", f"unknown metric; {METRIC_HINT}")
+        elif f.kind in ("target_employee", "target_department"):
+            who = "employee" if f.kind == "target_employee" else "department"
+            first = "the team list" if who == "employee" else "the team or department list"
+            add(key, f"{v} IS NOT NULL AND t_{key} IS NULL", f"unknown_{who}",
+                f"no {who} with this id or name is loaded; correct it, or import {first} first")
+            add(key, f"{v} IN (SELECT value FROM {'imp_emp' if who == 'employee' else 'imp_dep'} WHERE ambiguous)",
+                f"ambiguous_{who}", f"several {who}s have this name; write the {who}'s id instead")
+        else:
+            super()._check(add, key, f)
+            if key == "target":
+                add(key, f"{v} < 0", "negative_target", "a target cannot be negative; write 0 or more")
+
+    def _duplicates(self, add) -> None:
+        """Two rows for one target: see _file_checks (the message names the earlier row)."""
+
+    def _file_checks(self) -> list[str]:
+        def check(key: str | None, where: str, code: str, message: str, value: str = "NULL") -> str:
+            header = lit(self.fields[key][1]) if key in self.fields else "NULL"
+            return f"SELECT row, {header}, {value}, '{code}', {message} FROM imp_s WHERE {where}"
+
+        def header(key: str) -> str:
+            return self.fields[key][1] if key in self.fields else key
+
+        checks = []
+        where = "period" if self.has("period") else "period_start"
+        checks.append(check(where, "t_period IS NULL AND v_period_start IS NOT NULL"
+                            + (" AND r_period IS NULL" if self.has("period") else ""), "missing_period", lit(
+                                "no period: write month, quarter or year (月 / 季度 / 年) in a period column "
+                                "(期间 / Period), or write the period start as the period itself (2024-05, 2024Q2, 2024)")))
+        people = [k for k in ("employee", "department") if self.has(k)]
+        if len(people) == 2:
+            checks.append(check("employee", "v_employee IS NOT NULL AND v_department IS NOT NULL", "both_employee_and_department",
+                                lit(f"a target is for an employee or for a department, not both: empty the "
+                                    f"{header('employee')} or the {header('department')} cell"), "v_employee"))
+        checks.append(check(people[0], " AND ".join(f"v_{k} IS NULL" for k in people), "no_employee_or_department",
+                            lit("a target is for an employee or a department: fill in "
+                                + " or ".join(header(k) for k in ("employee", "department")))))
+        who = " AND ".join(["t_start IS NOT NULL", "t_period IS NOT NULL", "v_metric IS NOT NULL",
+                            "(t_employee IS NOT NULL OR t_department IS NOT NULL)"])
+        self.x(f"""CREATE TEMP TABLE imp_first AS SELECT row, first FROM (
+                   SELECT row, min(row) OVER (PARTITION BY t_start, t_period, t_employee, t_department, v_metric) AS first
+                   FROM imp_s WHERE {who}) WHERE row > first""")
+        checks.append(check("metric", "row IN (SELECT row FROM imp_first)", "duplicate_target",
+                            "'the same target (period, employee or department, metric) is on row ' || "
+                            "(SELECT first FROM imp_first f WHERE f.row = imp_s.row) || '; keep one of the two rows'",
+                            "r_metric"))
+        return checks
+
+    # -- write: replace the targets the file names (and those the editor dropped) -------------------------------
+    def write(self) -> ImportResult:
+        self.x(f"""CREATE TEMP TABLE imp_final AS SELECT f.*, EXISTS (SELECT 1 FROM targets t WHERE {_same_target('t', 'f')})
+                       AS existed, EXISTS (SELECT 1 FROM targets t WHERE {_same_target('t', 'f')}
+                                           AND t.target IS DISTINCT FROM f.target) AS changed
+                   FROM (SELECT t_start AS period_start, t_period AS period, t_employee AS employee_id,
+                                t_department AS department_id, v_metric AS metric, v_target AS target,
+                                v_period_start <> t_start AS aligned FROM imp_s) f""")
+        updated, loaded, aligned, changed, examples = self.x(f"""SELECT count(*) FILTER (existed), count(*),
+            count(*) FILTER (aligned), count(*) FILTER (changed),
+            list(concat_ws(' ', period_start, period, COALESCE(employee_id, department_id), metric)
+                 ORDER BY period_start, COALESCE(employee_id, department_id), metric) FILTER (changed)[1:{EXAMPLES}]
+            FROM imp_final""").fetchone()
+        if aligned:
+            self.notes.append("period_start_aligned")
+        self.x(f"DELETE FROM targets t USING imp_final f WHERE {_same_target('t', 'f')}")
+        self.x("""INSERT INTO targets (period_start, period, employee_id, department_id, metric, target)
+                  SELECT period_start, period, employee_id, department_id, metric, target FROM imp_final""")
+        removed = _remove_targets(self.cur, self.replacing, keep="imp_final") if self.replacing is not None else 0
+        changes = Changes(changed, list(examples or [])) if self.count_changes else Changes()
+        return ImportResult(self.source.name, self.table, self.source.rows, loaded, loaded - updated, updated,
+                            notes=self.notes, changes=changes, removed=removed)
+
+
+JOBS: dict[str, type[_Job]] = {job.table: job for job in (_Customers, _FollowUps, _Deals, _Employees, _Departments,
+                                                          _Targets)}
 
 
 def _case(expr: str, words: dict[str, str]) -> str:

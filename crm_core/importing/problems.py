@@ -63,7 +63,9 @@ def problems_csv(problems: list[Problem]) -> str:
     return to_csv(problems_frame(problems))
 
 
-NOTES = {"no_created_at": "no creation date column: new customers are dated with the import time, as confirmed"}
+NOTES = {"no_created_at": "no creation date column: new customers are dated with the import time, as confirmed",
+         "period_start_aligned": "period starts inside their month, quarter or year were moved to its first day "
+                                 "(2024-05-15 of a month target: 2024-05-01)"}
 
 #: Problems of a file as a whole: skipping bad rows cannot help with these, so it is not offered.
 FILE_CODES = frozenset({"empty", "binary", "too_large", "encoding", "bad_excel", "no_header", "no_rows", "unknown_table",
@@ -105,6 +107,7 @@ class ImportResult:
     changes: Changes = field(default_factory=Changes)
     skipped_total: int = 0
     loadable: bool = True  # False when the file cannot load at all (a problem of the whole file)
+    removed: int = 0  # targets edited in the app: the ones the editor dropped
 
     @property
     def problems(self) -> list[Problem]:

@@ -124,3 +124,57 @@ def word_key(x: str) -> str:
 
 def stage_order() -> tuple[str, ...]:
     return DEFAULT_DEAL_STAGES
+
+
+# -- targets ---------------------------------------------------------------------------------------
+TARGET_PERIODS = ("month", "quarter", "year")
+PERIOD_WORDS = {_word(w): p for p, ws in {
+    "month": "month|monthly|months|mo|m|月|月度|按月|每月|月份",
+    "quarter": "quarter|quarterly|quarters|qtr|q|季|季度|按季|按季度|每季|每季度",
+    "year": "year|yearly|annual|annually|years|fy|y|年|年度|按年|每年|全年",
+}.items() for w in ws.split("|")}
+PERIOD_HINT = "use month, quarter or year (月 / 季度 / 年, 月度 / 年度)"
+
+METRIC_WORDS = {_word(w): m for m, ws in {
+    "new_customers": "new_customers|new customers|new customer|new accounts|new|新增客户|新增客户数|新客户|新客户数|新增|"
+                     "新建客户|新增客户数量",
+    "won_customers": "won_customers|won customers|won customer|customers won|won|wins|成交客户|成交客户数|成交客户数量|"
+                     "赢单客户|签约客户|新签客户|成交数",
+    "revenue": "revenue|sales|sales amount|won revenue|bookings|amount|成交金额|成交额|销售额|销售金额|业绩|业绩金额|营收|"
+               "收入|签约金额|合同金额|金额",
+    "follow_ups": "follow_ups|follow-ups|follow ups|followups|follow up|activities|contacts|跟进次数|跟进|跟进数|跟进量|"
+                  "跟进数量|跟进记录",
+}.items() for w in ws.split("|")}
+METRIC_HINT = ("use new_customers, won_customers, revenue or follow_ups (新增客户 / 成交客户 / 成交金额 / 跟进次数; "
+               "new customers / won customers / revenue / follow-ups)")
+
+# A period start written as the period itself: (pattern, period, year group, month or quarter group).
+_PERIOD_FORMS = [
+    (r"(\d{4})\s*(年度?|年份)?", "year", 1, None),
+    (r"(\d{4})\s*(年度?)?\s*[-/.\s]?\s*[Qq]\s*([1-4])", "quarter", 1, 3),
+    (r"[Qq]\s*([1-4])\s*[-/.\s,]?\s*(\d{4})", "quarter", 2, 1),
+    (r"(\d{4})\s*(年度?)?\s*(第\s*)?([1-4一二三四])\s*季度?", "quarter", 1, 4),
+    (r"(\d{4})\s*[-/.]\s*(\d{1,2})", "month", 1, 2),
+    (r"(\d{4})\s*年\s*(\d{1,2})\s*月份?", "month", 1, 2),
+    (r"(\d{4})(\d{2})", "month", 1, 2),
+]
+
+
+def period_form(x: str, day_first: bool = False) -> tuple[str, str]:
+    """SQL for a cleaned period start ``x``: (its first day, the period its form names or NULL). A month, quarter
+    or year written as such (2024-05, 2024年5月, 2024Q2, 2024年第二季度, Q2 2024, 2024, 2024年) gives its first day
+    and its period; any date (2024-05-15, 2024/5/15) gives that day and no period."""
+    days, periods = [], []
+    for pattern, period, y, n in _PERIOD_FORMS:
+        match = f"regexp_full_match({x}, {lit(pattern)})"
+        year = f"TRY_CAST(regexp_extract({x}, {lit(pattern)}, {y}) AS INTEGER)"
+        if period == "year":
+            first = f"CASE WHEN {year} >= 1 THEN make_date({year}, 1, 1) END"
+        else:
+            part = f"TRY_CAST(translate(regexp_extract({x}, {lit(pattern)}, {n}), '一二三四', '1234') AS INTEGER)"
+            month = f"({part} * 3 - 2)" if period == "quarter" else part
+            first = f"CASE WHEN {year} >= 1 AND {month} BETWEEN 1 AND 12 THEN make_date({year}, {month}, 1) END"
+        days.append(f"WHEN {match} THEN {first}")
+        periods.append(f"WHEN {match} THEN '{period}'")
+    day = f"(CASE {' '.join(days)} ELSE CAST({timestamp(x, day_first)} AS DATE) END)"
+    return day, f"(CASE {' '.join(periods)} END)"

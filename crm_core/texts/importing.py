@@ -18,9 +18,17 @@ _FIELDS = {  # field key -> (zh, en): what the mapping table offers for each col
     "role": ("角色（管理员/经理/销售）", "Role (admin / manager / rep)"),
     "department_id": ("部门编号", "Department ID"), "parent": ("上级部门", "Parent department"),
     "custom": ("自定义字段", "Custom field"), "ignore": ("不导入", "Leave out"),
+    "period_start": ("周期开始（日期，或 2024-05 / 2024Q2 / 2024）", "Period start (a date, or 2024-05 / 2024Q2 / 2024)"),
+    "period": ("期间（月/季度/年）", "Period (month / quarter / year)"),
+    "metric": ("指标（新增客户/成交客户/成交金额/跟进次数）", "Metric (new customers / won customers / revenue / follow-ups)"),
+    "target": ("目标值", "Target"),
+    # a field whose meaning depends on the table: import.field.<table>.<key> wins over import.field.<key>
+    "targets.employee": ("员工（姓名或编号，须已导入）", "Employee (name or ID, already loaded)"),
+    "targets.department": ("部门（名称或编号，须已导入）", "Department (name or ID, already loaded)"),
 }
 _TABLES = {"customers": ("客户", "Customers"), "follow_ups": ("跟进记录", "Follow-ups"), "deals": ("商机", "Deals"),
-           "employees": ("员工/团队", "Employees / teams"), "departments": ("部门", "Departments")}
+           "employees": ("员工/团队", "Employees / teams"), "departments": ("部门", "Departments"),
+           "targets": ("业绩目标", "Targets")}
 _PROBLEMS = {
     "empty": ("文件是空的", "The file is empty"),
     "binary": ("这不是 CSV 或 Excel 导出文件", "Not a CSV or Excel export"),
@@ -50,7 +58,28 @@ _PROBLEMS = {
     "unknown_status": ("无法识别的状态（应为 进行中/赢单/输单）", "Unknown status; use open, won or lost"),
     "unknown_role": ("无法识别的角色（应为 管理员/经理/销售，空白为销售）", "Unknown role; use admin, manager or rep (empty: rep)"),
     "unknown_customer": ("系统中没有这个客户，请先导入客户列表", "No such customer is loaded; import the customer list first"),
-    "unknown_employee": ("系统中没有这个员工编号", "No employee with this ID is loaded"),
+    "unknown_employee": ("系统中没有这个员工：请更正编号或姓名，或先导入员工/团队列表",
+                         "No such employee is loaded; correct the ID or name, or import the team list first"),
+    "unknown_department": ("系统中没有这个部门：请更正编号或名称，或先导入团队/部门列表",
+                           "No such department is loaded; correct the ID or name, or import the team list first"),
+    "ambiguous_employee": ("有多名员工同名，请改填员工编号", "Several employees have this name; write the employee's ID"),
+    "ambiguous_department": ("有多个部门同名，请改填部门编号", "Several departments have this name; write the department's ID"),
+    "bad_period_start": ("不是日期或期间：请写期间的第一天（2024-05-01）或期间本身（2024-05、2024Q2、2024年第二季度、2024）",
+                         "Not a date or a period; write the period's first day (2024-05-01) or the period (2024-05, 2024Q2, 2024)"),
+    "unknown_period": ("无法识别的期间，请写 月/季度/年（月度、年度；month、quarter、year）",
+                       "Unknown period; use month, quarter or year (月 / 季度 / 年)"),
+    "missing_period": ("没有期间：请在期间列填写 月/季度/年，或把周期开始写成期间本身（2024-05、2024Q2、2024）",
+                       "No period: write month, quarter or year, or write the period start as the period (2024-05, 2024Q2, 2024)"),
+    "period_mismatch": ("周期开始写成了另一种期间（2024-05 是月，2024Q2 是季度，2024 是年），请与期间列保持一致，或写成日期",
+                        "The period start is written as another period; make the two agree, or write it as a date"),
+    "unknown_metric": ("无法识别的指标，请写 新增客户/成交客户/成交金额/跟进次数（new_customers、won_customers、revenue、follow_ups）",
+                       "Unknown metric; use new_customers, won_customers, revenue or follow_ups"),
+    "negative_target": ("目标不能为负数，请填写 0 或以上", "A target cannot be negative; write 0 or more"),
+    "both_employee_and_department": ("目标只能属于员工或部门之一：请清空员工或部门中的一格",
+                                     "A target is for an employee or a department, not both: empty one of the two"),
+    "no_employee_or_department": ("目标需要填写员工或部门（二选一）", "A target needs an employee or a department: fill in one"),
+    "duplicate_target": ("与前面某行是同一个目标（相同期间、员工或部门、指标），请只保留一行",
+                         "The same target (period, employee or department, metric) is on an earlier row; keep one"),
     "duplicate_id": ("编号与前面某行重复", "The same ID is on an earlier row"),
     "duplicate_name": ("名称与前面某行重复，请加编号列区分", "The same name is on an earlier row; add an ID column"),
 }
@@ -61,10 +90,10 @@ TEXTS = {
                            "en": "The database holds the demo company. Clear it before importing your own data."},
     "import.clear_demo": {"zh": "清空演示数据", "en": "Clear the demo data"},
     "import.title": {"zh": "导入数据", "en": "Import data"},
-    "import.intro": {"zh": "上传 CRM 导出的 CSV 或 Excel 文件（客户、跟进记录、商机、员工/团队），中英文表头、GBK 或 UTF-8 均可。"
+    "import.intro": {"zh": "上传 CRM 导出的 CSV 或 Excel 文件（客户、跟进记录、商机、员工/团队、业绩目标），中英文表头、GBK 或 UTF-8 均可。"
                            "每个文件整体导入：有错误时不会写入任何数据；再次导入同一文件会按编号更新，不会重复（导入前会显示将改变多少条已有记录）。"
                            "Excel 工作簿中每个含表格的工作表都会作为单独的文件导入。客户列表没有创建时间列时，需要您确认把新客户记为今天创建，否则不导入。",
-                     "en": "Upload the CSV or Excel exports of your CRM (customers, follow-ups, deals, teams), Chinese or English "
+                     "en": "Upload the CSV or Excel exports of your CRM (customers, follow-ups, deals, teams, targets), Chinese or English "
                            "headers, GBK or UTF-8. Each file is imported whole: with errors nothing is written; importing it "
                            "again updates records by their ID instead of duplicating them (the review says how many loaded records will change). "
                            "Every sheet of a workbook that holds a table is imported as its own file. A customer list "
@@ -102,8 +131,8 @@ TEXTS = {
     "import.new_departments": {"zh": "新部门 {count}", "en": "{count} new departments"},
     "import.new_departments.one": {"zh": "新部门 1", "en": "1 new department"},
     "import.samples": {"zh": "示例文件（可下载试用）", "en": "Sample files to try"},
-    "import.samples_help": {"zh": "各种 CRM 导出格式的示例：先导入 sales_teams.csv（团队），再导入客户、商机和跟进记录。",
-                            "en": "Exports in the formats of several CRMs: import sales_teams.csv (the team list) first, then customers, deals and follow-ups."},
+    "import.samples_help": {"zh": "各种 CRM 导出格式的示例：先导入 sales_teams.csv（团队），再导入客户、商机和跟进记录；业绩目标.csv（业绩目标）在客户列表.csv 之后导入：它按姓名引用其中的负责人和部门。",
+                            "en": "Exports in the formats of several CRMs: import sales_teams.csv (the team list) first, then customers, deals and follow-ups; 业绩目标.csv (targets) after 客户列表.csv: it names that list's owners and departments."},
     "import.created_today": {"zh": "文件没有创建时间列：确认把新客户的创建时间记为今天（它们将算作今天的新增客户）。不勾选则不导入新客户。",
                              "en": "The file has no creation date column: date its new customers today (they then count as today's new customers). Unticked, new customers are refused."},
     "import.note.same_header": {"zh": "有多列的表头都是「{header}」：{columns}。请确认每列导入为什么。",
@@ -125,6 +154,8 @@ TEXTS = {
     "import.skipped": {"zh": "跳过了 {count} 行有问题的数据。", "en": "{count} bad rows were skipped."},
     "import.skipped.one": {"zh": "跳过了 1 行有问题的数据。", "en": "1 bad row was skipped."},
     "import.failed": {"zh": "{name} 未导入，数据库保持不变。", "en": "{name} was not imported; the database is unchanged."},
+    "import.note.period_start_aligned": {"zh": "有些周期开始不是期间的第一天，已改为所在月/季度/年的第一天（如月目标的 2024-05-15 记为 2024-05-01）。",
+                                         "en": "Some period starts were inside their period and were moved to its first day (2024-05-15 of a month target: 2024-05-01)."},
     "import.note.no_created_at": {"zh": "文件没有创建时间列：按您的确认，新客户的创建时间记为导入时间。", "en": "No creation date column: as confirmed, new customers are dated with the import time."},
 }
 TEXTS.update({f"import.field.{k}": {"zh": zh, "en": en} for k, (zh, en) in _FIELDS.items()})

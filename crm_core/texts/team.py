@@ -35,8 +35,32 @@ TEXTS = {
     "team.targets.help": {"zh": "目标期间内的实际完成；“按当前进度预计”= 截至 {today} 的完成按期间天数折算。",
                           "en": "Actuals over each target's period; “at this pace” scales the actual up to {today} to "
                                 "the whole period."},
-    "team.no_targets": {"zh": "所选区间内没有目标。可在“导入数据”中上传目标表。",
-                        "en": "No targets in the selected range. Upload a targets file on the Import data page."},
+    "team.no_targets": {"zh": "所选区间内没有目标。可在“导入数据”中上传目标表，管理员也可以在下方直接添加。",
+                        "en": "No targets in the selected range. Upload a targets file on the Import data page, or "
+                              "(as an admin) add them below."},
+    "team.edit.title": {"zh": "编辑目标（管理员）", "en": "Edit targets (admin)"},
+    "team.edit.list": {"zh": "目标", "en": "Targets"},
+    "team.edit.help": {"zh": "这里列出周期开始在所选区间内的目标（全部指标）。可修改、在末尾添加或选中后删除行，然后保存。"
+                             "每行填写员工或部门之一；周期开始若不是期间的第一天，保存时改为所在月/季度/年的第一天；"
+                             "同一期间、员工或部门、指标的目标只有一个，保存会替换原有的。检查与导入目标表相同，有问题时不会写入任何数据。",
+                       "en": "The targets whose period starts in the selected range (every metric). Change cells, add rows at "
+                             "the end or select and delete rows, then save. Each row is for an employee or a department, "
+                             "not both; a period start inside its period is saved as the period's first day; there is one "
+                             "target per period, employee or department and metric, so a saved row replaces the one there "
+                             "was. The checks are those of a targets file: with any problem nothing is written."},
+    "team.edit.col.period_start": {"zh": "周期开始", "en": "Period start"},
+    "team.edit.col.period": {"zh": "期间", "en": "Period"},
+    "team.edit.col.employee_id": {"zh": "员工", "en": "Employee"},
+    "team.edit.col.department_id": {"zh": "部门", "en": "Department"},
+    "team.edit.col.metric": {"zh": "指标", "en": "Metric"},
+    "team.edit.col.target": {"zh": "目标值", "en": "Target"},
+    "team.edit.save": {"zh": "保存目标", "en": "Save the targets"},
+    "team.edit.name": {"zh": "目标编辑", "en": "Target editor"},
+    "team.edit.problems": {"zh": "有 {count} 个问题，目标未保存：请按行号和列修改后再保存。",
+                           "en": "{count} problems: nothing was saved. Correct the rows and columns named, then save again."},
+    "team.edit.saved": {"zh": "目标已保存：新增 {added}，修改 {changed}，删除 {removed}。完成率已重新计算。",
+                        "en": "Targets saved: {added} added, {changed} changed, {removed} removed. Attainment is computed anew."},
+    "team.edit.admin_only": {"zh": "只有管理员可以修改目标。", "en": "Only an admin can change targets."},
     "team.forecast.help": {"zh": "预计在 {start} 至 {end} 成交的在途商机，按阶段赢单概率加权；右侧为当月目标与已成交金额。",
                            "en": "Open deals expected to close {start} to {end}, weighted by their stage's chance "
                                  "of winning, beside the month's target and what is already won."},

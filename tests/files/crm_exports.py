@@ -120,10 +120,51 @@ def pipeline_files(folder: Path) -> dict[str, Path]:
             "pipeline": write_text(folder / "sales_pipeline.csv", PIPELINE, "utf-8", newline="\n")}
 
 
+# Targets for the SCRM's people (after 客户列表.csv): GBK, Chinese headers, employees and departments by name, the
+# period start as a date, a date inside its month, a month, a quarter and a year, period and metric words in Chinese.
+TARGETS = [
+    ["周期开始", "期间", "员工", "部门", "指标", "目标"],
+    ["2024-05-01", "月", "张伟", "", "新增客户", "3"],
+    ["2024-05-01", "月", "张伟", "", "成交金额", "100,000"],
+    ["2024-05-15", "月度", "李娜", "", "跟进次数", "5"],
+    ["2024-06", "月", "王芳", "", "成交客户", "1"],
+    ["2024Q2", "季度", "", "华南大区", "成交金额", "20万"],
+    ["2024", "年度", "", "华东大区", "新增客户", "12"],
+]
+
+
+def targets_gbk(folder: Path) -> Path:
+    """业绩目标.csv: the targets above, GBK with CRLF line ends."""
+    return write_text(folder / "业绩目标.csv", TARGETS, "gbk")
+
+
+# The same kind of file from an English spreadsheet, as .xlsx: real date cells, ids, a number cell.
+TARGETS_XLSX = [
+    ["Period Start", "Period", "Employee", "Department", "Metric", "Target"],
+    [dt.date(2024, 5, 1), "Month", "E1", None, "Revenue", 50000],
+    [dt.datetime(2024, 4, 1), "quarter", None, "D-SOUTH", "won customers", 4],
+    ["2024-06-01", "monthly", "Li Na", None, "follow-ups", 12],
+    [dt.date(2024, 1, 1), "Year", None, "D-SOUTH", "New Customers", 0],
+]
+
+
+def targets_xlsx(folder: Path) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Targets"
+    for row in TARGETS_XLSX:
+        sheet.append(row)
+    path = folder / "targets.xlsx"
+    book.save(path)
+    return path
+
+
 def write_all(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return [scrm_customers_gbk(folder), follow_ups_utf8_bom(folder), scrm_deals_utf16(folder),
-            companies_xlsx(folder), *pipeline_files(folder).values()]
+            companies_xlsx(folder), *pipeline_files(folder).values(), targets_gbk(folder)]
 
 
 if __name__ == "__main__":
