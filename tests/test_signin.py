@@ -346,6 +346,9 @@ def test_a_provider_signed_in_person_is_the_employee_with_that_email(signin_db, 
     assert [b.label for b in at.button] == [zh("signin.with_provider", provider="Google")] and not at.metric
     at = oidc_page(" E0001@Demo-CRM.cn ", email_verified=True)
     assert [number(m.value) for m in at.metric] == [rep[k] for k in OVERVIEW]
+    at.sidebar.button(key="signin_out").click().run()  # st.logout; a browser then reloads the app
+    at.run()
+    assert not at.metric and [b.label for b in at.button] == [zh("signin.with_provider", provider="Google")]
     at = oidc_page("stranger@example.com")
     assert [e.value for e in at.error] == [zh("signin.refused.unknown_email", email=md("stranger@example.com"))]
     assert not at.metric

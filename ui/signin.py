@@ -78,12 +78,12 @@ def _sign_out_button(where, how: str | None) -> None:
     if where.button(t("signin.sign_out"), key="signin_out", icon=":material/logout:", on_click=_forget):
         if how == "oidc":
             st.logout()  # Streamlit's identity cookie goes, and the browser starts a new session
-        else:
-            st.rerun()
+            st.stop()
+        st.rerun()
 
 
 def _forget() -> None:
     """Sign out of this browser session: nothing of the person stays (filters, picks), the language does."""
     for key in list(st.session_state):
-        if key not in ("lang", "_kept_lang"):
+        if key not in ("lang", "_kept_lang", "signin_out"):  # the button's own: else its click is lost
             del st.session_state[key]
