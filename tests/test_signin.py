@@ -262,6 +262,15 @@ def test_a_removed_employee_is_refused_at_the_next_run(signin_db):
     assert not at.metric
 
 
+def test_a_rep_with_no_records_is_not_sent_to_the_import_page(signin_db):
+    with duckdb.connect(str(signin_db)) as con:
+        con.execute("INSERT INTO employees (employee_id, name, department_id, role) VALUES ('E0100', '新人', 'D112', 'rep')")
+    users = auth.users_path()
+    auth.set_user(users, "newcomer", "E0100", PASSWORD)
+    at = sign_in("newcomer", **RANGE)
+    assert [i.value for i in at.info] == [zh("signin.no_data")] and not at.metric
+
+
 def test_the_import_page_is_for_admins_only(signin_db):
     for login, allowed in (("rep", False), ("manager", False), ("admin", True)):
         at = sign_in(login, **RANGE)

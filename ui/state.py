@@ -228,7 +228,7 @@ def sidebar_filters(today: dt.date | None = None) -> Filters:
         if key in st.session_state:
             st.session_state["_kept_" + key] = st.session_state[key]
     if not has_data():
-        st.info(t("app.no_data"))
+        st.info(t("app.no_data") if current_viewer().sees_all else t("signin.no_data"))  # only admins import
         st.stop()
     return filters
 

@@ -18,6 +18,8 @@ TEXTS = {
     "signin.role.rep": {"zh": "销售", "en": "sales rep"},
     "signin.admins_only": {"zh": "只有管理员可以使用此页面（导入数据、设置）。如需导入，请联系管理员。",
                            "en": "Only admins may use this page (importing data, settings). Ask an admin to import for you."},
+    "signin.no_data": {"zh": "还没有你可以查看的数据：你负责的客户、跟进和商机导入后会显示在这里。",
+                       "en": "Nothing for you to see yet: your customers, follow-ups and deals show here once they are imported."},
     "signin.users_file_broken": {"zh": "登录配置有误（用户文件无法读取），暂时无人可以登录。请联系管理员查看服务器日志。",
                                  "en": "Sign-in is misconfigured (the users file cannot be read), so nobody can sign in "
                                        "for now. Ask an admin to look at the server's log."},
