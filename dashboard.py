@@ -1,4 +1,4 @@
-"""CRM Insight: the entry point. Page config, the navigation, and the shared sidebar (in each page)."""
+"""CRM Insight: the entry point. Page config, the sign-in, the navigation, and the shared sidebar (in each page)."""
 
 import sys
 from pathlib import Path
@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import streamlit as st  # noqa: E402
 
 from ui.i18n import t  # noqa: E402
-from ui.state import get_store  # noqa: E402
+from ui.state import current_viewer, get_store, may_enter  # noqa: E402
 
 st.set_page_config(page_title="CRM Insight", page_icon="📈", layout="wide")
 get_store()  # builds the demo company on first start when there is no data at all
@@ -34,4 +34,8 @@ pages = {
         st.Page("app_pages/import_data.py", title=t("page.import"), icon=":material/upload_file:", url_path="import"),
     ],
 }
-st.navigation(pages).run()
+# Until someone is signed in (where sign-in is configured) the pages stay hidden and current_viewer draws the
+# sign-in instead; the URL keeps the page asked for, which opens once they are in.
+page = st.navigation(pages, position="sidebar" if may_enter() else "hidden")
+current_viewer()
+page.run()

@@ -1,6 +1,6 @@
 """Import data: upload CRM exports, review the detected table and column mapping, see problems, import.
 
-Thin: reading, mapping, checking and loading are crm_core.importing (the same code as the CLI).
+Thin: reading, mapping, checking and loading are crm_core.importing (the same code as the CLI). For admins only.
 """
 
 
@@ -16,9 +16,10 @@ from crm_core.importing import (FIELDS, ImportFailed, can_skip, detect_table, fi
 from ui.downloads import download_buttons
 from ui.i18n import fmt_int, lang, t
 from crm_core.demo import clear_demo, holds_demo
-from ui.state import get_store, language_switch
+from ui.state import get_store, language_switch, require_admin
 
 language_switch()
+require_admin()
 st.title(t("import.title"))
 st.caption(t("import.intro"))
 if holds_demo(get_store()):

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from .errors import UserError
 from .exports import to_csv, to_json, to_xlsx, with_names
@@ -79,6 +80,22 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv",
                      help="xlsx: an Excel workbook, written to --output (it is binary)")
     rep.add_argument("--output", metavar="FILE", help="write the report to FILE instead of printing it")
+
+    user = sub.add_parser("user", help="the users file of a self-hosted install without an OpenID Connect provider")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="create a user, or give an existing one a new employee and password "
+                                          "(read from standard input, or asked twice at a terminal; never echoed)")
+    add.add_argument("name", help="the login name (compared in lower case)")
+    add.add_argument("--employee", required=True, metavar="ID", help="the employee this user signs in as")
+    add.add_argument("--db", default=None, help="the database the employee must be in (default: $CRM_DB or "
+                                                "data/crm.duckdb)")
+    add.add_argument("--users", default=None, help="the users file (default: $CRM_USERS or data/users.toml)")
+    remove = user_sub.add_parser("remove", help="remove a user")
+    remove.add_argument("name")
+    remove.add_argument("--users", default=None)
+    listing = user_sub.add_parser("list", help="the users, their employees and roles (never the hashes)")
+    listing.add_argument("--db", default=None)
+    listing.add_argument("--users", default=None)
     return parser
 
 
@@ -187,10 +204,59 @@ def cmd_import(args) -> int:
     return cli_import(args)
 
 
+def read_password(stream=None) -> str:
+    """The new password: asked twice without echo at a terminal, else the first line of standard input."""
+    import getpass
+
+    stream = stream or sys.stdin
+    if stream.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != first:
+            raise UserError("the two passwords differ; nothing was changed")
+        return first
+    line = stream.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
+def cmd_user(args) -> int:
+    from . import auth
+
+    path = auth.cli_users_path(args.users)
+    if args.user_command == "add":
+        name = auth.check_login_name(args.name)
+        store = _existing_store(args.db)
+        try:
+            viewer = auth.viewer_for_employee(store.backend(), args.employee)
+        finally:
+            store.close()
+        password = read_password().rstrip("\r")
+        created = auth.set_user(path, name, viewer.employee_id, password)
+        print(f"{'created' if created else 'updated'} user {name} in {path}: employee {viewer.employee_id} "
+              f"({viewer.role})", file=sys.stderr)
+    elif args.user_command == "remove":
+        auth.remove_user(path, args.name)
+        print(f"removed user {auth.login_name(args.name)} from {path}", file=sys.stderr)
+    else:
+        users = auth.load_users(path)
+        store = _existing_store(args.db)
+        rows = []
+        try:
+            for user in sorted(users.values(), key=lambda u: u.name):
+                try:
+                    role = auth.viewer_for_employee(store.backend(), user.employee_id).role
+                except auth.SignInRefused as e:
+                    role = f"refused: {e}"
+                rows.append((user.name, user.employee_id, role))
+        finally:
+            store.close()
+        sys.stdout.write(to_csv(pd.DataFrame(rows, columns=["name", "employee_id", "role"])))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"report": cmd_report, "demo": cmd_demo, "import": cmd_import}[args.command](args)
+        return {"report": cmd_report, "demo": cmd_demo, "import": cmd_import, "user": cmd_user}[args.command](args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -65,6 +65,19 @@ def viewer_for(backend: ibis.BaseBackend, employee_id: str) -> Viewer:
     return Viewer(str(employee_id), role if role in ROLES else "rep", None if pd.isna(department) else department)
 
 
+def find_employees(backend: ibis.BaseBackend, *, employee_id: str | None = None,
+                   email: str | None = None) -> pd.DataFrame:
+    """The employees (employee_id, name, active) with this id, or whose e-mail is ``email`` (compared
+    without surrounding spaces and case), in id order; for signing people in (crm_core.auth)."""
+    emp = _backend.raw_table(backend, "employees")
+    if employee_id is not None:
+        emp = emp.filter(emp.employee_id == str(employee_id))
+    if email is not None:
+        emp = emp.filter(emp.email.strip().lower() == str(email).strip().lower())
+    found = _backend.run(emp.select("employee_id", "name", "active").order_by("employee_id"))
+    return found.assign(active=found["active"].map(lambda a: True if pd.isna(a) else bool(a)))
+
+
 class Scope:
     """Tables narrowed to a viewer and a set of filters, and the one way to run a query on them."""
 

@@ -17,6 +17,13 @@ from crm_core.store import Store  # noqa: E402
 DEMO_END = dt.date(2026, 11, 23)
 
 
+@pytest.fixture(autouse=True)
+def no_sign_in(monkeypatch):
+    """Every test starts without sign-in (the admin), whatever users file a developer keeps in data/; the
+    sign-in tests name their own users file by $CRM_USERS."""
+    monkeypatch.setenv("CRM_USERS", "")
+
+
 @pytest.fixture
 def store(tmp_path) -> Store:
     """An empty database file with the canonical schema."""

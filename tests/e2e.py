@@ -36,14 +36,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_dashboard(db: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run dashboard.py` on a free port of 127.0.0.1 over the database ``db``; waits until healthy."""
-    port = free_port()
+def start_dashboard(db: Path, users: Path | None = None, secrets: Path | None = None,
+                    port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run dashboard.py` on 127.0.0.1 (a free port unless given) over the database ``db``, with
+    sign-in by the users file ``users`` and by the [auth] of the secrets file ``secrets`` (each: else none);
+    waits until healthy."""
+    port = port or free_port()
     log = open(db.with_suffix(".log"), "w+b")  # a file, not a pipe: a full pipe would stall the server
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "CRM_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         *(["--secrets.files", str(secrets)] if secrets else [])],
+        cwd=ROOT, env={**os.environ, "CRM_DB": str(db), "CRM_USERS": str(users or "")}, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

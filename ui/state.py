@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
+from crm_core import auth
+from crm_core.errors import UserError
 from crm_core.filters import FIRST_DAY, LAST_DAY, Filters
 from crm_core.periods import next_period, period_start
 from crm_core.schema import PERIODS
 from crm_core.scope import ADMIN, Scope, Viewer
 from crm_core.store import Store, default_db_path
 
+from . import signin
 from .i18n import LANGUAGES, lang, t
 
 QUICK_RANGES = ("this_month", "last_month", "this_quarter", "last_quarter", "this_year", "last_year",
@@ -44,9 +48,83 @@ def data_key() -> tuple[str, int]:
     return store.path, store.data_version()
 
 
+@dataclass(frozen=True)
+class Access:
+    """What the sign-in decided for this run: the viewer, else why nobody may look (None: not signed in yet)."""
+
+    viewer: Viewer | None
+    refused: UserError | None = None
+    how: str | None = None  # "password" or "oidc" once signed in
+
+
+def _access() -> Access:
+    """The decision behind current_viewer (see there); draws nothing."""
+    providers = signin.oidc_providers()
+    try:
+        users = auth.users_path()
+        if not providers and users is None:
+            return Access(ADMIN)
+        user = st.user.to_dict() if providers else {}
+        if user.get("is_logged_in") is True:
+            return Access(_by_email(user.get("email"), user.get("email_verified"), data_key()), how="oidc")
+        name = st.session_state.get(signin.SESSION_KEY)
+        if users is not None:
+            known = auth.load_users(users)  # read before the form too: a broken file refuses everyone
+            if name:
+                if name not in known:
+                    raise auth.SignInRefused("removed_user", f"user {name} is no longer in the users file", name=name)
+                return Access(_by_employee(known[name].employee_id, data_key()), how="password")
+        return Access(None)
+    except UserError as e:
+        return Access(None, refused=e)
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _by_email(email, verified, version: tuple) -> Viewer:
+    return auth.viewer_for_email(get_store().backend(), email, verified)
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _by_employee(employee_id: str, version: tuple) -> Viewer:
+    return auth.viewer_for_employee(get_store().backend(), employee_id)
+
+
 def current_viewer() -> Viewer:
-    """Who is looking. Until sign-in exists every viewer is the admin (the sidebar says so)."""
-    return ADMIN
+    """Who is looking: the one place that decides, on every run. Every cached read, report, drill-down and
+    export takes its viewer from here.
+
+    - No sign-in configured (no users file, no [auth] in secrets): the admin (the sidebar says so).
+    - Signed in (a users-file name and password, or st.login's e-mail): their employee's Viewer, looked
+      up again whenever the data changes (a new role or a removed employee counts at once).
+    - Otherwise the page stops here: the sign-in form, or why this person may see nothing."""
+    access = _access()
+    if access.viewer is None:
+        language_switch()
+        signin.door(access.refused, auth.users_path(), signin.oidc_providers())
+        st.stop()
+    return access.viewer
+
+
+def may_enter() -> bool:
+    """Whether this run gets past the sign-in (for the navigation: hidden until it does); draws nothing."""
+    return _access().viewer is not None
+
+
+def require_admin() -> None:
+    """Pages for admins only (importing, settings): anyone else gets a sentence and nothing more."""
+    if not current_viewer().sees_all:
+        st.error(t("signin.admins_only"))
+        st.stop()
+
+
+def viewer_box() -> None:
+    """The sidebar's word on who is looking: no sign-in configured, or the signed-in person with sign-out."""
+    viewer = current_viewer()
+    if viewer == ADMIN:
+        st.sidebar.caption(t("sidebar.viewer_admin"))
+        return
+    name = dict((e[0], e[1]) for e in lookups()["employees"]).get(viewer.employee_id, viewer.employee_id)
+    signin.account(name, viewer.role, _access().how)
 
 
 @st.cache_data(show_spinner=False)
@@ -150,7 +228,7 @@ def sidebar_filters(today: dt.date | None = None) -> Filters:
         if key in st.session_state:
             st.session_state["_kept_" + key] = st.session_state[key]
     if not has_data():
-        st.info(t("app.no_data"))
+        st.info(t("app.no_data") if current_viewer().sees_all else t("signin.no_data"))  # only admins import
         st.stop()
     return filters
 
@@ -165,6 +243,8 @@ def language_switch() -> None:
     lang()
     _language_radio()
     st.session_state["_kept_lang"] = st.session_state["lang"]
+    if may_enter():
+        viewer_box()
 
 
 def _language_radio() -> None:
@@ -220,8 +300,7 @@ def draw_sidebar_filters(today: dt.date | None = None) -> Filters:
                                format_func=lambda e: f"{emps[e][1]} · {department_label(emps[e][2])}",
                                placeholder=t("sidebar.all"))
 
-    if current_viewer() == ADMIN:
-        sb.caption(t("sidebar.viewer_admin"))
+    viewer_box()
     st.query_params.from_dict({
         "lang": lang(), "range": key, "start": start.isoformat(), "end": end.isoformat(), "period": period,
         "dept": departments, "emp": employees,
