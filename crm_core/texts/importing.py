@@ -132,7 +132,7 @@ TEXTS = {
     "import.new_departments.one": {"zh": "新部门 1", "en": "1 new department"},
     "import.samples": {"zh": "示例文件（可下载试用）", "en": "Sample files to try"},
     "import.samples_help": {"zh": "各种 CRM 导出格式的示例：先导入 sales_teams.csv（团队），再导入客户、商机和跟进记录；业绩目标.csv（业绩目标）在客户列表.csv 之后导入：它按姓名引用其中的负责人和部门。",
-                            "en": "Exports in the formats of several CRMs: import sales_teams.csv (the team list) first, then customers, deals and follow-ups; 业绩目标.csv (targets) after 客户列表.csv: it names that list's owners and departments."},
+                            "en": "Exports in the formats of several CRMs: import sales_teams.csv (the team list) first, then customers, deals and follow-ups; the targets sample after the customer list sample: it names that list's owners and departments."},
     "import.created_today": {"zh": "文件没有创建时间列：确认把新客户的创建时间记为今天（它们将算作今天的新增客户）。不勾选则不导入新客户。",
                              "en": "The file has no creation date column: date its new customers today (they then count as today's new customers). Unticked, new customers are refused."},
     "import.note.same_header": {"zh": "有多列的表头都是「{header}」：{columns}。请确认每列导入为什么。",
