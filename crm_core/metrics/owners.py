@@ -74,8 +74,9 @@ def department_links(scope) -> pd.DataFrame:
     """The department tree (every ancestor, descendant and depth) with each descendant's parent: what
     roll_up needs, small and the same for every filter."""
     tree, deps = scope.department_tree, scope.departments.select("department_id", "parent_id")
-    return scope.run(tree.inner_join(deps, tree.descendant_id == deps.department_id)
-                     .select("ancestor_id", "descendant_id", "depth", "parent_id"))
+    links = tree.inner_join(deps, tree.descendant_id == deps.department_id)
+    return scope.run(links.select("ancestor_id", "descendant_id", "depth", "parent_id")
+                     .order_by(["ancestor_id", "depth", "descendant_id"]))
 
 
 @report("owners-by-department", cli=False,
