@@ -214,3 +214,45 @@ def test_dry_run_writes_the_eml_and_sends_nothing(db, smtp, tmp_path):
     assert done.returncode == 0 and done.stdout == b"" and not received
     saved = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
     assert saved["To"] == "e0001@demo-crm.cn" and saved["Subject"] == msg["Subject"]
+
+
+def test_login_and_starttls_settings(db, tmp_path):
+    """CRM_SMTP_USER / CRM_SMTP_PASSWORD log in; STARTTLS on (the default) against a server without it is one
+    sentence."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(session.authenticated)
+            return "250 OK"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"crm" and auth_data.password == b"s3cret"
+        return AuthResult(success=ok)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("CRM_SMTP_")} | {
+            "CRM_SMTP_HOST": "127.0.0.1", "CRM_SMTP_PORT": str(port), "CRM_SMTP_USER": "crm",
+            "CRM_SMTP_FROM": "crm@example.com"}
+
+        def run(**env):
+            return subprocess.run([sys.executable, "-m", "crm_core", "digest", "--db", str(db), "--as-of", AS_OF,
+                                   "--to", REP], cwd=ROOT, env=base | env, capture_output=True, timeout=120)
+
+        done = run(CRM_SMTP_PASSWORD="s3cret", CRM_SMTP_STARTTLS="off")
+        assert done.returncode == 0, done.stderr.decode()
+        assert received == [True]
+        done = run(CRM_SMTP_PASSWORD="s3cret")  # STARTTLS is on by default
+        assert done.returncode == 2 and "STARTTLS" in done.stderr.decode()
+        assert done.stderr.decode().count("\n") == 1 and received == [True]
+    finally:
+        controller.stop()
