@@ -81,6 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="xlsx: an Excel workbook, written to --output (it is binary)")
     rep.add_argument("--output", metavar="FILE", help="write the report to FILE instead of printing it")
 
+    dig = sub.add_parser("digest", help="e-mail an employee the Overview and Team numbers of the last complete "
+                                        "week or month, in their own scope (SMTP from CRM_SMTP_* variables)")
+    dig.add_argument("--to", required=True, metavar="EMPLOYEE_ID", help="the recipient (their scope, their e-mail)")
+    dig.add_argument("--period", choices=["week", "month"], default="week")
+    dig.add_argument("--db", default=None)
+    dig.add_argument("--app-url", default=None, help="the app's address for the link (default http://127.0.0.1:8501)")
+    dig.add_argument("--lang", choices=["zh", "en"], default="zh")
+    dig.add_argument("--as-of", dest="as_of", type=_typed(day), default=None,
+                     help="the day the digest is made on (default: today); it covers the complete period before")
+    dig.add_argument("--dry-run", action="store_true", help="write the e-mail (.eml) instead of sending it")
+    dig.add_argument("--output", metavar="FILE", help="with --dry-run: write the .eml to FILE (default: stdout)")
+
     user = sub.add_parser("user", help="the users file of a self-hosted install without an OpenID Connect provider")
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="create a user, or give an existing one a new employee and password "
@@ -182,6 +194,32 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_digest(args) -> int:
+    from . import digest
+
+    if args.output and not args.dry_run:
+        raise UserError("--output writes the e-mail instead of sending it: add --dry-run, or leave --output out")
+    settings = None if args.dry_run else digest.smtp_settings()  # before the work: a missing setting is said first
+    store = _existing_store(args.db)
+    d = digest.compute(store.backend(), args.to, args.period, today=args.as_of,
+                       app_url=args.app_url or digest.DEFAULT_APP_URL, lang=args.lang)
+    msg = digest.message(d, settings.sender if settings else None)
+    if args.dry_run:
+        data = msg.as_bytes()
+        if not args.output:
+            sys.stdout.buffer.write(data)
+            return 0
+        try:
+            Path(args.output).write_bytes(data)
+        except OSError as e:
+            raise UserError(f"cannot write {args.output}: {e.strerror or e}")
+        print(f"wrote the digest for {d.email} to {args.output}", file=sys.stderr)
+        return 0
+    digest.send(msg, settings)
+    print(f"sent the digest for {d.start} to {d.end} to {d.email}", file=sys.stderr)
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import DEFAULT_CUSTOMERS, build_demo, holds_demo
 
@@ -256,7 +294,8 @@ def cmd_user(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"report": cmd_report, "demo": cmd_demo, "import": cmd_import, "user": cmd_user}[args.command](args)
+        return {"report": cmd_report, "demo": cmd_demo, "import": cmd_import, "user": cmd_user,
+                "digest": cmd_digest}[args.command](args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
