@@ -175,15 +175,26 @@ def _targets_in_range(scope) -> ir.Table | None:
 
 def _actuals(scope, periods: pd.DataFrame) -> ir.Table:
     """(period_start, period, kind, who, measures...) for every target period, per employee and per department,
-    counting everything the viewer may see (a target's actual is its employee's or department's whole figure)."""
+    counting everything the viewer may see (a target's actual is its employee's or department's whole figure).
+    The four target metrics add up, so the records are first summed per employee and day (a small table at any
+    size), and those days matched to the periods."""
     whole = scope.with_filters(start=None, end=None, departments=(), employees=())
     facts = _facts(whole, periods.period_start.min(), periods.last_day.max())
-    span = ibis.memtable(periods.assign(first_at=pd.to_datetime(periods.period_start),
-                                        end_at=pd.to_datetime(periods.last_day) + pd.Timedelta(days=1)))
-    j = facts.inner_join(span, [facts.at >= span.first_at, facts.at < span.end_at])
-    j = j.select("period_start", "period", "employee_id", "measure", "customer_id", "amount", "won")
-    per_employee = _measures(j, "period_start", "period", "employee_id")
-    per_department = _by_department(whole, j, "period_start", "period")
+    m = facts.measure
+    daily = facts.group_by("employee_id", day=facts.at.date()).aggregate(
+        new_customers=(m == "new_customers").cast("int64").sum(), won_customers=(m == "won_customers").cast("int64").sum(),
+        revenue=facts.amount.sum(where=(m == "closed") & facts.won), follow_ups=(m == "contact").cast("int64").sum())
+    span = ibis.memtable(periods.assign(first=pd.to_datetime(periods.period_start).dt.date,
+                                        last=pd.to_datetime(periods.last_day).dt.date))
+    j = daily.inner_join(span, [daily.day >= span.first.cast("date"), daily.day <= span.last.cast("date")])
+    sums = {k: j[k].sum() for k in TARGET_METRICS}
+    per_employee = j.group_by("period_start", "period", "employee_id").aggregate(**sums)
+    emp = whole.employees.select(emp_id="employee_id", department_id="department_id")
+    tree = whole.department_tree
+    placed = j.inner_join(emp, j.employee_id == emp.emp_id)
+    placed = placed.inner_join(tree, placed.department_id == tree.descendant_id)
+    per_department = placed.group_by("period_start", "period", department_id=placed.ancestor_id).aggregate(
+        **{k: placed[k].sum() for k in TARGET_METRICS})
     return ibis.union(per_employee.select("period_start", "period", kind=ibis.literal("employee"),
                                           who=per_employee.employee_id, **{m: per_employee[m] for m in TARGET_METRICS}),
                       per_department.select("period_start", "period", kind=ibis.literal("department"),
