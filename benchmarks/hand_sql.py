@@ -861,10 +861,15 @@ def attainment(cur, f: Filters) -> pd.DataFrame:
             SELECT owner_id, CAST(closed_at AS DATE), 'revenue', sum(coalesce(amount, 0.0)) FROM deals
             WHERE status = 'won' GROUP BY ALL)
         WHERE employee_id IS NOT NULL AND {window}),
+    days AS (  -- every day of each target's period (an equality join below, not a range join)
+        SELECT tid, metric, CAST(unnest(generate_series(CAST(period_start AS TIMESTAMP),
+                                                        CAST(hi AS TIMESTAMP) - INTERVAL 1 DAY, INTERVAL 1 DAY))
+                                 AS DATE) AS day
+        FROM t),
+    wd AS MATERIALIZED (SELECT w.tid, w.employee_id, x.metric, x.day FROM who w JOIN days x USING (tid)),
     act AS (
-        SELECT w.tid, sum(d.v) AS actual FROM who w JOIN t USING (tid)
-        JOIN daily d ON d.employee_id = w.employee_id AND d.metric = t.metric
-                    AND d.day >= t.period_start AND d.day < t.hi
+        SELECT wd.tid, sum(d.v) AS actual FROM wd
+        JOIN daily d ON d.employee_id = wd.employee_id AND d.metric = wd.metric AND d.day = wd.day
         GROUP BY 1)
     SELECT t.period_start, t.period, t.employee_id, t.department_id, t.metric,
            CAST(coalesce(a.actual, 0.0) AS DOUBLE) AS actual, t.target,
