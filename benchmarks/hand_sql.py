@@ -20,6 +20,10 @@ tests/test_care_vs_pandas.py: customers narrowed by owner, their purchases, foll
 (CLV's won deals by deal owner; NPS's surveys with their customer); a purchase is a won deal with a customer
 and closed_at, or for a customer with won_at and no won deal at all, one on won_at of amount 0. Care's
 holidays come from the `holidays` package in Python and enter the SQL as a VALUES list.
+
+The team reports (leaderboard, attainment, forecast) follow the readings in the docstring of
+tests/test_team_vs_pandas.py, as the admin (every employee and department visible); leaderboard's ``by`` is
+"employee" unless given.
 """
 
 from __future__ import annotations
