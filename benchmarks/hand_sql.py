@@ -20,6 +20,10 @@ tests/test_care_vs_pandas.py: customers narrowed by owner, their purchases, foll
 (CLV's won deals by deal owner; NPS's surveys with their customer); a purchase is a won deal with a customer
 and closed_at, or for a customer with won_at and no won deal at all, one on won_at of amount 0. Care's
 holidays come from the `holidays` package in Python and enter the SQL as a VALUES list.
+
+The team reports (leaderboard, attainment, forecast) follow the readings in the docstring of
+tests/test_team_vs_pandas.py, as the admin (every employee and department visible); leaderboard's ``by`` is
+"employee" unless given.
 """
 
 from __future__ import annotations
@@ -763,6 +767,142 @@ def care(cur, f: Filters, days: int) -> pd.DataFrame:
 
 
 # name -> function(cur, filters, **options), in the order of priority
+# -- team reports ----------------------------------------------------------------------------------------
+# The readings of tests/test_team_vs_pandas.py's docstring. The viewer is the admin: every employee and every
+# department is visible; the people filter selects employees (_people) and, by department, keeps only the
+# departments within the filter's subtrees.
+TEAM_METRICS = ("new_customers", "won_customers", "revenue", "follow_ups")
+DEFAULT_PROBABILITY = {"lead": 0.1, "qualified": 0.25, "proposal": 0.5, "negotiation": 0.75}
+
+
+def _selected(f: Filters) -> str:
+    """The selected employees (every one without a people filter)."""
+    return f"SELECT employee_id FROM employees WHERE TRUE{_people('employee_id', f)}"
+
+
+def _subtrees(departments) -> str:
+    """The departments given with every department below them."""
+    return f"SELECT descendant_id FROM department_tree WHERE ancestor_id IN ({', '.join(map(_q, departments))})"
+
+
+def leaderboard(cur, f: Filters, by: str | None = None) -> pd.DataFrame:
+    """Per selected employee (zeros included), or per department with a selected employee in its subtree (and,
+    with a department filter, within the filter's subtrees) counting its whole subtree's selected employees:
+    new_customers (owned, created in the range), contacted_customers (distinct customers of their follow-ups
+    in the range), follow_ups, won_customers (owned, won_at in the range), revenue (amount, NULL as 0, of their
+    won deals closed in the range), win_rate (won / won or lost deals closed in the range, empty when none).
+    Revenue first, ties by id."""
+    by = by or "employee"
+    if by == "employee":
+        grp = f"SELECT employee_id AS key, employee_id FROM ({_selected(f)})"
+    else:
+        within = f" AND t.ancestor_id IN ({_subtrees(f.departments)})" if f.departments else ""
+        grp = (f"SELECT t.ancestor_id AS key, e.employee_id FROM department_tree t "
+               f"JOIN employees e ON e.department_id = t.descendant_id "
+               f"WHERE e.employee_id IN ({_selected(f)}) AND t.ancestor_id IN (SELECT department_id FROM departments)"
+               f"{within}")
+    sql = f"""
+    WITH grp AS ({grp}),
+    keys AS (SELECT DISTINCT key FROM grp),
+    nc AS (SELECT g.key, count(*) AS n FROM customers c JOIN grp g ON c.owner_id = g.employee_id
+           WHERE {_in_range('c.created_at', f)} GROUP BY 1),
+    wc AS (SELECT g.key, count(*) AS n FROM customers c JOIN grp g ON c.owner_id = g.employee_id
+           WHERE {_in_range('c.won_at', f)} GROUP BY 1),
+    fu AS (SELECT g.key, count(DISTINCT x.customer_id) AS cc, count(*) AS n FROM follow_ups x
+           JOIN grp g ON x.employee_id = g.employee_id WHERE {_in_range('x.contacted_at', f)} GROUP BY 1),
+    dl AS (SELECT g.key, sum(coalesce(d.amount, 0.0)) FILTER (WHERE d.status = 'won') AS revenue,
+                  count(*) FILTER (WHERE d.status = 'won') AS won, count(*) AS closed
+           FROM deals d JOIN grp g ON d.owner_id = g.employee_id
+           WHERE d.status IN ('won', 'lost') AND {_in_range('d.closed_at', f)} GROUP BY 1)
+    SELECT k.key AS {by}_id,
+           CAST(coalesce(nc.n, 0) AS BIGINT) AS new_customers, CAST(coalesce(fu.cc, 0) AS BIGINT) AS contacted_customers,
+           CAST(coalesce(fu.n, 0) AS BIGINT) AS follow_ups, CAST(coalesce(wc.n, 0) AS BIGINT) AS won_customers,
+           CAST(coalesce(dl.revenue, 0.0) AS DOUBLE) AS revenue,
+           CASE WHEN coalesce(dl.closed, 0) = 0 THEN NULL ELSE dl.won / dl.closed END AS win_rate
+    FROM keys k LEFT JOIN nc USING (key) LEFT JOIN wc USING (key) LEFT JOIN fu USING (key) LEFT JOIN dl USING (key)
+    ORDER BY revenue DESC, k.key
+    """
+    return cur.execute(sql).df()
+
+
+def attainment(cur, f: Filters) -> pd.DataFrame:
+    """Targets with period_start in the range and one of the four metrics (with a people filter: the selected
+    employees' targets, plus with a department filter the targets of the departments within its subtrees);
+    actual = the metric over the target's own period (period_start .. the end of its month / quarter / year),
+    for its employee or every employee of its department's subtree; attainment = actual / target, empty for a
+    target of 0. Ordered by period_start, department_id, employee_id (empty first), metric."""
+    keep = ""
+    if f.departments or f.employees:
+        deps = f" OR (employee_id IS NULL AND department_id IN ({_subtrees(f.departments)}))" if f.departments else ""
+        keep = f" AND ((employee_id IS NOT NULL AND employee_id IN ({_selected(f)})){deps})"
+    last = f.end + dt.timedelta(days=367)  # no target's period ends later: only narrows the facts read
+    window = f"day >= DATE '{f.start}' AND day < DATE '{last}'"
+    sql = f"""
+    WITH t AS MATERIALIZED (
+        SELECT row_number() OVER () AS tid, period_start, period, employee_id, department_id, metric, target,
+               CASE period WHEN 'month' THEN date_trunc('month', period_start) + INTERVAL 1 MONTH
+                           WHEN 'quarter' THEN date_trunc('quarter', period_start) + INTERVAL 3 MONTH
+                           WHEN 'year' THEN date_trunc('year', period_start) + INTERVAL 1 YEAR END AS hi
+        FROM targets
+        WHERE period_start >= DATE '{f.start}' AND period_start <= DATE '{f.end}'
+          AND metric IN ({', '.join(map(_q, TEAM_METRICS))}){keep}),
+    who AS (
+        SELECT tid, employee_id FROM t WHERE employee_id IS NOT NULL
+        UNION ALL
+        SELECT t.tid, e.employee_id FROM t JOIN department_tree dt ON dt.ancestor_id = t.department_id
+        JOIN employees e ON e.department_id = dt.descendant_id WHERE t.employee_id IS NULL),
+    daily AS (
+        SELECT * FROM (
+            SELECT owner_id AS employee_id, CAST(created_at AS DATE) AS day, 'new_customers' AS metric,
+                   CAST(count(*) AS DOUBLE) AS v FROM customers GROUP BY ALL
+            UNION ALL
+            SELECT owner_id, CAST(won_at AS DATE), 'won_customers', CAST(count(*) AS DOUBLE) FROM customers
+            WHERE won_at IS NOT NULL GROUP BY ALL
+            UNION ALL
+            SELECT employee_id, CAST(contacted_at AS DATE), 'follow_ups', CAST(count(*) AS DOUBLE) FROM follow_ups
+            GROUP BY ALL
+            UNION ALL
+            SELECT owner_id, CAST(closed_at AS DATE), 'revenue', sum(coalesce(amount, 0.0)) FROM deals
+            WHERE status = 'won' GROUP BY ALL)
+        WHERE employee_id IS NOT NULL AND {window}),
+    days AS (  -- every day of each target's period (an equality join below, not a range join)
+        SELECT tid, metric, CAST(unnest(generate_series(CAST(period_start AS TIMESTAMP),
+                                                        CAST(hi AS TIMESTAMP) - INTERVAL 1 DAY, INTERVAL 1 DAY))
+                                 AS DATE) AS day
+        FROM t),
+    wd AS MATERIALIZED (SELECT w.tid, w.employee_id, x.metric, x.day FROM who w JOIN days x USING (tid)),
+    act AS (
+        SELECT wd.tid, sum(d.v) AS actual FROM wd
+        JOIN daily d ON d.employee_id = wd.employee_id AND d.metric = wd.metric AND d.day = wd.day
+        GROUP BY 1)
+    SELECT t.period_start, t.period, t.employee_id, t.department_id, t.metric,
+           CAST(coalesce(a.actual, 0.0) AS DOUBLE) AS actual, t.target,
+           CASE WHEN t.target = 0 THEN NULL ELSE coalesce(a.actual, 0.0) / t.target END AS attainment
+    FROM t LEFT JOIN act a USING (tid)
+    ORDER BY t.period_start, coalesce(t.department_id, ''), coalesce(t.employee_id, ''), t.metric
+    """
+    return _dates(cur.execute(sql).df(), "period_start")
+
+
+def forecast(cur, f: Filters) -> pd.DataFrame:
+    """Open deals of the selected employees with expected_close_at's day in the range; per (first day of
+    expected_close_at's month, owner): open_deals, open_amount (NULL as 0), weighted_amount (amount x the
+    stage's probability: settings `stage_probability` over DESIGN's defaults, stage by stage; else 0)."""
+    raw = _setting(cur, "stage_probability")
+    probability = {**DEFAULT_PROBABILITY, **(json.loads(raw) if raw else {})}
+    values = ", ".join(f"({_q(s)}, CAST({float(p)!r} AS DOUBLE))" for s, p in probability.items())
+    sql = f"""
+    WITH p(stage, p) AS (VALUES {values})
+    SELECT CAST(date_trunc('month', d.expected_close_at) AS DATE) AS month, d.owner_id AS employee_id,
+           count(*) AS open_deals, sum(coalesce(d.amount, 0.0)) AS open_amount,
+           sum(coalesce(d.amount, 0.0) * coalesce(p.p, 0.0)) AS weighted_amount
+    FROM deals d LEFT JOIN p ON d.stage = p.stage
+    WHERE d.status = 'open' AND d.owner_id IN ({_selected(f)}) AND {_in_range('d.expected_close_at', f)}
+    GROUP BY 1, 2 ORDER BY 1, 2
+    """
+    return _dates(cur.execute(sql).df(), "month")
+
+
 REPORTS = {
     "funnel": funnel,
     "deal-funnel": deal_funnel,
@@ -790,6 +930,9 @@ REPORTS = {
     "retention": retention,
     "at-risk": at_risk,
     "care": care,
+    "leaderboard": leaderboard,
+    "attainment": attainment,
+    "forecast": forecast,
 }
 
 
@@ -802,7 +945,8 @@ def same(got: pd.DataFrame, want: pd.DataFrame, rel: float = 1e-9) -> str | None
         return f"{len(got)} rows != {len(want)} rows"
     for col in got.columns:
         a, b = got[col].reset_index(drop=True), want[col].reset_index(drop=True)
-        if col == "period":
+        if col == "period" and not any(isinstance(v, str) for v in (*a.dropna(), *b.dropna())):
+            # a period's first day (attainment's "period" is text: month / quarter / year, compared as text)
             a, b = pd.to_datetime(a), pd.to_datetime(b)
             bad = a != b
         elif pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b) and not (
