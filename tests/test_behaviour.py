@@ -32,7 +32,7 @@ from crm_core.filters import Filters
 from crm_core.reports import get
 from crm_core.scope import Scope
 from files.checks import same_rows
-from files.frames import after, load, people, ts
+from files.frames import after, load, people, periods, purchases, ts
 
 D = dt.date
 T = dt.datetime
@@ -73,27 +73,6 @@ def scoped(t, f: Filters, table: str, col: str) -> pd.DataFrame:
     who = people(t, f)
     df = t[table]
     return df if who is None else df[df[col].isin(who)]
-
-
-def purchases(t) -> pd.DataFrame:
-    d = t["deals"]
-    won = d[d.status == "won"]
-    w = won[won.customer_id.notna() & won.closed_at.notna()]
-    bought = pd.DataFrame({"customer_id": w.customer_id, "when": w.closed_at, "amount": w.amount.fillna(0.0)})
-    c = t["customers"]
-    only = c[c.won_at.notna() & ~c.customer_id.isin(set(won.customer_id.dropna()))]
-    marked = pd.DataFrame({"customer_id": only.customer_id, "when": only.won_at, "amount": 0.0})
-    return pd.concat([bought, marked], ignore_index=True)
-
-
-def periods(start: dt.date, end: dt.date, period: str) -> list[dt.date]:
-    if period == "day":
-        return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    if period == "week":
-        first = start - dt.timedelta(days=start.weekday())
-        return [first + dt.timedelta(weeks=i) for i in range((end - first).days // 7 + 1)]
-    freq = {"month": "M", "quarter": "Q", "year": "Y"}[period]
-    return list(pd.period_range(start, end, freq=freq).start_time.date)
 
 
 def bucket_of(day: pd.Timestamp, starts: list[dt.date]) -> dt.date:

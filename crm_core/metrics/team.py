@@ -101,7 +101,6 @@ def _ranked(df: pd.DataFrame, key: str) -> pd.DataFrame:
 
 def _leaderboard_drill(scope, row: dict, column: str | None = None, by: By = None):
     """The customers behind a cell: new (created), won, contacted (by them), or those of their closed deals."""
-    within = in_range
     rng = scope.date_range([("customers", "created_at"), ("follow_ups", "contacted_at"), ("deals", "closed_at")])
     c = scope.customers
     if rng is None:
@@ -114,18 +113,18 @@ def _leaderboard_drill(scope, row: dict, column: str | None = None, by: By = Non
         people = emp.filter(emp.employee_id == row.get("employee_id")).employee_id
     if column in ("contacted_customers", "follow_ups"):
         fu = scope.follow_ups
-        fu = fu.filter(fu.employee_id.isin(people), within(fu.contacted_at, start, end))
+        fu = fu.filter(fu.employee_id.isin(people), in_range(fu.contacted_at, start, end))
         return scope.visible("customers").filter(lambda t: t.customer_id.isin(fu.customer_id))
     if column in ("revenue", "win_rate"):
         d = scope.deals
-        d = d.filter(d.owner_id.isin(people), d.status.isin(["won", "lost"]), within(d.closed_at, start, end))
+        d = d.filter(d.owner_id.isin(people), d.status.isin(["won", "lost"]), in_range(d.closed_at, start, end))
         if column == "revenue":
             d = d.filter(d.status == "won")
         return scope.visible("customers").filter(lambda t: t.customer_id.isin(d.customer_id))
     mine = c.filter(c.owner_id.isin(people))
     if column == "won_customers":
-        return mine.filter(mine.won_at.notnull(), within(mine.won_at, start, end))
-    return mine.filter(within(mine.created_at, start, end))
+        return mine.filter(mine.won_at.notnull(), in_range(mine.won_at, start, end))
+    return mine.filter(in_range(mine.created_at, start, end))
 
 
 @report("leaderboard", columns=["employee_id", *MEASURES], drill=_leaderboard_drill)

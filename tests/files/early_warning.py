@@ -14,7 +14,7 @@ import datetime as dt
 import holidays
 import pandas as pd
 
-from .frames import after, load, ts  # noqa: F401 - the tests import them from here too
+from .frames import after, load, purchases, ts  # noqa: F401 - the tests import them from here too
 
 AT_RISK_COLUMNS = ["customer_id", "employee_id", "reason", "days_since", "usual_days", "ratio"]
 CARE_COLUMNS = ["date", "occasion", "customer_id", "employee_id"]
@@ -91,19 +91,6 @@ def narrowed(t, viewer) -> dict[str, pd.DataFrame]:
     out["deals"] = t["deals"][t["deals"].owner_id.isin(who)]
     out["surveys"] = t["surveys"][t["surveys"].customer_id.isin(set(out["customers"].customer_id))]
     return out
-
-
-def purchases(t) -> pd.DataFrame:
-    """customer_id, when: won deals with a customer and closed_at, by closed_at; won_at for a customer with
-    won_at and no won deal at all in the data."""
-    d = t["deals"]
-    won = d[d.status == "won"]
-    w = won[won.customer_id.notna() & won.closed_at.notna()]
-    bought = pd.DataFrame({"customer_id": w.customer_id, "when": w.closed_at})
-    c = t["customers"]
-    only = c[c.won_at.notna() & ~c.customer_id.isin(set(won.customer_id.dropna()))]
-    marked = pd.DataFrame({"customer_id": only.customer_id, "when": only.won_at})
-    return pd.concat([bought, marked], ignore_index=True)
 
 
 # -- at risk ------------------------------------------------------------------------------------------

@@ -47,3 +47,27 @@ def people(t, f) -> set | None:
     if f.employees:
         emp = emp[emp.employee_id.isin(f.employees)]
     return set(emp.employee_id)
+
+
+def purchases(t) -> pd.DataFrame:
+    """customer_id, when, amount: won deals with a customer and closed_at, by closed_at; won_at (amount 0) for a
+    customer with won_at and no won deal at all in the data."""
+    d = t["deals"]
+    won = d[d.status == "won"]
+    w = won[won.customer_id.notna() & won.closed_at.notna()]
+    bought = pd.DataFrame({"customer_id": w.customer_id, "when": w.closed_at, "amount": w.amount.fillna(0.0)})
+    c = t["customers"]
+    only = c[c.won_at.notna() & ~c.customer_id.isin(set(won.customer_id.dropna()))]
+    marked = pd.DataFrame({"customer_id": only.customer_id, "when": only.won_at, "amount": 0.0})
+    return pd.concat([bought, marked], ignore_index=True)
+
+
+def periods(start: dt.date, end: dt.date, period: str) -> list[dt.date]:
+    """The first day of every period overlapping [start, end]."""
+    if period == "day":
+        return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    if period == "week":
+        first = start - dt.timedelta(days=start.weekday())
+        return [first + dt.timedelta(weeks=i) for i in range((end - first).days // 7 + 1)]
+    freq = {"month": "M", "quarter": "Q", "year": "Y"}[period]
+    return list(pd.period_range(start, end, freq=freq).start_time.date)
