@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 DB     ?= data/crm.duckdb
 PORT   ?= 8501
 
-.PHONY: run test bench demo venv browser clean
+.PHONY: run test bench demo venv browser postgres clean
 
 venv: $(VENV)/.installed
 
@@ -32,8 +32,18 @@ browser:
 		$$SUDO apt-get update -qq && \
 		$$SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; }
 
-test: venv browser
+# Debian's PostgreSQL server programs for the hosted-store tests (the tests start their own server on
+# 127.0.0.1; nothing is started here).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq postgresql >/dev/null; }
+
+# The whole suite on the DuckDB file, then the metric and import suites again with PostgreSQL as the store.
+test: venv browser postgres
 	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m postgres
 
 bench: venv
 	$(PY) -m benchmarks.run

@@ -13,6 +13,7 @@ from .errors import UserError
 from .exports import to_csv, to_json, to_xlsx, with_names
 from .filters import Filters
 from .schema import PERIODS, SCHEMA_VERSION
+from .postgres import is_postgres_url
 from .store import default_db_path, open_store
 
 
@@ -113,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _existing_store(path: str | None, read_only: bool = True):
     path = path or default_db_path()
+    if is_postgres_url(path):
+        return _open(path)
     if not Path(path).exists():
         raise UserError(f"no database at {path}: build one with `python -m crm_core demo --db {path}` "
                         f"or load your data with `python -m crm_core import FILE --db {path}`")
@@ -127,6 +130,8 @@ def _existing_store(path: str | None, read_only: bool = True):
 def _open(path: str | None, read_only: bool = False):
     """The Store at ``path``; every way that fails is one sentence saying what to do (never a traceback)."""
     path = str(path or default_db_path())
+    if is_postgres_url(path):
+        return _open_postgres(path, read_only)
     if Path(path).is_dir():
         raise UserError(f"{path} is a folder; --db takes a database file, e.g. {Path(path) / 'crm.duckdb'}")
     try:
@@ -150,6 +155,20 @@ def _open(path: str | None, read_only: bool = False):
             raise UserError(f"{path} is not a CRM Insight database (a DuckDB file); give the right --db, or build "
                             f"one with `python -m crm_core demo --db NEW_FILE`")
         raise UserError(f"cannot open the database {path}: {e}")
+
+
+def _open_postgres(url: str, read_only: bool):
+    """The PostgreSQL store at ``url``; a server that cannot be reached is one sentence, not a traceback."""
+    import psycopg
+
+    from .postgres import display_url
+
+    try:
+        return open_store(url, read_only=read_only)
+    except psycopg.OperationalError as e:
+        said = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UserError(f"cannot reach the PostgreSQL database {display_url(url)}: {said}; check the URL "
+                        "(postgresql://USER:PASSWORD@HOST:PORT/DATABASE) and that the server is running")
 
 
 def cmd_report(args) -> int:

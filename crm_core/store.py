@@ -21,12 +21,13 @@ from .backend import counted
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "crm.duckdb"
 DB_ENV = "CRM_DB"
+URL_ENV = "CRM_DB_URL"
 
 
 def default_db_path() -> str:
-    """The database to open: $CRM_DB if set (a file, or md:NAME for MotherDuck when hosted), else
-    data/crm.duckdb beside the code."""
-    return os.environ.get(DB_ENV) or str(DEFAULT_DB)
+    """The database to open: $CRM_DB_URL if set (postgresql://user:password@host/db, the hosted store),
+    else $CRM_DB (a DuckDB file), else data/crm.duckdb beside the code."""
+    return os.environ.get(URL_ENV) or os.environ.get(DB_ENV) or str(DEFAULT_DB)
 
 
 class Store:
@@ -164,5 +165,11 @@ def rebuild_department_tree(cur) -> None:
         SELECT ancestor_id, descendant_id, min(depth) FROM walk GROUP BY ALL""")
 
 
-def open_store(path: str | os.PathLike | None = None, read_only: bool = False) -> Store:
-    return Store(path or default_db_path(), read_only=read_only)
+def open_store(location: str | os.PathLike | None = None, read_only: bool = False) -> Store:
+    """The store at ``location``: a postgresql:// URL, or a DuckDB file (default: default_db_path())."""
+    location = str(location or default_db_path())
+    from .postgres import PostgresStore, is_postgres_url
+
+    if is_postgres_url(location):
+        return PostgresStore(location, read_only=read_only)
+    return Store(location, read_only=read_only)

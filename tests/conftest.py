@@ -1,8 +1,18 @@
-"""Shared fixtures: a fresh database file per test, and one small demo company per session."""
+"""Shared fixtures: a fresh database file per test, and one small demo company per session.
+
+`pytest -m postgres` runs the tests marked ``postgres`` (the metric and import suites, see POSTGRES_SUITE)
+with PostgreSQL as the store, on a throwaway server (tests/pg_server.py):
+- the import tests' ``store`` is a real PostgresStore: the importer writes to PostgreSQL;
+- the metric tests' ``store`` and ``demo_store`` keep their DuckDB file, which the tests write their
+  hand-counted rows to and their plain-pandas references read, while every report reads an identical copy
+  in PostgreSQL, written through PostgresStore.write (``Mirrored``). Same tests, same expected numbers.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 
@@ -16,6 +26,85 @@ from crm_core.store import Store  # noqa: E402
 
 DEMO_END = dt.date(2026, 11, 23)
 
+# The test modules `pytest -m postgres` runs against PostgreSQL: every metric test and every import test.
+METRIC_SUITE = ("test_growth", "test_growth_vs_pandas", "test_statistics", "test_statistics_vs_pandas",
+                "test_sales_vs_pandas", "test_health_vs_pandas", "test_health_views_vs_pandas",
+                "test_at_risk_vs_pandas", "test_care_vs_pandas", "test_behaviour", "test_team_vs_pandas",
+                "test_scope", "test_hardening")
+IMPORT_SUITE = ("test_import_bad_files", "test_import_formats", "test_import_hardening", "test_import_targets",
+                "test_import_understanding", "test_targets_edit")
+POSTGRES_SUITE = METRIC_SUITE + IMPORT_SUITE
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: part of the suite `pytest -m postgres` runs against PostgreSQL")
+    config.addinivalue_line("markers", "file_only: about the DuckDB file itself; not run against PostgreSQL")
+    expr = config.option.markexpr or ""
+    config.crm_engine = "postgres" if re.search(r"(?<!not )\bpostgres\b", expr) else "duckdb"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__ in POSTGRES_SUITE and not item.get_closest_marker("file_only"):
+            item.add_marker(pytest.mark.postgres)
+
+
+def _engine(request) -> str:
+    return request.config.crm_engine
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of Debian's on 127.0.0.1 for this session."""
+    from pg_server import Server
+
+    server = Server()
+    yield server
+    server.stop()
+
+
+class Mirrored:
+    """A DuckDB store whose reports read PostgreSQL: what the test writes goes to the DuckDB file (which its
+    references read through ``cursor``), and every write is copied into PostgreSQL through PostgresStore.write;
+    ``backend()`` is the PostgreSQL backend."""
+
+    def __init__(self, duck: Store, pg):
+        self.duck, self.pg = duck, pg
+        copy_rows(duck, pg)
+
+    def backend(self):
+        return self.pg.backend()
+
+    @contextlib.contextmanager
+    def write(self):
+        with self.duck.write() as cur:
+            yield cur
+        copy_rows(self.duck, self.pg)
+
+    def __getattr__(self, name):  # write, cursor, query, path, ...: the DuckDB file's
+        return getattr(self.duck, name)
+
+
+def copy_rows(source: Store, target) -> None:
+    """Every row of every table of ``source`` (DuckDB) into ``target`` in one write, replacing its rows."""
+    from crm_core import schema
+
+    src = source.cursor()
+    with target.write() as cur:
+        for name in schema.TABLES:
+            cur.execute(f"DELETE FROM {name}")
+            frame = src.sql(f"SELECT * FROM {name}").to_arrow_table()
+            cur.register("copied", frame)
+            cur.execute(f"INSERT INTO {name} SELECT * FROM copied")
+            cur.unregister("copied")
+
+
+def _pg_store(request, name: str):
+    from crm_core.postgres import PostgresStore
+
+    server = request.getfixturevalue("pg_server")
+    return PostgresStore(server.database(name))
+
 
 @pytest.fixture(autouse=True)
 def no_sign_in(monkeypatch):
@@ -25,11 +114,19 @@ def no_sign_in(monkeypatch):
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    """An empty database file with the canonical schema."""
+def store(tmp_path, request) -> Store:
+    """An empty database file with the canonical schema (under `-m postgres`: an empty PostgreSQL database for
+    the import tests, a mirrored file for the metric tests)."""
     s = Store(tmp_path / "crm.duckdb")
+    if _engine(request) == "postgres" and request.node.get_closest_marker("postgres"):
+        s.close()
+        s = _pg_store(request, "test")
+        if request.module.__name__ in METRIC_SUITE:
+            s = Mirrored(Store(tmp_path / "crm.duckdb"), s)
     yield s
     s.close()
+    if isinstance(s, Mirrored):
+        s.pg.close()
 
 
 @pytest.fixture(scope="session")
@@ -43,9 +140,12 @@ def demo_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_store(demo_path) -> Store:
-    """The demo company, read-only (so CLI runs in other processes can read it too)."""
+def demo_store(demo_path, request) -> Store:
+    """The demo company, read-only (so CLI runs in other processes can read it too); under `-m postgres` its
+    reports read a copy in PostgreSQL."""
     s = Store(demo_path, read_only=True)
+    if _engine(request) == "postgres":
+        s = Mirrored(s, _pg_store(request, "demo"))
     yield s
     s.close()
 

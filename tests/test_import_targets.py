@@ -215,7 +215,7 @@ def test_importing_a_target_again_replaces_it(targets, tmp_path):
 
 def test_cli_imports_the_sample_and_refuses_a_bad_row(people, tmp_path):
     people.close()
-    db = tmp_path / "crm.duckdb"
+    db = getattr(people, "url", tmp_path / "crm.duckdb")  # the file, or PostgreSQL under -m postgres
     root = crm_exports.Path(__file__).parent.parent
 
     def cli(path):

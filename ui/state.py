@@ -14,7 +14,7 @@ from crm_core.filters import FIRST_DAY, LAST_DAY, Filters
 from crm_core.periods import next_period, period_start
 from crm_core.schema import PERIODS
 from crm_core.scope import ADMIN, Scope, Viewer
-from crm_core.store import Store, default_db_path
+from crm_core.store import Store, default_db_path, open_store
 
 from . import signin
 from .i18n import LANGUAGES, lang, t
@@ -24,13 +24,32 @@ QUICK_RANGES = ("this_month", "last_month", "this_quarter", "last_quarter", "thi
 
 
 @st.cache_resource(show_spinner=False)
-def _open_store(path: str) -> Store:
-    return Store(path)
+def _open_store(location: str) -> Store:
+    return open_store(location)
+
+
+def store_location() -> str:
+    """Where the data lives: ``db_url`` in the secrets (a hosted app: postgresql://USER:PASSWORD@HOST/DB), else
+    $CRM_DB_URL, $CRM_DB or data/crm.duckdb (crm_core.store.default_db_path)."""
+    try:
+        url = st.secrets.get("db_url") if st.secrets.load_if_toml_exists() else None
+    except Exception:  # an unreadable secrets file: Streamlit itself says so at start
+        url = None
+    return str(url) if url else default_db_path()
 
 
 def get_store() -> Store:
     """The process's Store; a hosted app with no database yet gets the demo company, built once."""
-    store = _open_store(default_db_path())
+    location = store_location()
+    try:
+        store = _open_store(location)
+    except Exception as e:  # noqa: BLE001 - a server that is down or a wrong URL: one sentence, then nothing
+        from crm_core.markup import md
+        from crm_core.postgres import display_url
+
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        st.error(t("app.store_unreachable", where=md(display_url(location)), why=md(why)))
+        st.stop()
     if not getattr(store, "demo_checked", False):
         if store.is_empty() and store.get_setting("demo") is None:  # not once the manager cleared it
             from crm_core.demo import build_demo

@@ -127,7 +127,7 @@ def repurchase(scope) -> pd.DataFrame:
     buyers = repeat = 0
     if end is not None:
         b = _purchase_counts(scope, end)
-        row = scope.run(b.aggregate(buyers=b.count(), repeat_buyers=(b.purchases >= 2).cast("int64").sum())).iloc[0]
+        row = scope.run(b.aggregate(buyers=b.count(), repeat_buyers=(b.purchases >= 2).sum())).iloc[0]
         buyers, repeat = int(row.buyers), int(0 if pd.isna(row.repeat_buyers) else row.repeat_buyers)
     return pd.DataFrame({"buyers": [buyers], "repeat_buyers": [repeat],
                          "repurchase_rate": [repeat / buyers if buyers else float("nan")]}).astype(
@@ -351,7 +351,7 @@ def churn_profile(scope) -> pd.DataFrame:
     parts = [g.select(aspect=ibis.literal(aspect), value=_aspect_value(g, aspect), group=g.group) for aspect in ASPECTS]
     long = ibis.union(*parts)
     got = scope.run(long.group_by("aspect", "value").aggregate(
-        **{name: (long.group == name).cast("int64").sum() for name in GROUPS}))
+        **{name: (long.group == name).sum() for name in GROUPS}))
     if got.empty:
         return pd.DataFrame({"aspect": pd.Series(dtype=object), "value": pd.Series(dtype=object),
                              **{k: pd.Series(dtype="int64") for k in GROUPS},
@@ -411,8 +411,8 @@ def churn_rhythm(scope) -> pd.DataFrame:
     s = g.select(s_customer="customer_id", s_group="group", ref_day="ref_day")
     s = sv.inner_join(s, sv.customer_id == s.s_customer)
     s = s.filter(_in_window(s, s.responded_at))
-    svs = s.group_by(s_group=s.s_group).aggregate(responses=s.count(), promoters=(s.score >= 9).cast("int64").sum(),
-                                                  detractors=(s.score <= 6).cast("int64").sum())
+    svs = s.group_by(s_group=s.s_group).aggregate(responses=s.count(), promoters=(s.score >= 9).sum(),
+                                                  detractors=(s.score <= 6).sum())
     j = per.left_join(fus, per.group == fus.fu_group).left_join(svs, per.group == svs.s_group)
     got = scope.run(j.select("group", "customers", "follow_ups", "responses", "promoters", "detractors"))
     got = pd.DataFrame({"group": list(GROUPS)}).merge(got, on="group", how="left")

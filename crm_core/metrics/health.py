@@ -246,8 +246,8 @@ def clv_by_segment(scope, dimension: str | None = None) -> pd.DataFrame:
                                           buyers=d.customer_id.nunique())
     first = day_start(start)
     churn = c.group_by("value").aggregate(
-        churned=(c.lost_at.notnull() & in_range(c.lost_at, start, end)).cast("int64").sum(),
-        active=((c.created_at < first) & (c.lost_at.isnull() | (c.lost_at >= first))).cast("int64").sum())
+        churned=(c.lost_at.notnull() & in_range(c.lost_at, start, end)).sum(),
+        active=((c.created_at < first) & (c.lost_at.isnull() | (c.lost_at >= first))).sum())
     j = money.left_join(churn, money.value == churn.value)
     got = scope.run(j.select(money.value, "revenue", "deals", "buyers", "churned", "active"))
     days = (end - start).days + 1
@@ -264,9 +264,9 @@ def nps(scope) -> pd.DataFrame:
     s = scope.surveys
     rng = scope.date_range([("surveys", "responded_at")])
     s = s.filter(in_range(s.responded_at, *rng)) if rng else s.filter(ibis.literal(False))
-    row = scope.run(s.aggregate(promoters=(s.score >= 9).cast("int64").sum(),
-                                passives=((s.score >= 7) & (s.score <= 8)).cast("int64").sum(),
-                                detractors=(s.score <= 6).cast("int64").sum(), responses=s.count())).iloc[0]
+    row = scope.run(s.aggregate(promoters=(s.score >= 9).sum(),
+                                passives=((s.score >= 7) & (s.score <= 8)).sum(),
+                                detractors=(s.score <= 6).sum(), responses=s.count())).iloc[0]
     counts = {k: int(0 if pd.isna(row[k]) else row[k]) for k in ("promoters", "passives", "detractors", "responses")}
     score = (counts["promoters"] - counts["detractors"]) * 100 / counts["responses"] if counts["responses"] else float("nan")
     return pd.DataFrame([{**counts, "nps": float(score)}])
@@ -297,9 +297,9 @@ def nps_trend(scope) -> pd.DataFrame:
     s = scope.surveys
     s = s.filter(in_range(s.responded_at, *rng))
     s = s.mutate(period=bucket(s.responded_at, scope.filters.period))
-    got = scope.run(s.group_by("period").aggregate(promoters=(s.score >= 9).cast("int64").sum(),
-                                                   passives=((s.score >= 7) & (s.score <= 8)).cast("int64").sum(),
-                                                   detractors=(s.score <= 6).cast("int64").sum(), responses=s.count()))
+    got = scope.run(s.group_by("period").aggregate(promoters=(s.score >= 9).sum(),
+                                                   passives=((s.score >= 7) & (s.score <= 8)).sum(),
+                                                   detractors=(s.score <= 6).sum(), responses=s.count()))
     counts = ["promoters", "passives", "detractors", "responses"]
     out = complete_series(got, periods_between(*rng, scope.filters.period), counts, None, [])
     out["nps"] = ((out.promoters - out.detractors) * 100 / out.responses).where(out.responses > 0).astype("float64")

@@ -48,7 +48,7 @@ def customers_per_owner(scope) -> pd.DataFrame:
     Columns: employee_id, contacted, not_contacted."""
     rows = owned_rows(scope)
     agg = rows.group_by(employee_id=rows.owner_id).aggregate(
-        contacted=rows.contacted.cast("int64").sum(), not_contacted=(~rows.contacted).cast("int64").sum())
+        contacted=rows.contacted.sum(), not_contacted=(~rows.contacted).sum())
     emp = scope.employees.select("employee_id")
     j = emp.outer_join(agg, emp.employee_id == agg.employee_id)
     out = scope.run(j.select(employee_id=ibis.coalesce(j.employee_id, j.employee_id_right),

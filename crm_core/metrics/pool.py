@@ -192,7 +192,7 @@ def followup_hygiene(scope, as_of: dt.date | None = None) -> pd.DataFrame:
     15-29 and 30+ days, and those whose next contact is overdue. Sorted by employee_id.
     Columns: employee_id, customers, no_contact_7, no_contact_15, no_contact_30, overdue_next_contact."""
     rows = hygiene_rows(scope, as_of)
-    measures = {name: pred(rows).cast("int64").sum() for name, pred in HYGIENE_BANDS.items()}
+    measures = {name: pred(rows).sum() for name, pred in HYGIENE_BANDS.items()}
     df = scope.run(rows.group_by(employee_id=rows.owner_id).aggregate(customers=rows.count(), **measures))
     for col in ["customers", *HYGIENE_BANDS]:
         df[col] = df[col].fillna(0).astype("int64")

@@ -96,7 +96,7 @@ def funnel(scope) -> pd.DataFrame:
     follow-up) -> opportunity (a deal) -> won (a purchase); a step counts those who reached it or a later one.
     Columns: step, customers, conversion_from_previous, conversion_from_first (fractions)."""
     rows = funnel_rows(scope)
-    got = scope.run(rows.aggregate(**{s: (rows.reached >= i).cast("int64").sum() for i, s in enumerate(STEPS)}))
+    got = scope.run(rows.aggregate(**{s: (rows.reached >= i).sum() for i, s in enumerate(STEPS)}))
     counts = [int(0 if pd.isna(got[s].iloc[0]) else got[s].iloc[0]) for s in STEPS]
     return _conversions(list(STEPS), counts, "step", "customers")
 
@@ -141,7 +141,7 @@ def deal_funnel(scope) -> pd.DataFrame:
     Columns: stage, deals, conversion_from_previous, conversion_from_first, median_days_in_stage."""
     stages = deal_stages(scope)
     f = _furthest_stage(scope, stages)
-    reached = scope.run(f.aggregate(**{f"s{i}": (f.furthest >= i).cast("int64").sum() for i in range(len(stages))}))
+    reached = scope.run(f.aggregate(**{f"s{i}": (f.furthest >= i).sum() for i in range(len(stages))}))
     counts = [int(0 if pd.isna(reached[f"s{i}"].iloc[0]) else reached[f"s{i}"].iloc[0]) for i in range(len(stages))]
     h = scope.deal_stage_history
     h = h.filter(h.deal_id.isin(_deals_created(scope).deal_id))
@@ -401,14 +401,14 @@ def segments(scope, dimension: str | None = None) -> pd.DataFrame:
     c = created_in_range(scope)
     rng = scope.date_range([("customers", "created_at")])
     won = c.won_at.notnull() & ((on_or_before(c.won_at, rng[1])) if rng else ibis.literal(False))
-    rows = c.group_by(value=segment_value(c, dimension)).aggregate(customers=c.count(), won_customers=won.cast("int64").sum())
+    rows = c.group_by(value=segment_value(c, dimension)).aggregate(customers=c.count(), won_customers=won.sum())
     every = scope.customers
     d = scope.visible("deals")
     d = d.filter(d.status.isin(["won", "lost"]), in_range(d.closed_at, *rng)) if rng else d.filter(ibis.literal(False))
     d = d.inner_join(every.select(cid="customer_id", value=segment_value(every, dimension)), d.customer_id == every.customer_id)
     money = d.group_by("value").aggregate(
         revenue=ibis.coalesce(d.amount, 0.0).sum(where=d.status == "won"),
-        won_deals=(d.status == "won").cast("int64").sum(), closed_deals=d.count())
+        won_deals=(d.status == "won").sum(), closed_deals=d.count())
     j = rows.left_join(money, rows.value == money.value)
     out = scope.run(j.select("customers", "won_customers", "revenue", "won_deals", "closed_deals", value=rows.value))
     if out.empty:

@@ -51,13 +51,13 @@ def _measures(t: ir.Table, *keys: str) -> ir.Table:
     """The leaderboard's measures per ``keys`` over _facts rows."""
     m = t.measure
     return t.group_by(*keys).aggregate(
-        new_customers=(m == "new_customers").cast("int64").sum(),
+        new_customers=(m == "new_customers").sum(),
         contacted_customers=t.customer_id.nunique(where=m == "contact"),
-        follow_ups=(m == "contact").cast("int64").sum(),
-        won_customers=(m == "won_customers").cast("int64").sum(),
+        follow_ups=(m == "contact").sum(),
+        won_customers=(m == "won_customers").sum(),
         revenue=t.amount.sum(where=(m == "closed") & t.won),
-        won_deals=((m == "closed") & t.won).cast("int64").sum(),
-        closed_deals=(m == "closed").cast("int64").sum())
+        won_deals=((m == "closed") & t.won).sum(),
+        closed_deals=(m == "closed").sum())
 
 
 def _departments(scope) -> ir.Table:
@@ -181,8 +181,8 @@ def _actuals(scope, periods: pd.DataFrame) -> ir.Table:
     facts = _facts(whole, periods.period_start.min(), periods.last_day.max())
     m = facts.measure
     daily = facts.group_by("employee_id", day=facts.at.date()).aggregate(
-        new_customers=(m == "new_customers").cast("int64").sum(), won_customers=(m == "won_customers").cast("int64").sum(),
-        revenue=facts.amount.sum(where=(m == "closed") & facts.won), follow_ups=(m == "contact").cast("int64").sum())
+        new_customers=(m == "new_customers").sum(), won_customers=(m == "won_customers").sum(),
+        revenue=facts.amount.sum(where=(m == "closed") & facts.won), follow_ups=(m == "contact").sum())
     span = ibis.memtable(periods.assign(first=pd.to_datetime(periods.period_start).dt.date,
                                         last=pd.to_datetime(periods.last_day).dt.date))
     j = daily.inner_join(span, [daily.day >= span.first.cast("date"), daily.day <= span.last.cast("date")])

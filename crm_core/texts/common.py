@@ -3,6 +3,10 @@
 TEXTS = {
     "app.title": {"zh": "CRM 洞察", "en": "CRM Insight"},
     "app.building_demo": {"zh": "正在生成演示公司数据，请稍候…", "en": "Building the demo company, one moment…"},
+    "app.store_unreachable": {
+        "zh": "无法打开数据库 {where}：{why}。请检查 secrets 中的 db_url（或环境变量 CRM_DB_URL）以及数据库服务器是否在运行。",
+        "en": "Cannot open the database {where}: {why}. Check db_url in the secrets (or $CRM_DB_URL) and that the "
+              "database server is running."},
     "app.no_data": {"zh": "还没有数据：请在「导入数据」页上传 CRM 导出文件。", "en": "No data yet: upload your CRM export on the Import data page."},
     "nav.group.reports": {"zh": "报表", "en": "Reports"},
     "nav.group.data": {"zh": "数据", "en": "Data"},

@@ -14,12 +14,12 @@ from crm_core.schema import TABLES
 
 def snapshot(store) -> dict[str, list[tuple]]:
     """Every canonical table's rows, sorted, plus the settings (which hold data_version)."""
-    cur = store.cursor()
-    return {t: sorted(cur.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
+    return {t: sorted(store.query(f"SELECT * FROM {t}"), key=repr) for t in TABLES}
 
 
 def rows(store, sql: str) -> list[tuple]:
-    return store.cursor().execute(sql).fetchall()
+    """The rows of ``sql`` on the store itself (the DuckDB file, or PostgreSQL under `-m postgres`)."""
+    return store.query(sql)
 
 
 def plain(v):
