@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
+import time
 import tomllib
 import unicodedata
 from dataclasses import dataclass
@@ -101,17 +103,43 @@ def hash_password(password: str) -> str:
 
 _DUMMY: list[str] = []
 
+# Wrong passwords: after MAX_FAILURES for one login name within LOCK_SECONDS, that name is refused (even with
+# the right password) until LOCK_SECONDS have passed since the first of them. Kept by the app process.
+MAX_FAILURES = 5
+LOCK_SECONDS = 15 * 60
+_FAILURES: dict[str, list[float]] = {}
+_FAILURES_LOCK = threading.Lock()
+
+
+def locked_for(name: str) -> int:
+    """Seconds until the login name ``name`` may try again (0: it may now)."""
+    now = time.monotonic()
+    with _FAILURES_LOCK:
+        recent = [t for t in _FAILURES.get(login_name(name), []) if now - t < LOCK_SECONDS]
+        _FAILURES[login_name(name)] = recent
+        return int(LOCK_SECONDS - (now - recent[0])) + 1 if len(recent) >= MAX_FAILURES else 0
+
 
 def check_password(users: dict[str, User], name: str, password: str) -> User | None:
-    """The user whose name and password these are, else None. An unknown name costs the same hashing as a
-    wrong password, so the answer's timing does not tell which of the two was wrong."""
+    """The user whose name and password these are, else None (also while the name is locked: locked_for).
+    An unknown name costs the same hashing as a wrong password, so the answer's timing does not tell which of
+    the two was wrong; either counts as a failure of that name."""
+    if locked_for(name):
+        return None
     user = users.get(login_name(name))
     if user is None:
         if not _DUMMY:
             _DUMMY.append(_HASHER.hash("not anyone's password"))
         _verify(_DUMMY[0], password)
-        return None
-    return user if _verify(user.password_hash, password) else None
+        ok = False
+    else:
+        ok = _verify(user.password_hash, password)
+    with _FAILURES_LOCK:
+        if ok:
+            _FAILURES.pop(login_name(name), None)
+        else:
+            _FAILURES.setdefault(login_name(name), []).append(time.monotonic())
+    return user if ok else None
 
 
 def _verify(password_hash: str, password: str) -> bool:

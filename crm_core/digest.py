@@ -3,7 +3,8 @@ numbers for the last complete week or month, computed in the RECIPIENT's scope (
 what"), as a multipart/alternative e-mail (plain text, HTML with an inline PNG chart drawn with Pillow,
 referenced by cid:) and a link that opens the same range in the app.
 
-SMTP settings come from the environment only:
+SMTP settings come from the environment, else from the [smtp] section of the app's secrets
+(.streamlit/secrets.toml, or the file $CRM_SECRETS names: host, port, user, password, from, starttls):
 
 - CRM_SMTP_HOST (required to send), CRM_SMTP_PORT (default 587), CRM_SMTP_USER and CRM_SMTP_PASSWORD (log
   in when a user is given), CRM_SMTP_FROM (the sender; default CRM_SMTP_USER), CRM_SMTP_STARTTLS (1/0,
@@ -19,9 +20,11 @@ import io
 import os
 import smtplib
 import ssl
+import tomllib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -262,9 +265,28 @@ class SmtpSettings:
     starttls: bool
 
 
+SECRETS_ENV = "CRM_SECRETS"
+SECRETS_FILE = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.toml"
+
+
+def secrets_smtp(path: str | os.PathLike | None = None) -> dict[str, str]:
+    """The [smtp] section of the secrets file as CRM_SMTP_* settings ({} without a file or section)."""
+    path = Path(path or os.environ.get(SECRETS_ENV) or SECRETS_FILE)
+    if not path.is_file():
+        return {}
+    try:
+        section = tomllib.loads(path.read_text(encoding="utf-8")).get("smtp") or {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise UserError(f"cannot read the mail settings in {path}: {e}")
+    return {f"CRM_SMTP_{key.upper()}": str(value) for key, value in section.items()
+            if key in ("host", "port", "user", "password", "from", "starttls")}
+
+
 def smtp_settings(env=None) -> SmtpSettings:
-    """The SMTP settings from the environment (see the module); UserError naming what is missing."""
-    env = os.environ if env is None else env
+    """The SMTP settings from the environment, else the secrets (see the module); UserError naming what is
+    missing."""
+    env = {**secrets_smtp(), **{k: v for k, v in os.environ.items() if k.startswith("CRM_SMTP_")}} \
+        if env is None else env
     host = (env.get("CRM_SMTP_HOST") or "").strip()
     if not host:
         raise UserError("no mail server is configured: set CRM_SMTP_HOST (and CRM_SMTP_PORT, CRM_SMTP_USER, "

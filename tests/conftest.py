@@ -109,8 +109,11 @@ def _pg_store(request, name: str):
 @pytest.fixture(autouse=True)
 def no_sign_in(monkeypatch):
     """Every test starts without sign-in (the admin), whatever users file a developer keeps in data/; the
-    sign-in tests name their own users file by $CRM_USERS."""
+    sign-in tests name their own users file by $CRM_USERS; no login name starts locked by earlier wrong passwords."""
+    from crm_core import auth
+
     monkeypatch.setenv("CRM_USERS", "")
+    auth._FAILURES.clear()
 
 
 @pytest.fixture

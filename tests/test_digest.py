@@ -109,6 +109,22 @@ def summary_number(text: str, label: str) -> int:
     return int(found.group(1).replace(",", ""))
 
 
+def test_the_mail_settings_can_come_from_the_secrets_file(db, smtp, tmp_path):
+    """No CRM_SMTP_* variable: the [smtp] section of the secrets file ($CRM_SECRETS) is used."""
+    port, received = smtp
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'db_url = "ignored here"\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nstarttls = false\n'
+                       f'from = "digest@example.com"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_SMTP_")} | {"CRM_SECRETS": str(secrets)}
+    before = len(received)
+    done = subprocess.run([sys.executable, "-m", "crm_core", "digest", "--db", str(db), "--as-of", AS_OF,
+                           "--to", REP], cwd=ROOT, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    assert len(received) == before + 1
+    msg = email.message_from_bytes(received[-1][1], policy=email.policy.default)
+    assert msg["From"] == "digest@example.com"
+
+
 def test_a_reps_digest_holds_only_their_numbers(db, smtp):
     rcpt, msg = send(db, smtp, "--to", REP, "--lang", "en")
     assert rcpt == ["e0001@demo-crm.cn"] and msg["To"] == "e0001@demo-crm.cn" and msg["From"] == "crm@example.com"

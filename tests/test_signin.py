@@ -236,6 +236,35 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_sentence(signin_db):
         assert not at.metric and at.text_input(key="signin_name")  # still at the form, nothing else shown
 
 
+def test_five_wrong_passwords_lock_the_name_for_fifteen_minutes(tmp_path, monkeypatch):
+    path = tmp_path / "users.toml"
+    auth.set_user(path, "wang.wei", "E0003", PASSWORD)
+    users = auth.load_users(path)
+    now = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: now[0])
+    for _ in range(4):
+        assert auth.check_password(users, "wang.wei", "wrong password") is None
+    assert auth.locked_for("wang.wei") == 0
+    assert auth.check_password(users, "Wang.Wei", PASSWORD) is not None  # a success forgets the failures
+    for _ in range(5):
+        assert auth.check_password(users, "wang.wei", "wrong password") is None
+    now[0] += 60
+    assert auth.locked_for("WANG.WEI") == 15 * 60 - 60 + 1
+    assert auth.check_password(users, "wang.wei", PASSWORD) is None  # locked: even the right password
+    assert auth.locked_for("somebody.else") == 0
+    now[0] += 15 * 60 - 60
+    assert auth.locked_for("wang.wei") == 0
+    assert auth.check_password(users, "wang.wei", PASSWORD) is not None
+
+
+def test_the_form_says_when_a_name_is_locked(signin_db):
+    for _ in range(auth.MAX_FAILURES):
+        assert [e.value for e in sign_in("rep", PASSWORD + "!", **RANGE).error] == [zh("signin.wrong")]
+    at = sign_in("rep", **RANGE)  # the right password, too late
+    assert [e.value for e in at.error] == [zh("signin.locked", minutes=15)]
+    assert not at.metric
+
+
 def test_a_user_whose_employee_is_not_in_the_data_sees_only_a_sentence(signin_db):
     at = sign_in("ghost", **RANGE)
     assert [e.value for e in at.error] == [zh("signin.refused.unknown_employee", employee="E9999")]

@@ -56,6 +56,10 @@ def door(refused: Exception | None, users: Path | None, providers: list[str]) ->
                                  autocomplete="current-password")
         submitted = st.form_submit_button(t("signin.submit"), type="primary")
     if submitted:
+        wait = auth.locked_for(name) if name else 0
+        if wait:
+            st.error(t("signin.locked", minutes=-(-wait // 60)))
+            return
         user = auth.check_password(auth.load_users(users), name, password) if name and password else None
         if user is None:
             st.error(t("signin.wrong"))  # the same words whichever of the two was wrong

@@ -11,6 +11,9 @@ TEXTS = {
     "signin.password": {"zh": "密码", "en": "Password"},
     "signin.submit": {"zh": "登录", "en": "Sign in"},
     "signin.wrong": {"zh": "用户名或密码不正确。", "en": "Wrong user name or password."},
+    "signin.locked": {"zh": "该用户名的密码错误次数过多，请 {minutes} 分钟后再试，或请管理员重设密码。",
+                      "en": "Too many wrong passwords for this user name; try again in {minutes} minutes, or ask "
+                            "an admin to reset the password."},
     "signin.sign_out": {"zh": "退出登录", "en": "Sign out"},
     "signin.as": {"zh": "已登录：{name}（{role}）", "en": "Signed in as {name} ({role})"},
     "signin.role.admin": {"zh": "管理员", "en": "admin"},
