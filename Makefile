@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 DB     ?= data/crm.duckdb
 PORT   ?= 8501
 
-.PHONY: run test bench demo venv browser postgres clean
+.PHONY: run test bench demo venv browser postgres java clean
 
 venv: $(VENV)/.installed
 
@@ -40,8 +40,16 @@ postgres:
 		$$SUDO apt-get update -qq && \
 		$$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
-# The whole suite on the DuckDB file, then the metric and import suites again with PostgreSQL as the store.
-test: venv browser postgres
+# Java for the Spark tests (pyspark in local mode).
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
+
+# The whole suite on the DuckDB file (every report on Spark too), then the metric and import suites again
+# with PostgreSQL as the store.
+test: venv browser postgres java
 	$(PY) -m pytest -q
 	$(PY) -m pytest -q -m postgres
 

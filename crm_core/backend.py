@@ -9,10 +9,12 @@ Only the Scope (crm_core.scope) and the importer take raw table handles.
 from __future__ import annotations
 
 import itertools
+import threading
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import sqlglot.expressions as sge
 
 # How many statements have run in this process (Store.query included): tests count them per redraw.
 _statements = itertools.count()
@@ -30,8 +32,33 @@ def raw_table(backend: ibis.BaseBackend, name: str) -> ir.Table:
     For crm_core.scope and the importer only: everything else reads through a Scope."""
     cache = backend.__dict__.setdefault("_crm_tables", {})
     if name not in cache:
-        cache[name] = backend.table(name)
+        with _lock(backend):
+            cache[name] = backend.table(name)
     return cache[name]
+
+
+def _spark_strips_whitespace_only() -> None:
+    """Ibis writes ``strip()`` for Spark as TRIM(' \\t\\n\\r\\v\\f' FROM x), and Spark SQL reads the \\v and \\f of that
+    literal as the letters v and f ("visit" became "isit"). Spark gets a regular expression instead (Java's
+    \\s: the same six whitespace characters)."""
+    try:
+        from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+    except ImportError:  # no Spark here
+        return
+
+    def visit_Strip(self, op, *, arg):
+        return self.f.regexp_replace(arg, sge.convert(r"^\s+|\s+$"), sge.convert(""))
+
+    PySparkCompiler.visit_Strip = visit_Strip
+
+
+_spark_strips_whitespace_only()
+
+
+def _lock(backend: ibis.BaseBackend) -> threading.RLock:
+    """One query at a time on a backend that threads share (a PostgreSQL store's pool: an Ibis backend is one
+    connection, and not safe for two threads at once). A DuckDB backend is one thread's own."""
+    return backend.__dict__.setdefault("_crm_lock", threading.RLock())
 
 
 def run(expr: ir.Expr) -> pd.DataFrame:
@@ -44,7 +71,8 @@ def run(expr: ir.Expr) -> pd.DataFrame:
     if backend.name == "duckdb":
         backend._run_pre_execute_hooks(expr)  # registers memtables, as Ibis's own execute does
         return backend.con.execute(backend.compile(expr)).df()
-    return expr.to_pandas()
+    with _lock(backend):
+        return expr.to_pandas()
 
 
 def _has_name(expr) -> bool:

@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--dry-run", action="store_true", help="write the e-mail (.eml) instead of sending it")
     dig.add_argument("--output", metavar="FILE", help="with --dry-run: write the .eml to FILE (default: stdout)")
 
+    par = sub.add_parser("export-parquet", help="write every table as FOLDER/<table>.parquet (to load into Spark)")
+    par.add_argument("folder")
+    par.add_argument("--db", default=None, help="the database (a file or postgresql:// URL; default: $CRM_DB_URL, "
+                                                "$CRM_DB or data/crm.duckdb)")
+
     user = sub.add_parser("user", help="the users file of a self-hosted install without an OpenID Connect provider")
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="create a user, or give an existing one a new employee and password "
@@ -253,6 +258,19 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_export_parquet(args) -> int:
+    store = _existing_store(args.db)
+    try:
+        if Path(args.folder).is_file():
+            raise UserError(f"{args.folder} is a file; give a folder for the .parquet files")
+        written = store.export_parquet(args.folder)
+    finally:
+        store.close()
+    print(f"{len(written)} tables written to {args.folder}: "
+          + ", ".join(f"{name} {n:,}" for name, n in written.items() if n), file=sys.stderr)
+    return 0
+
+
 def cmd_import(args) -> int:
     try:
         from .importing import cli_import
@@ -314,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"report": cmd_report, "demo": cmd_demo, "import": cmd_import, "user": cmd_user,
-                "digest": cmd_digest}[args.command](args)
+                "digest": cmd_digest, "export-parquet": cmd_export_parquet}[args.command](args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

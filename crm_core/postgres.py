@@ -46,6 +46,7 @@ GROUP_KEYS: dict[str, tuple[str, ...]] = {
     "settings": ("key",),
 }
 WRITE_LOCK = 7_340_112  # pg_advisory_xact_lock's key: one writer at a time on this database
+POOL_SIZE = 4  # Ibis backends (PostgreSQL connections) a store hands out to the threads reading through it
 VERSION_TTL = 2.0  # seconds a data_version read from the database is trusted (other processes may write)
 
 
@@ -83,6 +84,10 @@ class PostgresStore(Store):
         self.read_only = read_only
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._pool: list[ibis.BaseBackend] = []
+        self._pool_lock = threading.Lock()
+        self._handed = 0
+        self._con = None
         self._version_read = 0.0
         if not read_only:
             self.migrate()
@@ -90,18 +95,26 @@ class PostgresStore(Store):
 
     # -- reading ---------------------------------------------------------------------------------
     def _connection(self):
-        con = getattr(self._local, "pg", None)
-        if con is None or con.closed:
-            con = self._local.pg = self._psycopg.connect(self.url, autocommit=True)
-        return con
+        """The store's own connection for its small queries (psycopg connections are thread-safe)."""
+        with self._pool_lock:
+            if self._con is None or self._con.closed:
+                self._con = self._psycopg.connect(self.url, autocommit=True)
+            return self._con
 
     def cursor(self):
         raise TypeError("a PostgreSQL store has no DuckDB cursor: read through store.backend() or store.query()")
 
     def backend(self) -> ibis.BaseBackend:
+        """This thread's Ibis PostgreSQL backend: one of at most POOL_SIZE connections, handed out in turn.
+        Streamlit runs every rerun in a new thread; a connection per thread would open one per click."""
         be = getattr(self._local, "backend", None)
         if be is None:
-            be = self._local.backend = ibis.connect(self.url)
+            with self._pool_lock:
+                if len(self._pool) < POOL_SIZE:
+                    self._pool.append(ibis.connect(self.url))
+                be = self._pool[self._handed % len(self._pool)]
+                self._handed += 1
+            self._local.backend = be
         return be
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
@@ -154,12 +167,14 @@ class PostgresStore(Store):
                        "SET value = excluded.value", [str(schema.SCHEMA_VERSION)])
 
     def close(self) -> None:
-        for name in ("pg", "backend"):
-            thing = getattr(self._local, name, None)
-            if thing is not None:
+        with self._pool_lock:
+            for be in self._pool:
                 with contextlib.suppress(Exception):
-                    thing.disconnect() if name == "backend" else thing.close()
-                setattr(self._local, name, None)
+                    be.disconnect()
+            if self._con is not None:
+                self._con.close()
+            self._pool, self._con = [], None
+        self._local = threading.local()
 
 
 def display_url(url: str) -> str:

@@ -39,6 +39,7 @@ POSTGRES_SUITE = METRIC_SUITE + IMPORT_SUITE
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: part of the suite `pytest -m postgres` runs against PostgreSQL")
     config.addinivalue_line("markers", "file_only: about the DuckDB file itself; not run against PostgreSQL")
+    config.addinivalue_line("markers", "spark: every report on Spark (local mode) against DuckDB")
     expr = config.option.markexpr or ""
     config.crm_engine = "postgres" if re.search(r"(?<!not )\bpostgres\b", expr) else "duckdb"
 

@@ -195,3 +195,34 @@ def test_the_app_says_so_when_the_database_cannot_be_reached(monkeypatch):
     said = " ".join(e.value for e in at.error).replace("\u200b", "").replace("\\", "")  # as the page shows it
     assert "postgresql://someone:***@127.0.0.1:1/nothing" in said, said
     assert ":secret@" not in said and "CRM_DB_URL" in said
+
+
+def test_reruns_in_new_threads_reuse_a_few_connections(pg_url):
+    """Streamlit runs every rerun in a new thread: 40 of them, 8 at a time, open at most POOL_SIZE + 1
+    connections (the Ibis pool and the store's own)."""
+    store = open_store(pg_url)
+    name = pg_url.rsplit("/", 1)[1]
+
+    failed = []
+
+    def rerun():
+        try:
+            scope = Scope(store.backend(), Filters())
+            assert scope.run(scope.customers.count()).iloc[0, 0] == 0
+            store.data_version()
+        except Exception as e:  # noqa: BLE001 - reported below
+            failed.append(repr(e))
+
+    try:
+        for _ in range(5):
+            threads = [threading.Thread(target=rerun) for _ in range(8)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+        assert failed == []
+        opened = pg_rows(pg_url.rsplit("/", 1)[0] + "/postgres",
+                         f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}'")[0][0]
+        assert 1 <= opened <= postgres.POOL_SIZE + 1
+    finally:
+        store.close()
