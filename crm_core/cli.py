@@ -14,6 +14,7 @@ from .exports import to_csv, to_json, to_xlsx, with_names
 from .filters import Filters
 from .schema import PERIODS, SCHEMA_VERSION
 from .postgres import is_postgres_url
+from .spark import is_spark_location
 from .store import default_db_path, open_store
 
 
@@ -119,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _existing_store(path: str | None, read_only: bool = True):
     path = path or default_db_path()
-    if is_postgres_url(path):
+    if is_postgres_url(path) or is_spark_location(path):
         return _open(path)
     if not Path(path).exists():
         raise UserError(f"no database at {path}: build one with `python -m crm_core demo --db {path}` "
@@ -137,6 +138,8 @@ def _open(path: str | None, read_only: bool = False):
     path = str(path or default_db_path())
     if is_postgres_url(path):
         return _open_postgres(path, read_only)
+    if is_spark_location(path):
+        return open_store(path)
     if Path(path).is_dir():
         raise UserError(f"{path} is a folder; --db takes a database file, e.g. {Path(path) / 'crm.duckdb'}")
     try:

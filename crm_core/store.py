@@ -25,8 +25,8 @@ URL_ENV = "CRM_DB_URL"
 
 
 def default_db_path() -> str:
-    """The database to open: $CRM_DB_URL if set (postgresql://user:password@host/db, the hosted store),
-    else $CRM_DB (a DuckDB file), else data/crm.duckdb beside the code."""
+    """The database to open: $CRM_DB_URL if set (postgresql://user:password@host/db, the hosted store; or
+    spark:FOLDER, Parquet files read by Spark), else $CRM_DB (a DuckDB file), else data/crm.duckdb."""
     return os.environ.get(URL_ENV) or os.environ.get(DB_ENV) or str(DEFAULT_DB)
 
 
@@ -182,7 +182,10 @@ def open_store(location: str | os.PathLike | None = None, read_only: bool = Fals
     """The store at ``location``: a postgresql:// URL, or a DuckDB file (default: default_db_path())."""
     location = str(location or default_db_path())
     from .postgres import PostgresStore, is_postgres_url
+    from .spark import SparkStore, is_spark_location
 
     if is_postgres_url(location):
         return PostgresStore(location, read_only=read_only)
+    if is_spark_location(location):
+        return SparkStore(location)
     return Store(location, read_only=read_only)

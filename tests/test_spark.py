@@ -89,3 +89,32 @@ def test_the_comparison_can_tell(spark_backend, demo_store):
     """The reports compared above hold numbers: a department's new customers are not all zero."""
     f = FILTERS["six-weeks-one-department"]
     assert declared()["new-customers"].run(Scope(spark_backend, f))["new_customers"].sum() > 0
+
+
+def test_the_cli_reads_the_parquet_folder_through_spark(parquet, demo_path):
+    """`--db spark:FOLDER`: the same CSV as from the DuckDB file."""
+    def report(db):
+        done = subprocess.run([sys.executable, "-m", "crm_core", "report", "won-customers", "--db", db, "--period",
+                               "quarter", "--start", "2025-01-01", "--end", "2026-06-30"], cwd=ROOT,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    on_duck = report(str(demo_path))
+    assert report(f"spark:{parquet}") == on_duck and len(on_duck.splitlines()) == 7
+
+
+def test_the_dashboard_runs_on_spark(parquet, demo_store, spark_backend, monkeypatch):
+    """CRM_DB_URL=spark:FOLDER: the Overview draws, with the numbers of the same company in DuckDB; an import
+    is refused in a sentence (the Spark store is read-only)."""
+    from conftest import run_page
+    from crm_core.store import open_store
+
+    monkeypatch.setenv("CRM_DB_URL", f"spark:{parquet}")
+    at = run_page(range="all_time")
+    customers = demo_store.query("SELECT count(*) FROM customers")[0][0]
+    assert int(at.metric[0].value.replace(",", "")) == customers  # every customer is new once
+    with pytest.raises(Exception, match="read-only"):
+        open_store(f"spark:{parquet}").write()
+    with pytest.raises(Exception, match="export-parquet"):
+        open_store(f"spark:{parquet}/nothing-here")
