@@ -132,8 +132,26 @@ def _change(current, previous) -> str:
     return f"{diff:+,}"
 
 
+# Fonts with Chinese glyphs (Debian's fonts-noto-cjk, WenQuanYi), for the chart's legend in the recipient's
+# language; without one the legend is in English (Pillow's own font has no CJK glyphs).
+CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+             "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
+             "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
+
+def _legend_font(lang: str):
+    """(font, language of the legend): a CJK font and the recipient's language when one is installed."""
+    from PIL import ImageFont
+
+    for path in CJK_FONTS:
+        if Path(path).is_file():
+            return ImageFont.truetype(path, 12), lang
+    return ImageFont.load_default(), "en"
+
+
 def chart_png(d: Digest) -> bytes:
-    """A small bar chart of new (blue) vs churned (orange) customers per day or week, as PNG bytes."""
+    """A small bar chart of new (blue) vs churned (orange) customers per day or week, as PNG bytes; the legend
+    in the recipient's language (see CJK_FONTS)."""
     from PIL import Image, ImageDraw
 
     width, height, pad, bottom = 560, 220, 30, 30
@@ -154,10 +172,13 @@ def chart_png(d: Digest) -> bytes:
             draw.rectangle([x0, base - h, x0 + bar - 1, base], fill=colour)
         label = pd.Timestamp(r.period).strftime("%m-%d")
         draw.text((int(x - 14), base + 8), label, fill="#333333")
-    draw.rectangle([pad, 6, pad + 10, 16], fill="#1f77b4")
-    draw.text((pad + 14, 6), "new", fill="#333333")
-    draw.rectangle([pad + 60, 6, pad + 70, 16], fill="#ff7f0e")
-    draw.text((pad + 74, 6), "churned", fill="#333333")
+    font, lang = _legend_font(d.lang)
+    x = pad
+    for key, colour in (("metric.new_customers", "#1f77b4"), ("metric.churned_customers", "#ff7f0e")):
+        words = text(key, lang)
+        draw.rectangle([x, 6, x + 10, 16], fill=colour)
+        draw.text((x + 14, 4), words, fill="#333333", font=font)
+        x += 14 + int(draw.textlength(words, font=font)) + 16
     draw.text((width - pad - 60, 6), f"max {top}", fill="#333333")
     out = io.BytesIO()
     img.save(out, format="PNG")

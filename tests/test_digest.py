@@ -3,6 +3,7 @@ read back, and checked against independent SQL over the recipient's own records.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -272,3 +273,17 @@ def test_login_and_starttls_settings(db, tmp_path):
         assert done.stderr.decode().count("\n") == 1 and received == [True]
     finally:
         controller.stop()
+
+
+def test_the_charts_legend_speaks_the_recipients_language(demo_store, monkeypatch):
+    """With a CJK font installed (make test installs Debian's fonts-noto-cjk) the Chinese legend is drawn in
+    Chinese, so its pixels differ from the English one's; without one it falls back to the English words."""
+    from crm_core import digest
+
+    d = digest.compute(demo_store.backend(), REP, "week", dt.date.fromisoformat(AS_OF))
+    zh_png = digest.chart_png(dataclasses.replace(d, lang="zh"))
+    en_png = digest.chart_png(dataclasses.replace(d, lang="en"))
+    assert any(Path(p).is_file() for p in digest.CJK_FONTS)
+    assert zh_png != en_png
+    monkeypatch.setattr(digest, "CJK_FONTS", ())
+    assert digest.chart_png(dataclasses.replace(d, lang="zh")) == digest.chart_png(dataclasses.replace(d, lang="en"))
