@@ -6,6 +6,9 @@ with PostgreSQL as the store, on a throwaway server (tests/pg_server.py):
 - the metric tests' ``store`` and ``demo_store`` keep their DuckDB file, which the tests write their
   hand-counted rows to and their plain-pandas references read, while every report reads an identical copy
   in PostgreSQL, written through PostgresStore.write (``Mirrored``). Same tests, same expected numbers.
+
+`pytest -m spark` runs the metric suite the same way with Spark (pyspark, local mode) reading the copy: each
+mirrored store's tables are views of a Spark session of its own, registered again after every write.
 """
 
 from __future__ import annotations
@@ -41,13 +44,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "file_only: about the DuckDB file itself; not run against PostgreSQL")
     config.addinivalue_line("markers", "spark: every report on Spark (local mode) against DuckDB")
     expr = config.option.markexpr or ""
-    config.crm_engine = "postgres" if re.search(r"(?<!not )\bpostgres\b", expr) else "duckdb"
+    config.crm_engine = next((e for e in ("postgres", "spark") if re.search(rf"(?<!not )\b{e}\b", expr)), "duckdb")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.module.__name__ in POSTGRES_SUITE and not item.get_closest_marker("file_only"):
             item.add_marker(pytest.mark.postgres)
+        if item.module.__name__ in METRIC_SUITE and not item.get_closest_marker("file_only"):
+            item.add_marker(pytest.mark.spark)
 
 
 def _engine(request) -> str:
@@ -64,14 +69,68 @@ def pg_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def spark_session():
+    """One local Spark (SPARK_LOCAL_IP 127.0.0.1, no UI) for the session; each user takes a newSession() of
+    it, whose temporary views are its own."""
+    import os
+
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    session = (SparkSession.builder.master("local[2]").appName("crm-insight-tests")
+               .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.session.timeZone", "UTC").config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+    yield session
+    session.stop()
+
+
+SPARK_TYPES = {"VARCHAR": "string", "TIMESTAMP": "timestamp_ntz", "DOUBLE": "double", "BOOLEAN": "boolean",
+               "DATE": "date", "INTEGER": "int"}
+
+
+class SparkViews:
+    """The canonical tables of a DuckDB store as the views of a Spark session of their own."""
+
+    def __init__(self, session):
+        import ibis
+
+        self.session = session.newSession()
+        self._backend = ibis.pyspark.connect(self.session)
+
+    def load(self, source: Store) -> None:
+        from crm_core import schema
+
+        src = source.cursor()
+        for name, cols in schema.TABLES.items():
+            ddl = ", ".join(f"`{c}` {SPARK_TYPES[t.split()[0]]}" for c, t in cols.items())
+            rows = src.sql(f"SELECT * FROM {name}").to_arrow_table()
+            self.session.createDataFrame(rows, schema=ddl).createOrReplaceTempView(name)
+        self._backend.__dict__.pop("_crm_tables", None)  # the table handles of the old views
+
+    def backend(self):
+        return self._backend
+
+    def close(self) -> None:
+        pass
+
+
 class Mirrored:
-    """A DuckDB store whose reports read PostgreSQL: what the test writes goes to the DuckDB file (which its
-    references read through ``cursor``), and every write is copied into PostgreSQL through PostgresStore.write;
-    ``backend()`` is the PostgreSQL backend."""
+    """A DuckDB store whose reports read another engine: what the test writes goes to the DuckDB file (which
+    its references read through ``cursor``), and every write is copied to the engine (PostgreSQL through
+    PostgresStore.write, Spark as views); ``backend()`` is the engine's backend."""
 
     def __init__(self, duck: Store, pg):
         self.duck, self.pg = duck, pg
-        copy_rows(duck, pg)
+        self._copy()
+
+    def _copy(self) -> None:
+        if isinstance(self.pg, SparkViews):
+            self.pg.load(self.duck)
+        else:
+            copy_rows(self.duck, self.pg)
 
     def backend(self):
         return self.pg.backend()
@@ -80,7 +139,7 @@ class Mirrored:
     def write(self):
         with self.duck.write() as cur:
             yield cur
-        copy_rows(self.duck, self.pg)
+        self._copy()
 
     def __getattr__(self, name):  # write, cursor, query, path, ...: the DuckDB file's
         return getattr(self.duck, name)
@@ -127,6 +186,8 @@ def store(tmp_path, request) -> Store:
         s = _pg_store(request, "test")
         if request.module.__name__ in METRIC_SUITE:
             s = Mirrored(Store(tmp_path / "crm.duckdb"), s)
+    elif _engine(request) == "spark" and request.node.get_closest_marker("spark"):
+        s = Mirrored(s, SparkViews(request.getfixturevalue("spark_session")))
     yield s
     s.close()
     if isinstance(s, Mirrored):
@@ -150,6 +211,8 @@ def demo_store(demo_path, request) -> Store:
     s = Store(demo_path, read_only=True)
     if _engine(request) == "postgres":
         s = Mirrored(s, _pg_store(request, "demo"))
+    elif _engine(request) == "spark":
+        s = Mirrored(s, SparkViews(request.getfixturevalue("spark_session")))
     yield s
     s.close()
 

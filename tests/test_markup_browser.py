@@ -87,9 +87,12 @@ def test_no_markup_from_the_data_is_live_on_any_page(markup_app, chromium, path)
     baseline_icons = live_markup(page)["icons"]  # the app's own icons (navigation) are not data
     if path in ("distribution", "owners", "regions"):  # open a drill-down: its heading names the data value
         box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").last
-        box.click()
-        page.keyboard.press("ArrowDown")
-        page.keyboard.press("Enter")
+        field = box.get_by_role("combobox")
+        field.focus()
+        field.press("ArrowDown")  # opens the list (a click may only focus it)
+        first = page.get_by_role("option").nth(1)  # after "(none)": the first data value
+        expect(first).to_be_visible(timeout=30000)  # a loaded machine opens the list late: wait, then pick
+        first.click()
         expect(page.get_by_role("heading", name="客户名单").first).to_be_visible(timeout=30000)
         page.wait_for_timeout(1000)
     found = live_markup(page)

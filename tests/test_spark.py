@@ -11,7 +11,7 @@ import sys
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SPARK_TYPES
 from crm_core import schema
 from crm_core.filters import Filters
 from crm_core.reports import declared
@@ -26,8 +26,6 @@ import ibis  # noqa: E402
 pytestmark = pytest.mark.spark
 
 D = dt.date
-SPARK_TYPES = {"VARCHAR": "string", "TIMESTAMP": "timestamp_ntz", "DOUBLE": "double", "BOOLEAN": "boolean",
-               "DATE": "date", "INTEGER": "int"}
 # Options a report needs to run at all (the rest run with their defaults).
 OPTIONS = {"segments": {"dimension": "industry"}, "clv-by-segment": {"dimension": "region"},
            "custom-field": {"field": "客户级别"}}
@@ -49,23 +47,15 @@ def parquet(demo_path, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def spark_backend(parquet):
+def spark_backend(parquet, spark_session):
     """Every canonical table of the demo company as a Spark view over its Parquet file, through Ibis."""
-    from pyspark.sql import SparkSession
-
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    session = (SparkSession.builder.master("local[2]").appName("crm-insight-tests")
-               .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-               .config("spark.sql.session.timeZone", "UTC").config("spark.sql.timestampType", "TIMESTAMP_NTZ")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+    session = spark_session.newSession()
     for name, cols in schema.TABLES.items():
         table = session.read.parquet(str(parquet / f"{name}.parquet"))
         assert [(f.name, f.dataType.simpleString()) for f in table.schema.fields] == [
             (c, SPARK_TYPES[t.split()[0]]) for c, t in cols.items()], name  # typed as the schema says
         table.createOrReplaceTempView(name)
-    yield ibis.pyspark.connect(session)
-    session.stop()
+    return ibis.pyspark.connect(session)
 
 
 def viewers(backend):
