@@ -363,8 +363,8 @@ def test_followup_hygiene_bands(store):
 
 
 # -- the customer list -----------------------------------------------------------------------------------
-def test_customer_list_columns_status_last_contact_and_search(owned):
-    with owned_store_write(owned) as cur:
+def test_customer_list_columns_status_last_contact_and_search(owned, store):
+    with store.write() as cur:  # the store behind ``owned``
         cur.execute("UPDATE customers SET won_at = '2025-02-01' WHERE customer_id = 'C3'")
         cur.execute("UPDATE customers SET lost_at = '2025-02-01' WHERE customer_id = 'C6'")
     scope = Scope(owned, Filters(start=D(2020, 1, 1), end=D(2025, 12, 31)))
@@ -381,23 +381,6 @@ def test_customer_list_columns_status_last_contact_and_search(owned):
                        search="N-C3").customer_id) == ["C3"]
     two = cl.customer_list(scope, distributions.created_in_range(scope), limit=2)
     assert two[0] == 6 and len(two[1]) == 2
-
-
-def owned_store_write(backend):
-    """A write transaction on the store behind ``backend`` (the fixture hands out the backend)."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def cm():
-        con = backend.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    return cm()
 
 
 def test_customer_list_category_tag_field_drilldowns_match_counts(dist):

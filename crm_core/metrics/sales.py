@@ -148,7 +148,8 @@ def deal_funnel(scope) -> pd.DataFrame:
     w = ibis.window(group_by=h.deal_id, order_by=[h.entered_at, _stage_index(h.stage, stages)])
     h = h.mutate(left_at=h.entered_at.lead().over(w))
     h = h.filter(h.left_at.notnull())
-    days = (h.left_at.epoch_seconds() - h.entered_at.epoch_seconds()) / 86400.0
+    # as a double before dividing: Spark reads the literal 86400.0 as a decimal and rounds the quotient to 8 places
+    days = (h.left_at.epoch_seconds() - h.entered_at.epoch_seconds()).cast("float64") / 86400.0
     medians = scope.run(h.group_by("stage").aggregate(median=days.median()))
     out = _conversions(stages, counts, "stage", "deals")
     out["median_days_in_stage"] = out["stage"].map(dict(zip(medians["stage"], medians["median"]))).astype("float64")
