@@ -43,6 +43,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: part of the suite `pytest -m postgres` runs against PostgreSQL")
     config.addinivalue_line("markers", "file_only: about the DuckDB file itself; not run against PostgreSQL")
     config.addinivalue_line("markers", "spark: every report on Spark (local mode) against DuckDB")
+    config.addinivalue_line("markers", "not_on_spark(why): left out of `pytest -m spark`, for the reason given")
     expr = config.option.markexpr or ""
     config.crm_engine = next((e for e in ("postgres", "spark") if re.search(rf"(?<!not )\b{e}\b", expr)), "duckdb")
 
@@ -51,7 +52,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.module.__name__ in POSTGRES_SUITE and not item.get_closest_marker("file_only"):
             item.add_marker(pytest.mark.postgres)
-        if item.module.__name__ in METRIC_SUITE and not item.get_closest_marker("file_only"):
+        if item.module.__name__ in METRIC_SUITE and not item.get_closest_marker("file_only") \
+                and not item.get_closest_marker("not_on_spark"):
             item.add_marker(pytest.mark.spark)
 
 

@@ -118,7 +118,8 @@ def growth_summary(scope) -> pd.DataFrame:
                                    for c in counts for when, (a, b) in
                                    (("current", (start, end)), ("previous", (prev_start, prev_end)))}))
     row = scope.run(aggs[0].cross_join(*aggs[1:]) if len(aggs) > 1 else aggs[0]).iloc[0]
-    rows = [(c.value, int(row[f"{c.value}__current"]), int(row[f"{c.value}__previous"])) for c in GROWTH]
+    whole = lambda v: 0 if pd.isna(v) else int(v)  # noqa: E731 - a count over no rows is NULL on some engines
+    rows = [(c.value, whole(row[f"{c.value}__current"]), whole(row[f"{c.value}__previous"])) for c in GROWTH]
     rows.append(("net_growth", rows[0][1] - rows[-1][1], rows[0][2] - rows[-1][2]))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:3]).assign(previous_start=prev_start, previous_end=prev_end)
 
