@@ -71,6 +71,26 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 
+def pick_option(page, field, index: int = 1, tries: int = 4) -> None:
+    """Open the selectbox ``field``'s list and pick its option ``index``. A click may open the list or only focus
+    the box (then ArrowDown opens it), and a page still settling from its first run may swallow a try."""
+    from playwright.sync_api import expect
+
+    option = page.get_by_role("option").nth(index)
+    for _ in range(tries):
+        field.click()
+        if not option.is_visible():
+            field.press("ArrowDown")
+        try:
+            expect(option).to_be_visible(timeout=10000)
+        except AssertionError:
+            page.keyboard.press("Escape")
+            continue
+        option.click()
+        return
+    raise AssertionError(f"the list of {field} did not open in {tries} tries")
+
+
 def click_until_visible(target, shown, tries: int = 3) -> None:
     """Click a plotly bar until ``shown`` appears: the chart may still be settling from the page's first run,
     and plotly takes clicks on its drag layer above the bars (hence force)."""

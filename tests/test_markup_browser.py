@@ -2,13 +2,14 @@
 formula, colour or icon from the data on any page in Chromium, drill-down headings included; downloads and
 CLI output neutralise formula cells."""
 
+import re
 import subprocess
 import sys
 
 import pytest
 
 from conftest import ROOT
-from e2e import SHOTS, require_chromium, start_dashboard, stop
+from e2e import SHOTS, pick_option, require_chromium, start_dashboard, stop
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -86,13 +87,12 @@ def test_no_markup_from_the_data_is_live_on_any_page(markup_app, chromium, path)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     baseline_icons = live_markup(page)["icons"]  # the app's own icons (navigation) are not data
     if path in ("distribution", "owners", "regions"):  # open a drill-down: its heading names the data value
-        box = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").last
-        field = box.get_by_role("combobox")
-        field.focus()
-        field.press("ArrowDown")  # opens the list (a click may only focus it)
-        first = page.get_by_role("option").nth(1)  # after "(none)": the first data value
-        expect(first).to_be_visible(timeout=30000)  # a loaded machine opens the list late: wait, then pick
-        first.click()
+        # The drill-down's own picker, found by its label once it is drawn (on a slow machine the page's other
+        # selectboxes come first, and the last one drawn so far may not be it).
+        picker = re.compile(r"^(查看客户名单|查看员工的客户|查看地区的客户)$")  # list.pick, owners', map's
+        field = page.get_by_test_id("stMain").get_by_role("combobox", name=picker).last
+        expect(field).to_be_visible(timeout=60000)
+        pick_option(page, field, 1)  # after "(none)": the first data value
         expect(page.get_by_role("heading", name="客户名单").first).to_be_visible(timeout=30000)
         page.wait_for_timeout(1000)
     found = live_markup(page)
