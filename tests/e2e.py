@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--enable-unsafe-swiftshader"]
 RANGE = "range=custom&start=2026-01-01&end=2026-11-23"
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "tests" / "screenshots"))
+
+
+@contextmanager
+def zh_cn_page(chromium):
+    """A fresh browser context, as a Chinese-speaking manager's desktop browser, and its one page."""
+    ctx = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    try:
+        yield ctx.new_page()
+    finally:
+        ctx.close()
 
 
 def require_chromium() -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from e2e import RANGE, SHOTS, require_chromium
+from e2e import RANGE, SHOTS, require_chromium, zh_cn_page
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -12,10 +12,8 @@ from playwright.sync_api import expect  # noqa: E402
 
 @pytest.fixture
 def page(chromium):
-    ctx = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    pg = ctx.new_page()
-    yield pg
-    ctx.close()
+    with zh_cn_page(chromium) as pg:
+        yield pg
 
 
 def test_overview_renders_kpis(dashboard, page):

@@ -4,7 +4,7 @@ early warning and get their customers at risk; the care reminders draw and offer
 
 import pytest
 
-from e2e import RANGE, SHOTS, click_until_visible, require_chromium
+from e2e import RANGE, SHOTS, click_until_visible, require_chromium, zh_cn_page
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -14,9 +14,8 @@ from playwright.sync_api import expect  # noqa: E402
 
 @pytest.fixture(scope="module")
 def page(chromium):
-    ctx = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    yield ctx.new_page()
-    ctx.close()
+    with zh_cn_page(chromium) as pg:
+        yield pg
 
 
 def test_clicking_a_lifecycle_stage_opens_its_customers(dashboard, page):

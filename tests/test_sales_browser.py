@@ -3,7 +3,7 @@ Segments & revenue page draws. `streamlit run dashboard.py` on 127.0.0.1, Playwr
 
 import pytest
 
-from e2e import RANGE, SHOTS, click_until_visible, require_chromium
+from e2e import RANGE, SHOTS, click_until_visible, require_chromium, zh_cn_page
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -13,9 +13,8 @@ from playwright.sync_api import expect  # noqa: E402
 
 @pytest.fixture(scope="module")
 def page(chromium):
-    ctx = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    yield ctx.new_page()
-    ctx.close()
+    with zh_cn_page(chromium) as pg:
+        yield pg
 
 
 def test_clicking_a_funnel_step_opens_its_customer_list(dashboard, page):

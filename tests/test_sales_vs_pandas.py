@@ -46,7 +46,7 @@ from crm_core.filters import Filters
 from crm_core.reports import get
 from crm_core.scope import Scope
 from files.checks import same_rows
-from files.frames import load, people
+from files.frames import load, people, periods
 
 D = dt.date
 FILTER_SETS = {
@@ -162,15 +162,6 @@ def expected_deal_funnel(t, f) -> list[tuple]:
     medians = stays.dropna(subset=["days"]).groupby("o").days.median()
     return [(s, n, *conv, medians.get(i)) for (i, s), n, conv in zip(enumerate(stages), counts, conversions(counts))]
 
-
-def periods(start: dt.date, end: dt.date, period: str) -> list[dt.date]:
-    if period == "day":
-        return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    if period == "week":
-        first = start - dt.timedelta(days=start.weekday())
-        return [first + dt.timedelta(weeks=i) for i in range((end - first).days // 7 + 1)]
-    freq = {"month": "M", "quarter": "Q", "year": "Y"}[period]
-    return list(pd.period_range(start, end, freq=freq).start_time.date)
 
 
 def bucket(ts: pd.Series, period: str) -> pd.Series:

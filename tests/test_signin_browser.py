@@ -7,7 +7,7 @@ import shutil
 import duckdb
 import pytest
 
-from e2e import RANGE, SHOTS, free_port, require_chromium, start_dashboard, stop
+from e2e import RANGE, SHOTS, free_port, require_chromium, start_dashboard, stop, zh_cn_page
 
 pytestmark = pytest.mark.browser
 require_chromium()
@@ -67,10 +67,8 @@ def provided(demo_path, tmp_path_factory):
 
 @pytest.fixture
 def page(chromium):
-    ctx = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    pg = ctx.new_page()
-    yield pg
-    ctx.close()
+    with zh_cn_page(chromium) as pg:
+        yield pg
 
 
 def sign_in(page, name: str, password: str = PASSWORD) -> None:
