@@ -9,7 +9,6 @@ store is read-only: data is imported into the DuckDB file or PostgreSQL and expo
 from __future__ import annotations
 
 import os
-import threading
 
 import ibis
 
@@ -34,8 +33,6 @@ class SparkStore(Store):
         self.path = location
         self.folder = location[len(PREFIX):].rstrip("/")
         self.read_only = True
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         self.session = (SparkSession.builder.appName("crm-insight")
                         .config("spark.sql.session.timeZone", "UTC")  # timestamps are wall-clock times

@@ -119,46 +119,51 @@ class SparkViews:
         pass
 
 
-class Mirrored:
-    """A DuckDB store whose reports read another engine: what the test writes goes to the DuckDB file (which
-    its references read through ``cursor``), and every write is copied to the engine (PostgreSQL through
-    PostgresStore.write, Spark as views); ``backend()`` is the engine's backend."""
+class PostgresCopy:
+    """A PostgreSQL store that holds a copy of a DuckDB store's rows, written through PostgresStore.write."""
 
-    def __init__(self, duck: Store, pg):
-        self.duck, self.pg = duck, pg
-        self._copy()
+    def __init__(self, store):
+        self.store = store
 
-    def _copy(self) -> None:
-        if isinstance(self.pg, SparkViews):
-            self.pg.load(self.duck)
-        else:
-            copy_rows(self.duck, self.pg)
+    def load(self, source: Store) -> None:
+        """Every row of every table of ``source`` in one write, replacing the rows there."""
+        from crm_core import schema
+
+        src = source.cursor()
+        with self.store.write() as cur:
+            for name in schema.TABLES:
+                cur.execute(f"DELETE FROM {name}")
+                cur.register("copied", src.sql(f"SELECT * FROM {name}").to_arrow_table())
+                cur.execute(f"INSERT INTO {name} SELECT * FROM copied")
+                cur.unregister("copied")
 
     def backend(self):
-        return self.pg.backend()
+        return self.store.backend()
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class Mirrored:
+    """A DuckDB store whose reports read another engine: what the test writes goes to the DuckDB file (which
+    its references read through ``cursor``), and every write is loaded into the engine (a PostgresCopy or
+    SparkViews); ``backend()`` is the engine's backend."""
+
+    def __init__(self, duck: Store, engine):
+        self.duck, self.engine = duck, engine
+        engine.load(duck)
+
+    def backend(self):
+        return self.engine.backend()
 
     @contextlib.contextmanager
     def write(self):
         with self.duck.write() as cur:
             yield cur
-        self._copy()
+        self.engine.load(self.duck)
 
-    def __getattr__(self, name):  # write, cursor, query, path, ...: the DuckDB file's
+    def __getattr__(self, name):  # cursor, query, path, ...: the DuckDB file's
         return getattr(self.duck, name)
-
-
-def copy_rows(source: Store, target) -> None:
-    """Every row of every table of ``source`` (DuckDB) into ``target`` in one write, replacing its rows."""
-    from crm_core import schema
-
-    src = source.cursor()
-    with target.write() as cur:
-        for name in schema.TABLES:
-            cur.execute(f"DELETE FROM {name}")
-            frame = src.sql(f"SELECT * FROM {name}").to_arrow_table()
-            cur.register("copied", frame)
-            cur.execute(f"INSERT INTO {name} SELECT * FROM copied")
-            cur.unregister("copied")
 
 
 def _pg_store(request, name: str):
@@ -187,13 +192,13 @@ def store(tmp_path, request) -> Store:
         s.close()
         s = _pg_store(request, "test")
         if request.module.__name__ in METRIC_SUITE:
-            s = Mirrored(Store(tmp_path / "crm.duckdb"), s)
+            s = Mirrored(Store(tmp_path / "crm.duckdb"), PostgresCopy(s))
     elif _engine(request) == "spark" and request.node.get_closest_marker("spark"):
         s = Mirrored(s, SparkViews(request.getfixturevalue("spark_session")))
     yield s
     s.close()
     if isinstance(s, Mirrored):
-        s.pg.close()
+        s.engine.close()
 
 
 @pytest.fixture(scope="session")
@@ -212,7 +217,7 @@ def demo_store(demo_path, request) -> Store:
     reports read a copy in PostgreSQL."""
     s = Store(demo_path, read_only=True)
     if _engine(request) == "postgres":
-        s = Mirrored(s, _pg_store(request, "demo"))
+        s = Mirrored(s, PostgresCopy(_pg_store(request, "demo")))
     elif _engine(request) == "spark":
         s = Mirrored(s, SparkViews(request.getfixturevalue("spark_session")))
     yield s
