@@ -48,14 +48,16 @@ java:
 		$$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
 
 # The whole suite on the DuckDB file (every report on Spark too), then the metric and import suites again
-# with PostgreSQL as the store.
+# with PostgreSQL as the store, then the metric suite with Spark reading a copy of every test's data.
 test: venv browser postgres java
 	$(PY) -m pytest -q
 	$(PY) -m pytest -q -m postgres
+	$(PY) -m pytest -q -m spark
 
+# Every report, page and the import at M (and XL when built: `$(PY) -m benchmarks.run --build-xl`); writes
+# benchmarks/results.md and ends with the one summary line.
 bench: venv
 	$(PY) -m benchmarks.run
-	$(PY) -m benchmarks.bench_import
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -24,6 +24,13 @@ holidays come from the `holidays` package in Python and enter the SQL as a VALUE
 The team reports (leaderboard, attainment, forecast) follow the readings in the docstring of
 tests/test_team_vs_pandas.py, as the admin (every employee and department visible); leaderboard's ``by`` is
 "employee" unless given.
+
+The page-internal reports (growth trends and summary, follow-up hygiene, owner contact, department links,
+owners by department, custom fields, Pareto summary, RFM segments, at risk by owner, lifecycle movement, NPS
+trend, CLV by segment, stage probability, holidays ahead) follow their docstrings in crm_core/metrics and the
+definitions above; those that put others together (owner-contact, owners-by-department, at-risk-by-owner) are
+one statement built on the other's. stage-probability reads the settings in one statement and finishes their
+JSON in Python; holidays-ahead reads only the holiday country, the rest is the `holidays` package's calendar.
 """
 
 from __future__ import annotations
@@ -310,11 +317,11 @@ def regions(cur, f: Filters) -> pd.DataFrame:
 
 
 # -- owners ------------------------------------------------------------------------------------------------
-def customers_per_owner(cur, f: Filters) -> pd.DataFrame:
-    """Every employee in the filters (and any other owner), the customers they own today split by whether
-    anyone followed them up in the range. By employee_id."""
+def _per_owner(f: Filters) -> str:
+    """customers-per-owner's statement: every employee in the filters (and any other owner), the customers
+    they own today split by whether anyone followed them up in the range. By employee_id."""
     people = _people("employee_id", f)
-    sql = f"""
+    return f"""
     WITH emp AS (SELECT employee_id FROM employees WHERE TRUE{people}),
     contacted AS (SELECT customer_id FROM follow_ups WHERE {_in_range('contacted_at', f)}),
     c AS (SELECT owner_id, customer_id IN (SELECT customer_id FROM contacted) AS hit FROM customers
@@ -323,7 +330,12 @@ def customers_per_owner(cur, f: Filters) -> pd.DataFrame:
                    count(*) FILTER (WHERE NOT hit) AS not_contacted FROM c GROUP BY 1)
     SELECT employee_id, coalesce(contacted, 0) AS contacted, coalesce(not_contacted, 0) AS not_contacted
     FROM emp FULL JOIN agg USING (employee_id) ORDER BY employee_id"""
-    return cur.execute(sql).df()
+
+
+def customers_per_owner(cur, f: Filters) -> pd.DataFrame:
+    """Every employee in the filters (and any other owner), the customers they own today split by whether
+    anyone followed them up in the range. By employee_id."""
+    return cur.execute(_per_owner(f)).df()
 
 
 # -- the pool ----------------------------------------------------------------------------------------------
@@ -621,7 +633,7 @@ def clv(cur, f: Filters) -> pd.DataFrame:
                  CASE WHEN active > 0 THEN churned / active * 365.25 / {days} END AS churn
           FROM w, ch)
     SELECT aov AS average_order_value, freq AS purchase_frequency, churn AS churn_rate,
-           aov * freq * CASE WHEN churn = 0 THEN 10.0 ELSE least(1.0 / churn, 10.0) END AS clv
+           aov * freq * CASE WHEN churn = 0 THEN 10.0 WHEN churn > 0 THEN least(1.0 / churn, 10.0) END AS clv
     FROM v"""
     return cur.execute(sql).df().astype("float64")
 
@@ -668,9 +680,9 @@ def retention(cur, f: Filters) -> pd.DataFrame:
 
 
 # -- at risk -----------------------------------------------------------------------------------------------
-def at_risk(cur, f: Filters) -> pd.DataFrame:
-    """As of E = the range's end, customers (in the filters) not lost by E, one row per rule met:
-    purchase_gap (3+ purchases as of E) and contact_gap (4+ follow-ups as of E): usual_days = max(7, (last day
+def _at_risk(f: Filters) -> str:
+    """at-risk's statement: as of E = the range's end, customers (in the filters) not lost by E, one row per
+    rule met: purchase_gap (3+ purchases as of E) and contact_gap (4+ follow-ups as of E): usual_days = max(7, (last day
     - first day) / (n - 1)), at risk when E - last day > 2 x usual_days, ratio = days_since / usual_days;
     nps_drop: the latest survey as of E (ties: the greater survey_id is the later) 3+ below the previous one,
     ratio = the drop. Events by anyone. By ratio descending, customer_id, reason."""
@@ -678,7 +690,7 @@ def at_risk(cur, f: Filters) -> pd.DataFrame:
     # Under a people filter the events are narrowed to the customers first (few of them); without one the
     # not-lost customers are nearly all, and the per-customer counts are joined to them at the end.
     mine = " AND customer_id IN (SELECT customer_id FROM c)" if f.restricts_people else ""
-    sql = f"""
+    return f"""
     WITH c AS (SELECT customer_id, owner_id FROM customers
                WHERE (lost_at IS NULL OR lost_at >= {e1}){_people('owner_id', f)}),
     gaps AS (
@@ -705,7 +717,11 @@ def at_risk(cur, f: Filters) -> pd.DataFrame:
     SELECT customer_id, c.owner_id AS employee_id, reason, CAST(days_since AS BIGINT) AS days_since,
            CAST(usual_days AS DOUBLE) AS usual_days, ratio
     FROM rows JOIN c USING (customer_id) ORDER BY ratio DESC, customer_id, reason"""
-    return cur.execute(sql).df()
+
+
+def at_risk(cur, f: Filters) -> pd.DataFrame:
+    """As of E = the range's end, customers (in the filters) not lost by E, one row per rule met (see _at_risk)."""
+    return cur.execute(_at_risk(f)).df()
 
 
 # -- care --------------------------------------------------------------------------------------------------
@@ -714,7 +730,7 @@ def _holidays(cur, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
     CN), from the `holidays` package; its substituted days off ("Day off ...") dropped."""
     import holidays
 
-    country = _setting(cur, "holiday_country") or "CN"
+    country = (_setting(cur, "holiday_country") or "CN").strip().upper()
     cal = holidays.country_holidays(country, years=list(range(first.year, last.year + 1)), language="en_US",
                                     observed=False)
     found: dict[tuple[str, int], dt.date] = {}
@@ -903,6 +919,306 @@ def forecast(cur, f: Filters) -> pd.DataFrame:
     return _dates(cur.execute(sql).df(), "month")
 
 
+# -- page-internal reports and compositions ----------------------------------------------------------------
+# The reports the pages ask for besides the CLI's (declared with cli=False) and the few that put together
+# others: each written again from DESIGN.md's definitions and the report's docstring, as one statement on the
+# raw tables (holidays-ahead and stage-probability read only the settings; the rest is the holidays package's
+# calendar, or the settings' JSON, in Python).
+GROWTH_COUNTS = [  # (value, customers' date column): the growth counts over the customers, by owner
+    ("new_customers", "created_at"), ("next_contact_customers", "next_contact_at"), ("won_customers", "won_at"),
+    ("churned_customers", "lost_at")]
+GROWTH_VALUES = ["new_customers", "contacted_customers", "next_contact_customers", "won_customers", "churned_customers"]
+
+
+def growth_trends(cur, f: Filters) -> pd.DataFrame:
+    """Every period of the range: new, contacted (distinct customers with a follow-up in the period, by who
+    made it), next-contact, won and churned customers (by owner), net_growth = new - churned."""
+    parts = " UNION ALL ".join(
+        f"SELECT {_period(col, f)} AS period, '{name}' AS metric, count(*) AS n FROM customers "
+        f"WHERE {_in_range(col, f)}{_people('owner_id', f)} GROUP BY 1" for name, col in GROWTH_COUNTS)
+    cols = ", ".join(f"CAST(coalesce(w.{v}, 0) AS BIGINT) AS {v}" for v in GROWTH_VALUES)
+    sql = f"""
+    WITH g AS ({_grid(f)}),
+    v AS ({parts}
+          UNION ALL
+          SELECT {_period('contacted_at', f)}, 'contacted_customers', count(DISTINCT customer_id) FROM follow_ups
+          WHERE {_in_range('contacted_at', f)}{_people('employee_id', f)} GROUP BY 1),
+    w AS (SELECT period, {", ".join(f"sum(n) FILTER (WHERE metric = '{v}') AS {v}" for v in GROWTH_VALUES)}
+          FROM v GROUP BY 1)
+    SELECT g.period, {cols},
+           CAST(coalesce(w.new_customers, 0) - coalesce(w.churned_customers, 0) AS BIGINT) AS net_growth
+    FROM g LEFT JOIN w USING (period) ORDER BY 1"""
+    return cur.execute(sql).df()
+
+
+def growth_summary(cur, f: Filters) -> pd.DataFrame:
+    """The growth counts over the whole range (current) and over the equally long range just before it
+    (previous_start .. previous_end); contacted customers distinct over each range; net_growth = new - churned."""
+    days = (f.end - f.start).days + 1
+    prev = Filters(start=f.start - dt.timedelta(days=days), end=f.start - dt.timedelta(days=1))
+    counts = ", ".join(f"count(*) FILTER (WHERE {_in_range(col, r)}) AS {name}_{k}"
+                       for name, col in GROWTH_COUNTS for k, r in (("c", f), ("p", prev)))
+    rows = [(v, f"{v}_c", f"{v}_p") for v in GROWTH_VALUES]
+    rows.append(("net_growth", "new_customers_c - churned_customers_c", "new_customers_p - churned_customers_p"))
+    sql = f"""
+    WITH cu AS (SELECT {counts} FROM customers WHERE TRUE{_people('owner_id', f)}),
+    fu AS (SELECT count(DISTINCT customer_id) FILTER (WHERE contacted_at >= {_ts(f.start)}) AS contacted_customers_c,
+                  count(DISTINCT customer_id) FILTER (WHERE contacted_at < {_ts(f.start)}) AS contacted_customers_p
+           FROM follow_ups WHERE {_in_range('contacted_at', Filters(start=prev.start, end=f.end))}{_people('employee_id', f)}),
+    t AS (SELECT * FROM cu CROSS JOIN fu)
+    SELECT metric, CAST(current AS BIGINT) AS current, CAST(previous AS BIGINT) AS previous,
+           DATE '{prev.start}' AS previous_start, DATE '{prev.end}' AS previous_end
+    FROM ({" UNION ALL ".join(f"SELECT {i} AS o, {_q(m)} AS metric, {c} AS current, {p} AS previous FROM t"
+                               for i, (m, c, p) in enumerate(rows))})
+    ORDER BY o"""
+    return _dates(_dates(cur.execute(sql).df(), "previous_start"), "previous_end")
+
+
+def follow_up_hygiene(cur, f: Filters, as_of: dt.date) -> pd.DataFrame:
+    """Owned customers (in the filters) not lost by D, assigned by D (created_at when never assigned); their last
+    contact day L as in pool risk; no contact for 7-14, 15-29 and 30+ days (D - L); overdue_next_contact:
+    next_contact_at on a day before D. Per owner, by employee_id."""
+    d1 = _ts(as_of + dt.timedelta(days=1))
+    # Only the follow-ups of the last 30 days can tell the bands apart: an older last one gives D - L >= 30
+    # either way (unless the assignment day is later, and then L is the assignment day).
+    sql = f"""
+    WITH c AS (SELECT customer_id, owner_id, next_contact_at, CAST(coalesce(assigned_at, created_at) AS DATE) AS assigned
+               FROM customers
+               WHERE owner_id IS NOT NULL{_people('owner_id', f)} AND coalesce(assigned_at, created_at) < {d1}
+                 AND (lost_at IS NULL OR lost_at >= {d1})),
+    last AS (SELECT customer_id, CAST(max(contacted_at) AS DATE) AS day FROM follow_ups
+             WHERE contacted_at >= {_ts(as_of - dt.timedelta(days=29))} AND contacted_at < {d1} GROUP BY 1),
+    a AS (SELECT owner_id, DATE '{as_of}' - greatest(assigned, coalesce(last.day, assigned)) AS age,
+                 next_contact_at < {_ts(as_of)} AS overdue
+          FROM c LEFT JOIN last USING (customer_id))
+    SELECT owner_id AS employee_id, count(*) AS customers,
+           count(*) FILTER (WHERE age BETWEEN 7 AND 14) AS no_contact_7,
+           count(*) FILTER (WHERE age BETWEEN 15 AND 29) AS no_contact_15,
+           count(*) FILTER (WHERE age >= 30) AS no_contact_30,
+           count(*) FILTER (WHERE overdue) AS overdue_next_contact
+    FROM a GROUP BY 1 ORDER BY 1"""
+    return cur.execute(sql).df()
+
+
+def owner_contact(cur, f: Filters) -> pd.DataFrame:
+    """customers-per-owner with customers (contacted + not contacted) and contact_rate (contacted / customers,
+    empty for an owner of none)."""
+    sql = f"""
+    SELECT employee_id, contacted, not_contacted, contacted + not_contacted AS customers,
+           CASE WHEN contacted + not_contacted > 0 THEN contacted / (contacted + not_contacted) END AS contact_rate
+    FROM ({_per_owner(f)}) ORDER BY employee_id"""
+    return cur.execute(sql).df()
+
+
+DEPARTMENT_LINKS = """
+    SELECT t.ancestor_id, t.descendant_id, t.depth, d.parent_id
+    FROM department_tree t JOIN departments d ON d.department_id = t.descendant_id"""  # each descendant's parent
+
+
+def department_links(cur, f: Filters) -> pd.DataFrame:
+    """Every (ancestor, descendant, depth) of the department tree with the descendant's parent; the same for
+    every filter."""
+    return cur.execute(f"{DEPARTMENT_LINKS} ORDER BY ancestor_id, depth, descendant_id").df()
+
+
+def owners_by_department(cur, f: Filters) -> pd.DataFrame:
+    """customers-per-owner summed per department over its subtree (employees: the owners' rows there), for the
+    departments holding any of them; depth from the top; in tree order (each department after its ancestors,
+    siblings by id)."""
+    sql = f"""
+    WITH po AS ({_per_owner(f)}),
+    links AS ({DEPARTMENT_LINKS}),
+    sums AS (SELECT l.ancestor_id AS department_id, count(*) AS employees, sum(po.contacted) AS contacted,
+                    sum(po.not_contacted) AS not_contacted
+             FROM po JOIN employees e USING (employee_id) JOIN links l ON l.descendant_id = e.department_id
+             GROUP BY 1),
+    paths AS (SELECT descendant_id AS department_id, list(ancestor_id ORDER BY depth DESC) AS path FROM links GROUP BY 1),
+    parents AS (SELECT descendant_id AS department_id, parent_id FROM links WHERE depth = 0)
+    SELECT department_id, parents.parent_id, len(paths.path) - 1 AS depth, employees,
+           CAST(contacted AS BIGINT) AS contacted, CAST(not_contacted AS BIGINT) AS not_contacted
+    FROM sums LEFT JOIN parents USING (department_id) LEFT JOIN paths USING (department_id)
+    ORDER BY paths.path"""
+    return cur.execute(sql).df()
+
+
+def custom_fields(cur, f: Filters) -> pd.DataFrame:
+    """Every custom field with a value (trimmed, not empty) and how many customers have one; the viewer's data
+    (the admin's: all of it, the people filter does not narrow it). Most customers first, then field."""
+    sql = f"""
+    SELECT field, count(DISTINCT customer_id) AS customers FROM customer_fields
+    WHERE nullif(trim(value, {WS}), '') IS NOT NULL GROUP BY 1 ORDER BY customers DESC, field"""
+    return cur.execute(sql).df()
+
+
+def pareto_summary(cur, f: Filters) -> pd.DataFrame:
+    """Customers (in the filters) with revenue in the range (buyers), how many of them make the Pareto prefix
+    (as pareto), and their revenue."""
+    scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
+    sql = f"""
+    WITH r AS (SELECT customer_id, sum(coalesce(amount, 0.0)) AS revenue FROM deals
+               WHERE status = 'won' AND customer_id IS NOT NULL AND {_in_range('closed_at', f)}{scoped}
+               GROUP BY 1 HAVING sum(coalesce(amount, 0.0)) > 0),
+    c AS (SELECT revenue, sum(revenue) OVER (ORDER BY revenue DESC, customer_id ROWS UNBOUNDED PRECEDING) AS cum,
+                 sum(revenue) OVER () AS total FROM r)
+    SELECT count(*) AS buyers, count(*) FILTER (WHERE cum - revenue < 0.8 * total * (1 - 1e-12)) AS pareto_customers,
+           coalesce(sum(revenue), 0.0) AS revenue
+    FROM c"""
+    return cur.execute(sql).df()
+
+
+def rfm_segments(cur, f: Filters) -> pd.DataFrame:
+    """Per RFM segment (as rfm, all eight): customers, their revenue in the range (won deals closed in it), and
+    their median recency, frequency and monetary as of E."""
+    e1 = _ts(f.end + dt.timedelta(days=1))
+    scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
+    sql = f"""
+    WITH p AS ({PURCHASES}),
+    g AS (SELECT customer_id, date_diff('day', CAST(max(bought_at) AS DATE), DATE '{f.end}') AS recency,
+                 count(*) AS frequency, sum(amount) AS monetary
+          FROM p WHERE bought_at < {e1}{scoped} GROUP BY 1),
+    s AS (SELECT *, 1 + floor(5 * (rank() OVER (ORDER BY recency DESC) - 1) / count(*) OVER ()) AS r,
+                    1 + floor(5 * (rank() OVER (ORDER BY frequency) - 1) / count(*) OVER ()) AS f FROM g),
+    seg AS (SELECT customer_id, recency, frequency, monetary,
+                   CASE WHEN r >= 4 AND f >= 4 THEN 'champions' WHEN f >= 4 THEN 'loyal'
+                        WHEN r >= 4 AND f = 1 THEN 'new' WHEN r >= 4 THEN 'potential loyalists'
+                        WHEN r <= 2 AND f >= 3 THEN 'at risk' WHEN r = 1 AND f <= 2 THEN 'lost'
+                        WHEN r <= 2 THEN 'hibernating' ELSE 'need attention' END AS segment FROM s),
+    rev AS (SELECT customer_id, sum(coalesce(amount, 0.0)) AS revenue FROM deals
+            WHERE status = 'won' AND {_in_range('closed_at', f)} AND customer_id IN (SELECT customer_id FROM seg)
+            GROUP BY 1),
+    stats AS (SELECT segment, count(*) AS customers, sum(greatest(coalesce(rev.revenue, 0.0), 0.0)) AS revenue,
+                     median(recency) AS recency, median(frequency) AS frequency, median(monetary) AS monetary
+              FROM seg LEFT JOIN rev USING (customer_id) GROUP BY 1),
+    names(segment, o) AS (VALUES {', '.join(f'({_q(s)}, {i})' for i, s in enumerate(SEGMENTS))})
+    SELECT names.segment, coalesce(customers, 0) AS customers, coalesce(revenue, 0.0) AS revenue,
+           CAST(recency AS DOUBLE) AS recency, CAST(frequency AS DOUBLE) AS frequency, CAST(monetary AS DOUBLE) AS monetary
+    FROM names LEFT JOIN stats USING (segment) ORDER BY names.o"""
+    return cur.execute(sql).df()
+
+
+AT_RISK_REASONS = ["purchase_gap", "contact_gap", "nps_drop"]
+
+
+def at_risk_by_owner(cur, f: Filters) -> pd.DataFrame:
+    """at-risk per owner (empty: the public pool): the customers at risk and how many meet each rule; most
+    customers first, then owner (the public pool first among equals)."""
+    sql = f"""
+    SELECT employee_id, count(DISTINCT customer_id) AS customers,
+           {", ".join(f"count(*) FILTER (WHERE reason = '{r}') AS {r}" for r in AT_RISK_REASONS)}
+    FROM ({_at_risk(f)}) GROUP BY 1 ORDER BY customers DESC, coalesce(employee_id, '')"""
+    return cur.execute(sql).df()
+
+
+def lifecycle_movement(cur, f: Filters) -> pd.DataFrame:
+    """Customers (in the filters) created by E: their lifecycle stage (as lifecycle) on the day before the
+    range (S - 1; "none" when created after it) and on E; per (from, to) pair where it changed, most first,
+    then from_stage, to_stage."""
+    e1, s0 = _ts(f.end + dt.timedelta(days=1)), _ts(f.start)
+    e, d0 = f"DATE '{f.end}'", f"DATE '{f.start - dt.timedelta(days=1)}'"
+    sql = f"""
+    WITH c AS (SELECT customer_id, created_at, lost_at FROM customers WHERE created_at < {e1}{_people('owner_id', f)}),
+    p AS (SELECT customer_id, count(*) AS n, CAST(min(bought_at) AS DATE) AS first_day,
+                 CAST(max(bought_at) AS DATE) AS last_day,
+                 count(*) FILTER (WHERE bought_at < {s0}) AS n0,
+                 CAST(min(bought_at) FILTER (WHERE bought_at < {s0}) AS DATE) AS first0,
+                 CAST(max(bought_at) FILTER (WHERE bought_at < {s0}) AS DATE) AS last0
+          FROM ({HEALTH_PURCHASES}) WHERE bought_at < {e1} GROUP BY 1),
+    s AS (SELECT CASE WHEN c.created_at >= {s0} THEN 'none'
+                      WHEN c.lost_at < {s0} THEN 'lost'
+                      WHEN coalesce(p.n0, 0) = 0 THEN 'prospect'
+                      WHEN {d0} - p.last0 > 365 THEN 'lapsed'
+                      WHEN {d0} - p.first0 <= 90 THEN 'new'
+                      WHEN p.n0 >= 2 THEN 'repeat'
+                      ELSE 'one-time' END AS from_stage,
+                 CASE WHEN c.lost_at < {e1} THEN 'lost'
+                      WHEN p.n IS NULL THEN 'prospect'
+                      WHEN {e} - p.last_day > 365 THEN 'lapsed'
+                      WHEN {e} - p.first_day <= 90 THEN 'new'
+                      WHEN p.n >= 2 THEN 'repeat'
+                      ELSE 'one-time' END AS to_stage
+          FROM c LEFT JOIN p USING (customer_id))
+    SELECT from_stage, to_stage, count(*) AS customers FROM s WHERE from_stage <> to_stage
+    GROUP BY 1, 2 ORDER BY customers DESC, from_stage, to_stage"""
+    return cur.execute(sql).df()
+
+
+def nps_trend(cur, f: Filters) -> pd.DataFrame:
+    """NPS per period (surveys responded in the part of the period inside the range, of customers in the filters,
+    by owner), every period shown; nps empty without responses."""
+    scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
+    sql = f"""
+    WITH g AS ({_grid(f)}),
+    s AS (SELECT {_period('responded_at', f)} AS period, count(*) FILTER (WHERE score >= 9) AS promoters,
+                 count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives, count(*) FILTER (WHERE score <= 6) AS detractors,
+                 count(*) AS responses
+          FROM surveys WHERE {_in_range('responded_at', f)}{scoped} GROUP BY 1)
+    SELECT g.period, coalesce(promoters, 0) AS promoters, coalesce(passives, 0) AS passives,
+           coalesce(detractors, 0) AS detractors, coalesce(responses, 0) AS responses,
+           CASE WHEN responses > 0 THEN 100.0 * (promoters - detractors) / responses END AS nps
+    FROM g LEFT JOIN s USING (period) ORDER BY 1"""
+    return cur.execute(sql).df()
+
+
+def clv_by_segment(cur, f: Filters, dimension: str = "industry") -> pd.DataFrame:
+    """CLV (as clv) per value of the dimension over the customers (in the filters, by owner) with that value:
+    their won deals closed in the range (by anyone), their churn over the range. Values with a buyer, most
+    buyers first, then value."""
+    assert dimension in ("industry", "region", "size", "source", "category")
+    days = (f.end - f.start).days + 1
+    s = _ts(f.start)
+    sql = f"""
+    WITH c AS (SELECT customer_id, {_clean(dimension)} AS value, created_at, lost_at FROM customers
+               WHERE TRUE{_people('owner_id', f)}),
+    money AS (SELECT c.value, sum(coalesce(d.amount, 0.0)) AS revenue, count(*) AS won,
+                     count(DISTINCT d.customer_id) AS buyers
+              FROM deals d JOIN c ON c.customer_id = d.customer_id
+              WHERE d.status = 'won' AND {_in_range('d.closed_at', f)} GROUP BY 1),
+    churn AS (SELECT value, count(*) FILTER (WHERE {_in_range('lost_at', f)}) AS churned,
+                     count(*) FILTER (WHERE created_at < {s} AND (lost_at IS NULL OR lost_at >= {s})) AS active
+              FROM c GROUP BY 1),
+    v AS (SELECT value, buyers, revenue / won AS aov, won / buyers / ({days} / 365.25) AS freq,
+                 CASE WHEN active > 0 THEN churned / active * 365.25 / {days} END AS churn
+          FROM money LEFT JOIN churn USING (value))
+    SELECT value, buyers, aov AS average_order_value, freq AS purchase_frequency, churn AS churn_rate,
+           aov * freq * CASE WHEN churn = 0 THEN 10.0 WHEN churn > 0 THEN least(1.0 / churn, 10.0) END AS clv
+    FROM v ORDER BY buyers DESC, value"""
+    return cur.execute(sql).df()
+
+
+def stage_probability(cur, f: Filters) -> pd.DataFrame:
+    """The open deal stages (the settings' deal stages but won and lost) with their probability of winning
+    (settings `stage_probability` over DESIGN's defaults, stage by stage; else 0), then any other stage the
+    probabilities name."""
+    found = dict(cur.execute("SELECT key, value FROM settings WHERE key IN ('deal_stages', 'stage_probability')").fetchall())
+    raw = found.get("stage_probability")
+    probability = {**DEFAULT_PROBABILITY, **({str(k): float(v) for k, v in json.loads(raw).items()} if raw else {})}
+    stages = DEFAULT_STAGES
+    if found.get("deal_stages"):
+        try:
+            stages = json.loads(found["deal_stages"])
+        except ValueError:
+            stages = found["deal_stages"].split(",")
+    stages = [s for s in (str(s).strip() for s in stages) if s and s not in ("won", "lost")]
+    stages += [s for s in probability if s not in stages]
+    return pd.DataFrame({"stage": stages, "probability": [float(probability.get(s, 0.0)) for s in stages]})
+
+
+def holidays_ahead(cur, f: Filters, days: int = 30) -> pd.DataFrame:
+    """The public holidays care counts in E+1 .. E+days (see _holidays; by date, then name), with the name in
+    the country's own language when the day has one holiday (zh_CN, zh_TW, zh_HK; else the English one)."""
+    import holidays
+
+    first, last = f.end + dt.timedelta(days=1), f.end + dt.timedelta(days=days)
+    found = sorted(_holidays(cur, first, last))
+    country = (_setting(cur, "holiday_country") or "CN").strip().upper()
+    language = {"CN": "zh_CN", "TW": "zh_TW", "HK": "zh_HK"}.get(country, "en_US")
+    local = holidays.country_holidays(country, years=list(range(first.year, last.year + 1)), language=language,
+                                      observed=False)
+    per_day = pd.Series([d for d, _ in found], dtype=object).value_counts()
+    names = [local.get_list(d)[0] if per_day[d] == 1 and len(local.get_list(d)) == 1 else n for d, n in found]
+    return pd.DataFrame({"date": [d for d, _ in found], "occasion": [n for _, n in found], "local_name": names})
+
+
 REPORTS = {
     "funnel": funnel,
     "deal-funnel": deal_funnel,
@@ -933,6 +1249,21 @@ REPORTS = {
     "leaderboard": leaderboard,
     "attainment": attainment,
     "forecast": forecast,
+    "growth-trends": growth_trends,
+    "growth-summary": growth_summary,
+    "follow-up-hygiene": follow_up_hygiene,
+    "owner-contact": owner_contact,
+    "department-links": department_links,
+    "owners-by-department": owners_by_department,
+    "custom-fields": custom_fields,
+    "pareto-summary": pareto_summary,
+    "rfm-segments": rfm_segments,
+    "at-risk-by-owner": at_risk_by_owner,
+    "lifecycle-movement": lifecycle_movement,
+    "nps-trend": nps_trend,
+    "clv-by-segment": clv_by_segment,
+    "stage-probability": stage_probability,
+    "holidays-ahead": holidays_ahead,
 }
 
 

@@ -1,0 +1,92 @@
+"""The dashboard's own numbers, in a process of their own (so its memory is the app's alone):
+
+    python -m benchmarks.pages --db PATH --start 2025-12-01 --end 2026-11-23
+
+Prints one JSON object: ``first_chart_s`` (a fresh process opening the store and drawing the Customer growth
+page), ``redraw_s`` (per page: the time to redraw after a department filter change, a cache miss, under
+AppTest) and ``rss_mb`` (the peak memory of the process, after five more sessions have each drawn every page
+for a department of their own).
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# (label, page file, growth metric to switch to first). Every page of the dashboard but the import.
+PAGES = (("Overview", "overview.py", None),
+         ("Customer growth: new customers", "growth.py", None),
+         ("Customer growth: contacted customers", "growth.py", "contacted_customers"),
+         ("Sales funnel", "funnel.py", None),
+         ("Segments & revenue", "segments.py", None),
+         ("Team", "team.py", None),
+         ("Customer health", "health.py", None),
+         ("Warning & care", "warning.py", None),
+         ("Customer distribution", "distributions.py", None),
+         ("Customers per owner", "owners.py", None),
+         ("Regions map", "regions.py", None),
+         ("Public pool & follow-ups", "pool.py", None))
+DEPARTMENT = "D120"  # the filter change: one region's department subtree
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _open(page: str, start: str, end: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=600)
+    at.query_params.update(range="custom", start=start, end=end)
+    return at
+
+
+def measure(start: str, end: str) -> dict:
+    _open("growth.py", start, end).run()
+    first_chart = time.perf_counter() - T0  # from the process's start: imports, opening the store, the page
+    redraw = {}
+    for label, page, metric in PAGES:
+        at = _open(page, start, end)
+        at.run()
+        if metric:
+            at.button_group(key="growth_metric").set_value(metric).run()
+        t0 = time.perf_counter()
+        at.sidebar.multiselect(key="f_departments").set_value([DEPARTMENT]).run()
+        redraw[label] = time.perf_counter() - t0
+        assert not at.exception, (label, at.exception)
+    # Five people with the app open: each session draws every page for its own department (cache misses).
+    for department in ("D110", "D130", "D140", "D150", "D160"):
+        for label, page, _ in PAGES:
+            at = _open(page, start, end)
+            at.run()
+            at.sidebar.multiselect(key="f_departments").set_value([department]).run()
+    return {"first_chart_s": first_chart, "redraw_s": redraw, "rss_mb": _rss_mb()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--start", required=True)
+    ap.add_argument("--end", required=True)
+    args = ap.parse_args()
+    os.environ["CRM_DB"] = str(args.db)
+    os.environ["CRM_USERS"] = ""
+    import logging
+
+    logging.disable(logging.WARNING)  # AppTest outside `streamlit run` warns once per element
+    print(json.dumps(measure(args.start, args.end)))
+
+
+if __name__ == "__main__":
+    main()
