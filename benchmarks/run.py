@@ -206,6 +206,13 @@ def bar_ratio(ours: float, sql: float | None) -> float:
     return 1.0 if sql < 30 and ours <= sql + 10 else ours / sql
 
 
+def summary_line(worst: float, follow_up: float, redraw_m: float | None, redraw_xl: float | None) -> str:
+    """The line `make bench` ends with (issue 13's words); n/a for what was not measured."""
+    num = lambda x: "n/a" if x is None or pd.isna(x) else f"{x:.2f}"
+    return (f"bench: worst report vs SQL {num(worst)} x; follow-up reports vs SQL {num(follow_up)} x faster; "
+            f"slowest redraw M {num(redraw_m)} s; slowest redraw XL {num(redraw_xl)} s")
+
+
 def in_process(module: str, path: Path) -> dict:
     """Run ``python -m module --db path ...`` in a fresh process and read the JSON it prints."""
     done = subprocess.run([sys.executable, "-m", module, "--db", str(path), "--start", str(START), "--end", str(END)],
@@ -288,10 +295,7 @@ def main() -> None:
         print(done.stdout, flush=True)
         out += ["\n## Import of a 1,000,000-row GBK export\n\n```\n", done.stdout.strip(), "\n```\n"]
 
-    def num(x, unit=""):
-        return "n/a" if x is None or pd.isna(x) else f"{x:.2f}"
-    line = (f"bench: worst report vs SQL {num(max(worst))} x; follow-up reports vs SQL {num(min(follow_up))} x faster; "
-            f"slowest redraw M {num(slowest.get('M'))} s; slowest redraw XL {num(slowest.get('XL'))} s")
+    line = summary_line(max(worst), min(follow_up), slowest.get("M"), slowest.get("XL"))
     out.append(f"\n## Summary\n\n`{line}`\n")
     (ROOT / "benchmarks" / "results.md").write_text("".join(out), encoding="utf-8")
     print(line)

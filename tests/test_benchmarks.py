@@ -1,0 +1,83 @@
+"""The benchmark's yardsticks hold on the demo company: every declared report has a hand-written version
+(DuckDB SQL on the raw tables, written from DESIGN.md, and pandas for the growth reports) and it gives the
+same rows as crm_core under the benchmark's filter sets. `make bench` times them at 1,000,000 customers;
+here they are a second, independent computation of every report. Also the summary line's exact words."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks import hand_sql
+from benchmarks.run import (FILTER_SETS, FOLLOW_UP_REPORTS, HAND_WRITTEN, OPTIONS, bar_ratio, by_pandas, by_sql,
+                            summary_line)
+from conftest import ROOT
+from crm_core.reports import declared
+from crm_core.scope import Scope
+
+CASES = [(label, name) for label in FILTER_SETS for name in sorted(declared())]
+
+
+def test_every_declared_report_has_a_hand_written_version():
+    assert set(declared()) == set(hand_sql.REPORTS) | set(HAND_WRITTEN)
+    assert set(FOLLOW_UP_REPORTS) <= set(declared())
+
+
+@pytest.fixture(scope="module")
+def tables(demo_store):
+    cur = demo_store.cursor()
+    return cur, {"customers": cur.execute("SELECT * FROM customers").df(),
+                 "follow_ups": cur.execute("SELECT * FROM follow_ups").df()}
+
+
+def _selected(cur, f):
+    if not f.departments:
+        return None, None
+    deps = sorted(r[0] for r in cur.execute("SELECT descendant_id FROM department_tree WHERE list_contains(?, ancestor_id)",
+                                            [list(f.departments)]).fetchall())
+    people = {r[0] for r in cur.execute(
+        f"SELECT employee_id FROM employees WHERE department_id IN ({', '.join(repr(d) for d in deps)})").fetchall()}
+    return deps, people
+
+
+@pytest.mark.parametrize("label,name", CASES)
+def test_the_hand_written_version_agrees(demo_store, tables, label, name):
+    cur, frames = tables
+    f = FILTER_SETS[label]
+    got = declared()[name].run(Scope(demo_store.backend(), f), **OPTIONS.get(name, {}))
+    if name in hand_sql.REPORTS:
+        assert hand_sql.same(got, hand_sql.REPORTS[name](cur, f, **OPTIONS.get(name, {}))) is None
+        return
+    deps, people = _selected(cur, f)
+    values = got[[c for c in got.columns if c != "period"]].to_numpy().tolist()
+    assert values == by_sql(cur, name, f, deps).iloc[:, 1:].to_numpy().tolist()
+    assert values == by_pandas(frames, name, f, people).iloc[:, 1:].to_numpy().tolist()
+    assert sum(map(sum, values)) != 0 or name == "net-growth"  # the demo has records in the range
+
+
+def test_the_bar_counts_a_small_query_within_ten_ms_as_even():
+    assert bar_ratio(25.0, 20.0) == 1.0  # SQL under 30 ms, within 10 ms of it
+    assert bar_ratio(31.0, 20.0) == pytest.approx(1.55)
+    assert bar_ratio(40.0, 30.0) == pytest.approx(4 / 3)  # SQL at 30 ms: the ratio counts
+    assert bar_ratio(10.0, None) != bar_ratio(10.0, None)  # no SQL: NaN, left out of the worst
+
+
+def test_the_summary_line_says_the_issue_s_words():
+    line = summary_line(1.2345, 3.5, 0.2, None)
+    assert line == ("bench: worst report vs SQL 1.23 x; follow-up reports vs SQL 3.50 x faster; "
+                    "slowest redraw M 0.20 s; slowest redraw XL n/a s")
+    assert re.fullmatch(r"bench: worst report vs SQL \S+ x; follow-up reports vs SQL \S+ x faster; "
+                        r"slowest redraw M \S+ s; slowest redraw XL \S+ s", summary_line(2.0, 0.5, 1.0, 3.0))
+
+
+def test_the_pandas_dashboard_draws_and_redraws(demo_path):
+    done = subprocess.run([sys.executable, "-m", "benchmarks.pandas_dashboard", "--db", str(demo_path),
+                           "--start", "2025-12-01", "--end", "2026-11-23"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["first_chart_s"] > 0 and got["redraw_s"] > 0 and got["rss_mb"] > 50
