@@ -123,7 +123,7 @@ def _stages(cur) -> list[str]:
     return [str(s).strip() for s in stages if str(s).strip()]
 
 
-PURCHASES = f"""
+PURCHASES = """
     SELECT customer_id, closed_at AS bought_at, coalesce(amount, 0.0) AS amount FROM deals
     WHERE status = 'won' AND customer_id IS NOT NULL AND closed_at IS NOT NULL
     UNION ALL
@@ -205,15 +205,21 @@ def pareto(cur, f: Filters) -> pd.DataFrame:
 
 
 # -- RFM ---------------------------------------------------------------------------------------------------
-def rfm(cur, f: Filters) -> pd.DataFrame:
-    """As of E = the range's end, over the customers (in the filters) with a purchase as of E."""
+def _rfm_values(f: Filters) -> str:
+    """The CTEs p (purchases) and g (customer_id, recency, frequency, monetary as of E = the range's end, over
+    the customers in the filters with a purchase as of E)."""
     e1 = _ts(f.end + dt.timedelta(days=1))
     scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
-    sql = f"""
-    WITH p AS ({PURCHASES}),
+    return f"""p AS ({PURCHASES}),
     g AS (SELECT customer_id, date_diff('day', CAST(max(bought_at) AS DATE), DATE '{f.end}') AS recency,
                  count(*) AS frequency, sum(amount) AS monetary
-          FROM p WHERE bought_at < {e1}{scoped} GROUP BY 1),
+          FROM p WHERE bought_at < {e1}{scoped} GROUP BY 1)"""
+
+
+def rfm(cur, f: Filters) -> pd.DataFrame:
+    """As of E = the range's end, over the customers (in the filters) with a purchase as of E."""
+    sql = f"""
+    WITH {_rfm_values(f)},
     s AS (SELECT 1 + floor(5 * (rank() OVER (ORDER BY recency DESC) - 1) / count(*) OVER ()) AS r,
                  1 + floor(5 * (rank() OVER (ORDER BY frequency) - 1) / count(*) OVER ()) AS f FROM g),
     seg AS (SELECT CASE WHEN r >= 4 AND f >= 4 THEN 'champions' WHEN f >= 4 THEN 'loyal'
@@ -1069,13 +1075,8 @@ def pareto_summary(cur, f: Filters) -> pd.DataFrame:
 def rfm_segments(cur, f: Filters) -> pd.DataFrame:
     """Per RFM segment (as rfm, all eight): customers, their revenue in the range (won deals closed in it), and
     their median recency, frequency and monetary as of E."""
-    e1 = _ts(f.end + dt.timedelta(days=1))
-    scoped = f" AND customer_id IN ({_scoped_customers(f)})" if f.restricts_people else ""
     sql = f"""
-    WITH p AS ({PURCHASES}),
-    g AS (SELECT customer_id, date_diff('day', CAST(max(bought_at) AS DATE), DATE '{f.end}') AS recency,
-                 count(*) AS frequency, sum(amount) AS monetary
-          FROM p WHERE bought_at < {e1}{scoped} GROUP BY 1),
+    WITH {_rfm_values(f)},
     s AS (SELECT *, 1 + floor(5 * (rank() OVER (ORDER BY recency DESC) - 1) / count(*) OVER ()) AS r,
                     1 + floor(5 * (rank() OVER (ORDER BY frequency) - 1) / count(*) OVER ()) AS f FROM g),
     seg AS (SELECT customer_id, recency, frequency, monetary,
