@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import hand_sql
 from benchmarks.run import (FILTER_SETS, FOLLOW_UP_REPORTS, HAND_WRITTEN, OPTIONS, bar_ratio, by_pandas, by_sql,
-                            summary_line)
+                            selected_people, summary_line)
 from conftest import ROOT
 from crm_core.reports import declared
 from crm_core.scope import Scope
@@ -34,16 +34,6 @@ def tables(demo_store):
                  "follow_ups": cur.execute("SELECT * FROM follow_ups").df()}
 
 
-def _selected(cur, f):
-    if not f.departments:
-        return None, None
-    deps = sorted(r[0] for r in cur.execute("SELECT descendant_id FROM department_tree WHERE list_contains(?, ancestor_id)",
-                                            [list(f.departments)]).fetchall())
-    people = {r[0] for r in cur.execute(
-        f"SELECT employee_id FROM employees WHERE department_id IN ({', '.join(repr(d) for d in deps)})").fetchall()}
-    return deps, people
-
-
 @pytest.mark.parametrize("label,name", CASES)
 def test_the_hand_written_version_agrees(demo_store, tables, label, name):
     cur, frames = tables
@@ -52,7 +42,7 @@ def test_the_hand_written_version_agrees(demo_store, tables, label, name):
     if name in hand_sql.REPORTS:
         assert hand_sql.same(got, hand_sql.REPORTS[name](cur, f, **OPTIONS.get(name, {}))) is None
         return
-    deps, people = _selected(cur, f)
+    deps, people = selected_people(cur, f)
     values = got[[c for c in got.columns if c != "period"]].to_numpy().tolist()
     assert values == by_sql(cur, name, f, deps).iloc[:, 1:].to_numpy().tolist()
     assert values == by_pandas(frames, name, f, people).iloc[:, 1:].to_numpy().tolist()
