@@ -37,6 +37,12 @@ def raw_table(backend: ibis.BaseBackend, name: str) -> ir.Table:
     return cache[name]
 
 
+def kept_depths(backend: ibis.BaseBackend) -> dict[str, int] | None:
+    """The departments' depths a DuckDB store hands its backends when it keeps crm_core.next_contacts
+    (None: it keeps nothing, or the backend is not a store's)."""
+    return backend.__dict__.get("_crm_kept", {}).get("depths")
+
+
 def _spark_strips_whitespace_only() -> None:
     """Ibis writes ``strip()`` for Spark as TRIM(' \\t\\n\\r\\v\\f' FROM x), and Spark SQL reads the \\v and \\f of that
     literal as the letters v and f ("visit" became "isit"). Spark gets a regular expression instead (Java's

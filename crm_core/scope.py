@@ -25,6 +25,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from . import backend as _backend
+from . import next_contacts as _next
 from .errors import UserError
 from .filters import FIRST_DAY, LAST_DAY, Filters
 from .schema import ATTRIBUTED_VIA, ATTRIBUTION, ROLES, SHARED
@@ -163,6 +164,40 @@ class Scope:
             return self.subtree([self.viewer.department_id])
         dep = self._raw("departments")
         return dep.filter(dep.department_id == (self.viewer.department_id or "")).department_id
+
+    def next_contacts(self, people: bool = True, per_employee: bool = False) -> tuple[ir.Table, str] | None:
+        """The follow-ups as the store keeps them for counting distinct customers (crm_core.next_contacts),
+        narrowed like ``table("follow_ups", people)``, and the level to count at: the one whose group is exactly
+        the employees counted (``per_employee``: counts per employee). None when the store keeps nothing or
+        no level fits (several departments or employees picked): count distinct customer_ids instead."""
+        depths = _backend.kept_depths(self.backend)
+        if depths is None:
+            return None
+        level = "employee" if per_employee else self._level(people, depths)
+        if level is None:
+            return None
+        raw = self._raw(_next.TABLE)
+        employees = self._selected_employees if people else self._visible_employees
+        return (raw if employees is None else raw.filter(raw.employee_id.isin(employees.employee_id))), level
+
+    def _level(self, people: bool, depths: dict[str, int]) -> str | None:
+        """The next_contacts level whose group is exactly the employees a count covers (see the module)."""
+        v, f = self.viewer, self.filters
+        employees, departments = (f.employees, f.departments) if people else ((), ())
+        manager = v.role == "manager" and v.department_id is not None
+        if not v.sees_all and not manager or len(employees) == 1:
+            return "employee"  # one employee at most
+        if employees or len(departments) > 1:
+            return None
+        roots = [*departments, *([v.department_id] if manager else [])]
+        if not roots:
+            return "company"
+        # A manager's tree and a department filter: the deeper one's subtree when it lies within the other,
+        # else nobody (and any level counts 0).
+        depth = max(depths.get(r, -1) for r in roots)
+        if depth < 0:
+            return "employee"  # an unknown department: nobody
+        return f"depth{depth}" if depth < _next.DEPTHS else None
 
     def visible(self, name: str) -> ir.Table:
         """Table ``name`` narrowed to the viewer only: every record the viewer may see."""

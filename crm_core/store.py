@@ -16,7 +16,7 @@ from typing import Iterator
 import duckdb
 import ibis
 
-from . import schema
+from . import next_contacts, schema
 from .backend import counted
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "crm.duckdb"
@@ -33,16 +33,22 @@ def default_db_path() -> str:
 class Store:
     """A DuckDB database file with the canonical schema; thread-safe reads, one writer at a time."""
 
-    def __init__(self, path: str | os.PathLike, read_only: bool = False):
+    def __init__(self, path: str | os.PathLike, read_only: bool = False, keep: bool = True):
+        """``keep``: keep crm_core.next_contacts up to date (False drops it: reports count the slow way)."""
         self.path = str(path)
+        self.keep = keep
         if self.path != ":memory:" and not self.path.startswith("md:"):  # md: a MotherDuck database
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(self.path, read_only=read_only)
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self.read_only = read_only
+        # What every backend of this store is told of the kept table (Scope.next_contacts), kept current by writes.
+        self._kept: dict = {"depths": None}
         if not read_only:
             self.migrate()
+        elif keep:
+            self._kept["depths"] = next_contacts.depths(self._con.cursor(), check=True)
         self._version = self._read_version()
 
     # -- reading ---------------------------------------------------------------------------------
@@ -59,6 +65,7 @@ class Store:
         if be is None:
             # Its own cursor: Ibis must never find another query's unfinished result on it.
             be = self._local.backend = ibis.duckdb.from_connection(self._con.cursor())
+            be.__dict__["_crm_kept"] = self._kept
         return be
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
@@ -122,10 +129,15 @@ class Store:
         with self._transaction() as cur:
             yield cur
             rebuild_department_tree(cur)
+            if self.keep:
+                next_contacts.bring_up_to_date(cur)
+                depths = next_contacts.depths(cur)
             cur.execute(
                 "INSERT INTO settings VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
                 "SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"
             )
+        if self.keep:
+            self._kept["depths"] = depths
         self._version = self._read_version()
 
     def migrate(self) -> None:
@@ -141,12 +153,18 @@ class Store:
 
                 normalise_stored_regions(cur)
                 rebuild_department_tree(cur)
+            if self.keep:
+                next_contacts.bring_up_to_date(cur)
+            else:
+                next_contacts.drop(cur)
+            depths = next_contacts.depths(cur)
             if not found or before != schema.SCHEMA_VERSION:
                 cur.execute(
                     "INSERT INTO settings VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE "
                     "SET value = excluded.value",
                     [str(schema.SCHEMA_VERSION)],
                 )
+        self._kept["depths"] = depths
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         rows = self.query("SELECT value FROM settings WHERE key = ?", [key])

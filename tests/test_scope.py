@@ -97,6 +97,7 @@ def narrowed_copy(source: Path, target: Path, viewer: Viewer) -> Path:
     ]:
         con.execute(sql)
     con.close()
+    Store(target).close()  # opened for writing: what the store keeps (next_contacts) follows the deletes
     return target
 
 
@@ -162,7 +163,7 @@ def test_a_manager_sees_their_department_tree_and_a_rep_only_themselves(demo_sto
 
 # -- no read escapes the Scope ---------------------------------------------------------------------------
 ALLOWED = {"crm_core/scope.py", "crm_core/backend.py", "crm_core/store.py", "crm_core/postgres.py", "crm_core/demo.py",
-           "crm_core/regions.py"}  # regions: the write-time normaliser the migration runs
+           "crm_core/regions.py", "crm_core/next_contacts.py"}  # the write-time normaliser and the kept table
 TABLES = "customers|follow_ups|deals|deal_stage_history|pool_events|customer_tags|customer_fields|surveys|" \
          "targets|employees|departments|department_tree|settings"
 RAW_READS = [r"raw_table\(", r"\bbackend\.table\(", r"\.table\(\s*[\"']", r"\.query\(", r"\.execute\(",

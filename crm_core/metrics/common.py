@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from ..filters import in_range
+from ..next_contacts import GRAIN_BIT
 from ..periods import bucket, next_period, periods_between
 from ..schema import ATTRIBUTION
 
@@ -39,6 +40,24 @@ class Count:
 
     def measure(self, t: ir.Table, where=None) -> ir.IntegerScalar:
         return t[self.distinct].nunique(where=where) if self.distinct else t.count(where=where)
+
+    def per_period(self, scope, start: dt.date, end: dt.date, period: str, by: By) -> ir.Table:
+        """The count per bucket (and group) over [start, end], as (period[, group], metric, n). A distinct
+        count of contacted customers reads what the store keeps when it can (crm_core.next_contacts)."""
+        kept = scope.next_contacts(per_employee=by == "employee") if self.table == "follow_ups" and self.distinct \
+            and by != "department" else None
+        if kept is None:
+            return _grouped(scope, self.rows(scope, start, end), self, period, by)
+        t, level = kept
+        t = t.filter(in_range(t.contacted_at, start, end), last_in(t, level, end, period))
+        return _grouped(scope, t, Count(self.table, self.date_col, self.value), period, by)
+
+
+def last_in(t: ir.Table, level: str, end: dt.date, period: str | None = None) -> ir.BooleanValue:
+    """On next_contacts rows: the customer's last follow-up (within the ``level`` group) up to ``end`` and, with
+    ``period``, within its period; counting these rows counts each customer once (crm_core.next_contacts)."""
+    after = t[f"next_{level}"] > end
+    return ((t[f"last_{level}"] & GRAIN_BIT[period]) != 0) | after if period else after  # the bit first: faster
 
 
 def group_keys(scope, by: By) -> list:
@@ -99,7 +118,7 @@ def count_series(scope, counts: list[Count], by: By = None,
         return pd.DataFrame(columns=keys + values)
     start, end = rng
     period = scope.filters.period
-    parts = [_grouped(scope, c.rows(scope, start, end), c, period, by) for c in counts]
+    parts = [c.per_period(scope, start, end, period, by) for c in counts]
     long = scope.run(parts[0] if len(parts) == 1 else ibis.union(*parts))
     if len(long):
         if group_col:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..filters import in_range
 from ..reports import report
-from .common import By, Count, bucket_range, count_series, in_group
+from .common import By, Count, bucket_range, count_series, in_group, last_in
 
 NEW = Count("customers", "created_at", "new_customers")
 CONTACTED = Count("follow_ups", "contacted_at", "contacted_customers", distinct="customer_id")
@@ -110,6 +110,15 @@ def growth_summary(scope) -> pd.DataFrame:
             t = t.filter(in_range(t[counts[0].date_col], prev_start, end))
         if any(c.distinct for c in counts):  # distinct per range: distinct (key, range) pairs, then counted
             (c,) = counts
+            kept = scope.next_contacts()
+            if kept is not None:  # or each customer's last follow-up of each range, counted (see last_in)
+                k, level = kept
+                k = k.filter(in_range(k.contacted_at, prev_start, end))
+                aggs.append(k.aggregate(**{
+                    f"{c.value}__current": k.count(where=in_range(k.contacted_at, start, end) & last_in(k, level, end)),
+                    f"{c.value}__previous": k.count(where=in_range(k.contacted_at, prev_start, prev_end)
+                                                    & last_in(k, level, prev_end))}))
+                continue
             pairs = t.select(key=t[c.distinct], current=in_range(t[c.date_col], start, end)).distinct()
             aggs.append(pairs.aggregate(**{f"{c.value}__current": pairs.count(where=pairs.current),
                                            f"{c.value}__previous": pairs.count(where=~pairs.current)}))

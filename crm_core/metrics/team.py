@@ -16,7 +16,7 @@ import pandas as pd
 from ..filters import in_range
 from ..periods import next_period
 from ..reports import report
-from .common import By
+from .common import By, last_in
 
 MEASURES = ["new_customers", "contacted_customers", "follow_ups", "won_customers", "revenue", "win_rate"]
 COUNTS = ["new_customers", "contacted_customers", "follow_ups", "won_customers"]
@@ -26,33 +26,39 @@ PROBABILITY_SETTING = "stage_probability"
 MOMENT = ibis.dtype("timestamp(6)").copy(nullable=True)  # one schema for NOT NULL and nullable date columns
 
 
-def _facts(scope, start: dt.date, end: dt.date) -> ir.Table:
-    """Every record a measure counts over [start, end], as (employee_id, measure, customer_id, amount, won, at)."""
-    c, fu, d = scope.customers, scope.follow_ups, scope.deals
+def _facts(scope, start: dt.date, end: dt.date, kept: tuple | None = None) -> ir.Table:
+    """Every record a measure counts over [start, end], as (employee_id, measure, customer_id, amount, won, at,
+    last). With ``kept`` (Scope.next_contacts per employee), follow-ups come from it, and ``last`` marks each
+    employee's last follow-up of a customer in the range (see common.last_in); else ``last`` is NULL."""
+    c, d = scope.customers, scope.deals
+    fu = kept[0] if kept else scope.follow_ups
     new = c.filter(in_range(c.created_at, start, end))
     won = c.filter(c.won_at.notnull(), in_range(c.won_at, start, end))
     contacts = fu.filter(in_range(fu.contacted_at, start, end))
     closed = d.filter(d.status.isin(["won", "lost"]), d.closed_at.notnull(), in_range(d.closed_at, start, end))
+    unknown = ibis.null("boolean")
 
-    def rows(t, employee, measure, at, amount=None, is_won=None):
+    def rows(t, employee, measure, at, amount=None, is_won=None, last=unknown):
         return t.select(employee_id=employee.cast("string"), measure=ibis.literal(measure), at=at.cast(MOMENT),
                         customer_id=t.customer_id.cast("string"),
                         amount=(ibis.coalesce(amount, 0.0) if amount is not None else ibis.literal(0.0)).cast("float64"),
-                        won=(is_won if is_won is not None else ibis.literal(False)))
+                        won=(is_won if is_won is not None else ibis.literal(False)), last=last)
 
     return ibis.union(rows(new, new.owner_id, "new_customers", new.created_at),
                       rows(won, won.owner_id, "won_customers", won.won_at),
-                      rows(contacts, contacts.employee_id, "contact", contacts.contacted_at),
+                      rows(contacts, contacts.employee_id, "contact", contacts.contacted_at,
+                           last=last_in(contacts, "employee", end) if kept else unknown),
                       rows(closed, closed.owner_id, "closed", closed.closed_at, closed.amount, closed.status == "won"),
                       distinct=False)
 
 
-def _measures(t: ir.Table, *keys: str) -> ir.Table:
-    """The leaderboard's measures per ``keys`` over _facts rows."""
+def _measures(t: ir.Table, *keys: str, kept: bool = False) -> ir.Table:
+    """The leaderboard's measures per ``keys`` over _facts rows (``kept``: their ``last`` is set)."""
     m = t.measure
+    contacted = (((m == "contact") & t.last).sum() if kept else t.customer_id.nunique(where=m == "contact"))
     return t.group_by(*keys).aggregate(
         new_customers=(m == "new_customers").sum(),
-        contacted_customers=t.customer_id.nunique(where=m == "contact"),
+        contacted_customers=contacted,
         follow_ups=(m == "contact").sum(),
         won_customers=(m == "won_customers").sum(),
         revenue=t.amount.sum(where=(m == "closed") & t.won),
@@ -83,11 +89,14 @@ def _by_department(scope, facts: ir.Table, *keys: str) -> ir.Table:
 
 def leaderboard_rows(scope, start: dt.date, end: dt.date, by: str) -> ir.Table:
     """The leaderboard as an expression: one row per employee in scope (or department), zeros included."""
-    facts = _facts(scope, start, end)
     if by == "department":
+        facts = _facts(scope, start, end)
         got, keys, key = _by_department(scope, facts), _departments(scope).select(department_id="ancestor_id"), "department_id"
     else:
-        got, keys, key = _measures(facts, "employee_id"), scope.employees.select("employee_id"), "employee_id"
+        kept = scope.next_contacts(per_employee=True)
+        facts = _facts(scope, start, end, kept)
+        got, keys, key = (_measures(facts, "employee_id", kept=kept is not None), scope.employees.select("employee_id"),
+                          "employee_id")
     j = keys.left_join(got, keys[key] == got[key])
     zero = lambda col: ibis.coalesce(j[col], 0)
     return j.select(j[key], **{c: zero(c).cast("int64") for c in COUNTS}, revenue=zero("revenue").cast("float64"),

@@ -1,0 +1,100 @@
+"""What the store keeps for counting contacted customers fast: every follow-up with the day its customer is
+next contacted, within each group of employees a report can count over.
+
+"Distinct customers contacted in a range" is a hash of every (customer) pair the range holds: the costliest
+query of the dashboard (a year is ~3M follow-ups at 1M customers). With the next contact kept, it is a plain
+count: of a customer's follow-ups in the range, exactly one has its next contact after the range's end (or
+none), so counting those rows counts each customer once. Per period the same holds with "after the end of
+the period, or of the range": bit ``GRAIN_BIT[period]`` of ``last_<level>`` says the next contact falls in a
+later period (or there is none), ``next_<level>`` (a DATE; NEVER when there is none) covers the cut-off
+of the range's end.
+
+The next contact is taken within a group, so that it is one of the follow-ups the report counts:
+
+- ``company``: every follow-up (the admin's unfiltered view, unowned follow-ups included);
+- ``employee``: the same employee's (any set of employees is a union of these; per-employee counts);
+- ``depth0`` .. ``depth3``: the same department at that depth of the tree (0: a top department) above the
+  employee's department: the employees of one department's subtree, a manager's or a department filter's.
+
+Scope.next_contacts picks the level whose group is exactly the employees it counts, or none (then reports
+count distinct values on follow_ups, with the same numbers), from the departments' depths the store hands
+its backends (``depths``; none: the store keeps nothing, as PostgreSQL and Spark stores). The table is rebuilt inside the transaction of
+any write that changes follow-ups, employees or departments (``bring_up_to_date``, called by Store.write);
+a fingerprint of those tables, kept in settings, tells.
+"""
+
+from __future__ import annotations
+
+TABLE = "next_contacts"
+DEPTHS = 4  # departments deeper than this are counted the distinct way
+LEVELS = ("company", "employee", *(f"depth{d}" for d in range(DEPTHS)))
+GRAIN_BIT = {"day": 1, "week": 2, "month": 4, "quarter": 8, "year": 16}
+FINGERPRINT = "next_contacts_fingerprint"
+NEVER = "9999-12-31"  # next_<level> of a customer's last follow-up: after any range
+
+_GROUP = {"company": "", "employee": ", employee_id", **{f"depth{d}": f", g{d}" for d in range(DEPTHS)}}
+
+
+def _build_sql() -> str:
+    groups = ",\n".join(f"min(a.ancestor_id) FILTER (WHERE a.level = {d}) AS g{d}" for d in range(DEPTHS))
+    nexts = ",\n".join(f"lead(contacted_at) OVER (PARTITION BY customer_id{_GROUP[lv]} "
+                       f"ORDER BY contacted_at, follow_up_id)::DATE AS n_{lv}" for lv in LEVELS)
+    lasts = ",\n".join(
+        "(" + " + ".join(f"CASE WHEN n_{lv} IS NULL OR date_trunc('{g}', n_{lv}) <> date_trunc('{g}', day) "
+                         f"THEN {bit} ELSE 0 END" for g, bit in GRAIN_BIT.items()) + f")::UTINYINT AS last_{lv}"
+        for lv in LEVELS)
+    return f"""
+CREATE OR REPLACE TABLE {TABLE} AS
+WITH top AS (SELECT descendant_id AS department_id, max(depth) AS level FROM department_tree GROUP BY 1),
+a AS (SELECT t.descendant_id AS department_id, top.level, t.ancestor_id
+      FROM department_tree t JOIN top ON top.department_id = t.ancestor_id WHERE top.level < {DEPTHS}),
+g AS (SELECT e.employee_id, {groups}
+      FROM employees e LEFT JOIN a ON a.department_id = e.department_id GROUP BY 1),
+n AS (SELECT f.customer_id, f.employee_id, f.contacted_at, f.contacted_at::DATE AS day, {nexts}
+      FROM (SELECT f.*, g.* EXCLUDE (employee_id) FROM follow_ups f LEFT JOIN g ON g.employee_id = f.employee_id) f)
+SELECT customer_id, employee_id, contacted_at,
+{", ".join(f"coalesce(n_{lv}, DATE '{NEVER}') AS next_{lv}" for lv in LEVELS)},
+{lasts}
+FROM n ORDER BY contacted_at"""
+
+
+def fingerprint(cur) -> str:
+    """A digest of what the kept table is built from: follow-ups, employees' departments, the tree."""
+    row = cur.execute("""SELECT
+        (SELECT count(*) || ':' || coalesce(sum(hash(follow_up_id, customer_id, employee_id, contacted_at)), 0)
+         FROM follow_ups),
+        (SELECT coalesce(sum(hash(employee_id, department_id)), 0) FROM employees),
+        (SELECT coalesce(sum(hash(department_id, parent_id)), 0) FROM departments)""").fetchone()
+    return "/".join(str(v) for v in row)
+
+
+def bring_up_to_date(cur) -> bool:
+    """Rebuild the kept table when what it is built from changed since it was built (or it is missing);
+    whether it was rebuilt. Runs inside the caller's transaction."""
+    now = fingerprint(cur)
+    kept = cur.execute("SELECT value FROM settings WHERE key = ?", [FINGERPRINT]).fetchall()
+    exists = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [TABLE]).fetchone()[0]
+    if exists and kept and kept[0][0] == now:
+        return False
+    cur.execute(_build_sql())
+    cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [FINGERPRINT, now])
+    return True
+
+
+def depths(cur, check: bool = False) -> dict[str, int] | None:
+    """Every department's depth in the tree (0: a top department), what Scope.next_contacts picks a level by;
+    None when the table is not kept (or, with ``check``, no longer matches what it was built from)."""
+    if not cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [TABLE]).fetchone()[0]:
+        return None
+    if check:
+        kept = cur.execute("SELECT value FROM settings WHERE key = ?", [FINGERPRINT]).fetchall()
+        if not kept or kept[0][0] != fingerprint(cur):
+            return None
+    return dict(cur.execute("SELECT descendant_id, max(depth) FROM department_tree GROUP BY 1").fetchall())
+
+
+def drop(cur) -> None:
+    """Keep nothing: reports count the distinct way."""
+    cur.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    cur.execute("DELETE FROM settings WHERE key = ?", [FINGERPRINT])

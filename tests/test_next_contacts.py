@@ -1,0 +1,179 @@
+"""What the store keeps for counting contacted customers (crm_core.next_contacts): the same numbers as counting
+distinct customers on the follow-ups, for every viewer, filter and period, and current after every write.
+
+The metric suites run on DuckDB with it (the default) and on PostgreSQL and Spark without it; here the two
+ways meet on one DuckDB database: a copy of the demo company opened with ``keep=False``.
+"""
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from crm_core import next_contacts
+from crm_core.filters import Filters
+from crm_core.importing import load, read_file
+from crm_core.metrics import contacted_customers, growth_summary
+from crm_core.metrics.team import leaderboard
+from crm_core.metrics.growth import growth_trends
+from crm_core.scope import ADMIN, Scope, Viewer
+from crm_core.store import Store
+
+D = dt.date
+MANAGER = Viewer("E0014", "manager", "D110")  # the demo's 华东大区 manager: D111, D112, D113 below
+DEEP_MANAGER = Viewer("E0003", "manager", "D111")
+REP = Viewer("E0002", "rep", "D112")
+VIEWERS = {"admin": ADMIN, "manager": MANAGER, "deep manager": DEEP_MANAGER, "rep": REP}
+PEOPLE = {
+    "everyone": {},
+    "top department": {"departments": ("D100",)},
+    "region": {"departments": ("D110",)},
+    "city": {"departments": ("D111",)},
+    "outside the manager's tree": {"departments": ("D120",)},
+    "unknown department": {"departments": ("D999",)},
+    "two departments": {"departments": ("D111", "D120")},
+    "one employee": {"employees": ("E0002",)},
+    "two employees": {"employees": ("E0002", "E0007")},
+}
+RANGES = {"year": (D(2025, 11, 24), D(2026, 11, 23)), "mid-period": (D(2026, 2, 11), D(2026, 8, 19)),
+          "one day": (D(2026, 5, 6), D(2026, 5, 6)), "open": (None, None)}
+PERIODS = [("year", "month"), ("year", "week"), ("mid-period", "quarter"), ("mid-period", "year"), ("one day", "day"),
+           ("open", "month")]  # ranges cut inside periods at both ends, and the data's own span
+
+
+@pytest.fixture(scope="module")
+def both(demo_path, tmp_path_factory):
+    """(the demo company as the store keeps it, a copy that keeps nothing)."""
+    copy = tmp_path_factory.mktemp("unkept") / "demo.duckdb"
+    shutil.copyfile(demo_path, copy)
+    Store(copy, keep=False).close()
+    kept, unkept = Store(demo_path, read_only=True), Store(copy, read_only=True)
+    yield kept.backend(), unkept.backend()
+    kept.close()
+    unkept.close()
+
+
+def test_the_copy_keeps_nothing_and_the_demo_keeps_the_table(both):
+    kept, unkept = both
+    assert Scope(kept).next_contacts() is not None and Scope(unkept).next_contacts() is None
+
+
+REPORTS = {
+    "contacted-customers": lambda s: contacted_customers(s),
+    "contacted-customers by employee": lambda s: contacted_customers(s, by="employee"),
+    "growth-trends": growth_trends,
+    "growth-summary": growth_summary,
+    "leaderboard": leaderboard,
+}
+
+
+@pytest.mark.parametrize("viewer", VIEWERS, ids=str)
+@pytest.mark.parametrize("people", PEOPLE, ids=str)
+def test_every_viewer_and_filter_counts_the_same_with_and_without_what_the_store_keeps(both, viewer, people):
+    kept, unkept = both
+    for rng, period in PERIODS:
+        f = Filters(*RANGES[rng], period=period, **PEOPLE[people])
+        for name, report in REPORTS.items():
+            got = report(Scope(kept, f, VIEWERS[viewer]))
+            want = report(Scope(unkept, f, VIEWERS[viewer]))
+            pd.testing.assert_frame_equal(got, want, obj=f"{name} {rng} {period}")
+
+
+@pytest.mark.parametrize("viewer, people, level", [
+    ("admin", "everyone", "company"), ("admin", "top department", "depth0"), ("admin", "region", "depth1"),
+    ("admin", "city", "depth2"), ("manager", "everyone", "depth1"), ("manager", "city", "depth2"),
+    ("deep manager", "region", "depth2"), ("rep", "everyone", "employee"), ("admin", "one employee", "employee"),
+    ("admin", "two departments", None), ("admin", "two employees", None)])
+def test_the_level_counted_at_is_the_one_whose_group_is_the_employees_counted(both, viewer, people, level):
+    got = Scope(both[0], Filters(**PEOPLE[people]), VIEWERS[viewer]).next_contacts()
+    assert (got[1] if got else None) == level
+
+
+# -- a company small enough to count by hand -------------------------------------------------------------
+@pytest.fixture
+def company(store):
+    """D1 > D2 > D3; E1 in D1, E2 in D2, E3 in D3, E4 in none. C1 is contacted by everyone."""
+    with store.write() as cur:
+        cur.execute("INSERT INTO departments VALUES ('D1','Sales',NULL),('D2','East','D1'),('D3','Shanghai','D2')")
+        cur.execute("INSERT INTO employees (employee_id, name, department_id) VALUES ('E1','Li','D1'),('E2','Wang','D2'),"
+                    "('E3','Zhang','D3'),('E4','Zhao',NULL)")
+        cur.execute("INSERT INTO customers (customer_id, name, owner_id, created_at) VALUES ('C1','A','E1','2024-01-01'),"
+                    "('C2','B','E3','2024-01-01')")
+        cur.executemany("INSERT INTO follow_ups (follow_up_id, customer_id, employee_id, contacted_at) VALUES (?,?,?,?)", [
+            ("F1", "C1", "E3", "2024-01-31 23:00:00"),  # the last day of January ...
+            ("F2", "C1", "E3", "2024-02-01 08:00:00"),  # ... and the first of February (the same week)
+            ("F3", "C1", "E2", "2024-02-01 08:00:00"),  # the same moment, by another
+            ("F4", "C1", "E1", "2024-02-20 10:00:00"),
+            ("F5", "C1", "E4", "2024-02-21 10:00:00"),  # by someone of no department
+            ("F6", "C2", "E3", "2024-02-10 10:00:00"),
+            ("F7", "C2", None, "2024-02-10 11:00:00"),  # by nobody
+        ])
+    return store
+
+
+def counts(store, period="month", start=D(2024, 1, 1), end=D(2024, 2, 29), **people) -> list[int]:
+    return contacted_customers(Scope(store.backend(), Filters(start=start, end=end, period=period, **people)))[
+        "contacted_customers"].tolist()
+
+
+def test_counted_by_hand(company):
+    assert counts(company) == [1, 2]
+    assert counts(company, departments=("D2",)) == [1, 2]  # E2 and E3
+    assert counts(company, departments=("D3",)) == [1, 2]
+    assert counts(company, employees=("E2",)) == [0, 1]
+    assert counts(company, "week", D(2024, 1, 29), D(2024, 2, 11)) == [1, 1]  # F1..F3 one week; F6, F7 the next
+    assert counts(company, "week", D(2024, 1, 29), D(2024, 1, 31)) == [1]  # the range ends before F2
+    assert counts(company, "year") == [2]
+    summary = growth_summary(Scope(company.backend(), Filters(start=D(2024, 2, 1), end=D(2024, 2, 29))))
+    assert summary.set_index("metric").loc["contacted_customers", ["current", "previous"]].tolist() == [2, 1]
+    board = leaderboard(Scope(company.backend(), Filters(start=D(2024, 2, 1), end=D(2024, 2, 20))))
+    assert board.set_index("employee_id")["contacted_customers"].to_dict() == {"E1": 1, "E2": 1, "E3": 2, "E4": 0}
+
+
+def test_a_write_that_changes_follow_ups_or_the_tree_rebuilds_it_and_other_writes_do_not(company, tmp_path):
+    def marked() -> bool:
+        return company.query(f"SELECT count(*) FROM {next_contacts.TABLE} WHERE customer_id = 'marker'")[0][0] == 1
+
+    def mark():
+        with company._transaction() as cur:  # a row no build makes, written around the store's bookkeeping
+            cur.execute(f"INSERT INTO {next_contacts.TABLE} (customer_id) VALUES ('marker')")
+
+    mark()
+    company.put_setting("stage_probability", "{}")
+    assert marked(), "a setting is not what the table is built from"
+    with company.write() as cur:
+        cur.execute("UPDATE employees SET department_id = 'D1' WHERE employee_id = 'E3'")
+    assert not marked()
+    assert counts(company, departments=("D3",)) == [0, 0]  # E3 moved up: D3 has nobody left
+    assert counts(company, departments=("D1",)) == [1, 2]
+
+    mark()
+    path = tmp_path / "follow_ups.csv"
+    path.write_text("follow_up_id,customer_id,employee_id,contacted_at\nF8,C2,E2,2024-01-05 09:00:00\n", encoding="utf-8")
+    load(company, read_file(path))
+    assert not marked()
+    assert counts(company) == [2, 2]
+
+
+def test_a_failed_write_leaves_it_as_it_was(company):
+    before = company.query(f"SELECT count(*) FROM {next_contacts.TABLE}")[0][0]
+    with pytest.raises(RuntimeError):
+        with company.write() as cur:
+            cur.execute("DELETE FROM follow_ups")
+            raise RuntimeError("the import found a problem")
+    assert company.query(f"SELECT count(*) FROM {next_contacts.TABLE}")[0][0] == before == 7
+    assert counts(company) == [1, 2]
+
+
+def test_a_read_only_store_does_not_trust_a_table_its_data_has_moved_away_from(company):
+    company.close()
+    with duckdb.connect(company.path) as con:  # written around the store, as an older version could have
+        con.execute("DELETE FROM follow_ups WHERE customer_id = 'C2'")
+    reader = Store(company.path, read_only=True)
+    try:
+        assert Scope(reader.backend()).next_contacts() is None
+        assert counts(reader) == [1, 1]
+    finally:
+        reader.close()
