@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..filters import in_range
 from ..reports import report
+from .common import last_in
 
 PARTS = ("contacted", "not_contacted")
 
@@ -25,8 +26,13 @@ def owned_rows(scope, with_contacted: bool = True) -> ir.Table:
     rng = scope.date_range([("follow_ups", "contacted_at")])
     if rng is None:
         return c.mutate(contacted=ibis.literal(False))
-    fu = scope.visible("follow_ups")
-    fu = fu.filter(in_range(fu.contacted_at, *rng))
+    kept = scope.next_contacts(people=False)
+    if kept is not None:  # each customer's last follow-up in the range: one row per customer to look up
+        fu, level = kept
+        fu = fu.filter(in_range(fu.contacted_at, *rng), last_in(fu, level, rng[1]))
+    else:
+        fu = scope.visible("follow_ups")
+        fu = fu.filter(in_range(fu.contacted_at, *rng))
     return c.mutate(contacted=c.customer_id.isin(fu.customer_id))
 
 

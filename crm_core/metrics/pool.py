@@ -23,7 +23,7 @@ import pandas as pd
 from ..filters import day_start, in_range
 from ..periods import bucket, periods_between
 from ..reports import report
-from .common import bucket_range
+from .common import bucket_range, last_in
 
 DEFAULT_RULE_DAYS = 30
 RULE_SETTING = "pool_rule_days"
@@ -52,9 +52,16 @@ def rules(scope, rule_days: int | None = None) -> tuple[int, dict[str, int]]:
 def _last_contact(scope, customers: ir.Table, as_of: dt.date, lookback: int) -> ir.Table:
     """``customers`` with assigned_day and last_contact_day: the later of the assignment day and the day of
     the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days."""
-    fu = scope.visible("follow_ups")
-    fu = fu.filter(in_range(fu.contacted_at, as_of - dt.timedelta(days=max(lookback, 1) - 1), as_of))
-    last = fu.group_by(fu_customer=fu.customer_id).aggregate(last_fu=fu.contacted_at.max())
+    since = as_of - dt.timedelta(days=max(lookback, 1) - 1)
+    kept = scope.next_contacts(people=False)
+    if kept is not None:  # the latest follow-up is the one whose next contact comes after as_of
+        fu, level = kept
+        fu = fu.filter(in_range(fu.contacted_at, since, as_of), last_in(fu, level, as_of))
+        last = fu.select(fu_customer=fu.customer_id, last_fu=fu.contacted_at)
+    else:
+        fu = scope.visible("follow_ups")
+        fu = fu.filter(in_range(fu.contacted_at, since, as_of))
+        last = fu.group_by(fu_customer=fu.customer_id).aggregate(last_fu=fu.contacted_at.max())
     j = customers.left_join(last, customers.customer_id == last.fu_customer)
     assigned_day = ibis.coalesce(j.assigned_at, j.created_at).date()
     j = j.mutate(assigned_day=assigned_day,
