@@ -149,6 +149,9 @@ def ensure_db(customers: int) -> Path:
         store.close()
         print(f"built {path.name}: {size.customers:,} customers, {size.follow_ups:,} follow-ups "
               f"in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    Store(path).close()  # opened for writing: what the store keeps (next_contacts) is brought up to date
+    print(f"{path.name} brought up to date in {time.perf_counter() - t0:.1f} s")
     return path
 
 

@@ -14,7 +14,9 @@ The next contact is taken within a group, so that it is one of the follow-ups th
 - ``company``: every follow-up (the admin's unfiltered view, unowned follow-ups included);
 - ``employee``: the same employee's (any set of employees is a union of these; per-employee counts);
 - ``depth0`` .. ``depth3``: the same department at that depth of the tree (0: a top department) above the
-  employee's department: the employees of one department's subtree, a manager's or a department filter's.
+  employee's department: the employees of one department's subtree, a manager's or a department filter's;
+- each of those again within one channel (``company_channel``, ...), for customers per channel. ``channel``
+  is kept cleaned as contact-frequency shows it.
 
 Scope.next_contacts picks the level whose group is exactly the employees it counts, or none (then reports
 count distinct values on follow_ups, with the same numbers), from the departments' depths the store hands
@@ -29,20 +31,38 @@ TABLE = "next_contacts"
 DEPTHS = 4  # departments deeper than this are counted the distinct way
 LEVELS = ("company", "employee", *(f"depth{d}" for d in range(DEPTHS)))
 GRAIN_BIT = {"day": 1, "week": 2, "month": 4, "quarter": 8, "year": 16}
+SOURCES = ("follow_ups", "employees", "departments")  # what it is built from
 FINGERPRINT = "next_contacts_fingerprint"
 NEVER = "9999-12-31"  # next_<level> of a customer's last follow-up: after any range
 
+BUILD = 2  # part of the fingerprint: a new way of building it rebuilds every kept table
+
 _GROUP = {"company": "", "employee": ", employee_id", **{f"depth{d}": f", g{d}" for d in range(DEPTHS)}}
+# Every level again within one channel (contact-frequency counts customers per channel): "<level>_channel".
+_PARTITION = {**_GROUP, **{f"{lv}_channel": f"{g}, channel" for lv, g in _GROUP.items()}}
+
+
+def _channel_sql() -> str:
+    """The channel as contact-frequency names it (behaviour._channel: trimmed, "(none)" when empty), in DuckDB's
+    SQL over a table aliased t0: compiled from the report's own expression, so the two cannot drift apart."""
+    import ibis
+    import sqlglot
+
+    from .metrics.behaviour import _channel
+
+    t = ibis.table({"channel": "string"}, name="follow_ups")
+    select = sqlglot.parse_one(ibis.to_sql(t.select(channel=_channel(t.channel)), dialect="duckdb"), read="duckdb")
+    return select.expressions[0].this.sql("duckdb")
 
 
 def _build_sql() -> str:
     groups = ",\n".join(f"min(a.ancestor_id) FILTER (WHERE a.level = {d}) AS g{d}" for d in range(DEPTHS))
-    nexts = ",\n".join(f"lead(contacted_at) OVER (PARTITION BY customer_id{_GROUP[lv]} "
-                       f"ORDER BY contacted_at, follow_up_id)::DATE AS n_{lv}" for lv in LEVELS)
+    nexts = ",\n".join(f"lead(contacted_at) OVER (PARTITION BY customer_id{part} "
+                       f"ORDER BY contacted_at, follow_up_id)::DATE AS n_{lv}" for lv, part in _PARTITION.items())
     lasts = ",\n".join(
         "(" + " + ".join(f"CASE WHEN n_{lv} IS NULL OR date_trunc('{g}', n_{lv}) <> date_trunc('{g}', day) "
                          f"THEN {bit} ELSE 0 END" for g, bit in GRAIN_BIT.items()) + f")::UTINYINT AS last_{lv}"
-        for lv in LEVELS)
+        for lv in _PARTITION)
     return f"""
 CREATE OR REPLACE TABLE {TABLE} AS
 WITH top AS (SELECT descendant_id AS department_id, max(depth) AS level FROM department_tree GROUP BY 1),
@@ -50,10 +70,12 @@ a AS (SELECT t.descendant_id AS department_id, top.level, t.ancestor_id
       FROM department_tree t JOIN top ON top.department_id = t.ancestor_id WHERE top.level < {DEPTHS}),
 g AS (SELECT e.employee_id, {groups}
       FROM employees e LEFT JOIN a ON a.department_id = e.department_id GROUP BY 1),
-n AS (SELECT f.customer_id, f.employee_id, f.contacted_at, f.contacted_at::DATE AS day, {nexts}
-      FROM (SELECT f.*, g.* EXCLUDE (employee_id) FROM follow_ups f LEFT JOIN g ON g.employee_id = f.employee_id) f)
-SELECT customer_id, employee_id, contacted_at,
-{", ".join(f"coalesce(n_{lv}, DATE '{NEVER}') AS next_{lv}" for lv in LEVELS)},
+n AS (SELECT f.customer_id, f.employee_id, f.contacted_at, f.channel, f.contacted_at::DATE AS day, {nexts}
+      FROM (SELECT t0.follow_up_id, t0.customer_id, t0.employee_id, t0.contacted_at, {_channel_sql()} AS channel,
+                   g.* EXCLUDE (employee_id)
+            FROM follow_ups t0 LEFT JOIN g ON g.employee_id = t0.employee_id) f)
+SELECT customer_id, employee_id, contacted_at, channel,
+{", ".join(f"coalesce(n_{lv}, DATE '{NEVER}') AS next_{lv}" for lv in _PARTITION)},
 {lasts}
 FROM n ORDER BY contacted_at"""
 
@@ -61,11 +83,11 @@ FROM n ORDER BY contacted_at"""
 def fingerprint(cur) -> str:
     """A digest of what the kept table is built from: follow-ups, employees' departments, the tree."""
     row = cur.execute("""SELECT
-        (SELECT count(*) || ':' || coalesce(sum(hash(follow_up_id, customer_id, employee_id, contacted_at)), 0)
+        (SELECT count(*) || ':' || coalesce(sum(hash(follow_up_id, customer_id, employee_id, contacted_at, channel)), 0)
          FROM follow_ups),
         (SELECT coalesce(sum(hash(employee_id, department_id)), 0) FROM employees),
         (SELECT coalesce(sum(hash(department_id, parent_id)), 0) FROM departments)""").fetchone()
-    return "/".join(str(v) for v in row)
+    return "/".join(str(v) for v in (BUILD, *row))
 
 
 def bring_up_to_date(cur) -> bool:

@@ -141,8 +141,9 @@ class PostgresStore(Store):
             yield pg
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write on a DuckDB working copy (see the module); the net change lands in one PG transaction."""
+    def write(self, changes: tuple[str, ...] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write on a DuckDB working copy (see the module); the net change lands in one PG transaction.
+        (``changes``: as Store.write's; PostgreSQL keeps no next_contacts.)"""
         with self._pg_transaction() as pg, tempfile.TemporaryDirectory(prefix="crm-write-") as folder:
             work = duckdb.connect()
             try:

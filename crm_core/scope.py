@@ -165,10 +165,12 @@ class Scope:
         dep = self._raw("departments")
         return dep.filter(dep.department_id == (self.viewer.department_id or "")).department_id
 
-    def next_contacts(self, people: bool = True, per_employee: bool = False) -> tuple[ir.Table, str] | None:
+    def next_contacts(self, people: bool = True, per_employee: bool = False,
+                      per_channel: bool = False) -> tuple[ir.Table, str] | None:
         """The follow-ups as the store keeps them for counting distinct customers (crm_core.next_contacts),
         narrowed like ``table("follow_ups", people)``, and the level to count at: the one whose group is exactly
-        the employees counted (``per_employee``: counts per employee). None when the store keeps nothing or
+        the employees counted (``per_employee``: counts per employee; ``per_channel``: per channel, too). None when
+        the store keeps nothing or
         no level fits (several departments or employees picked): count distinct customer_ids instead."""
         depths = _backend.kept_depths(self.backend)
         if depths is None:
@@ -176,6 +178,7 @@ class Scope:
         level = "employee" if per_employee else self._level(people, depths)
         if level is None:
             return None
+        level += "_channel" if per_channel else ""
         raw = self._raw(_next.TABLE)
         employees = self._selected_employees if people else self._visible_employees
         return (raw if employees is None else raw.filter(raw.employee_id.isin(employees.employee_id))), level

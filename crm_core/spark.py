@@ -59,7 +59,7 @@ class SparkStore(Store):
         counted()
         return [tuple(row) for row in self.session.sql(sql, args=list(params) if params else None).collect()]
 
-    def write(self):
+    def write(self, changes=None):
         raise UserError("the Spark store is read-only: import into the DuckDB file or PostgreSQL, then "
                         "`python -m crm_core export-parquet` the folder again")
 

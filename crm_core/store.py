@@ -124,19 +124,22 @@ class Store:
                 cur.close()
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write: one transaction that also rebuilds the department tree and bumps data_version."""
+    def write(self, changes: tuple[str, ...] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write: one transaction that also rebuilds the department tree, brings next_contacts up to date
+        and bumps data_version. ``changes``: the only tables the write touches, when the writer knows (a
+        setting, targets): then next_contacts is not even checked unless they are what it is built from."""
+        check = self.keep and (changes is None or bool(set(changes) & set(next_contacts.SOURCES)))
         with self._transaction() as cur:
             yield cur
             rebuild_department_tree(cur)
-            if self.keep:
+            if check:
                 next_contacts.bring_up_to_date(cur)
                 depths = next_contacts.depths(cur)
             cur.execute(
                 "INSERT INTO settings VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
                 "SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"
             )
-        if self.keep:
+        if check:
             self._kept["depths"] = depths
         self._version = self._read_version()
 
@@ -172,7 +175,7 @@ class Store:
 
     def put_setting(self, key: str, value: str) -> None:
         """Write one setting in its own transaction (bumping the data version, so caches refresh)."""
-        with self.write() as cur:
+        with self.write(changes=("settings",)) as cur:
             cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                         [key, value])
 

@@ -157,8 +157,8 @@ class Mirrored:
         return self.engine.backend()
 
     @contextlib.contextmanager
-    def write(self):
-        with self.duck.write() as cur:
+    def write(self, changes=None):
+        with self.duck.write(changes) as cur:
             yield cur
         self.engine.load(self.duck)
 

@@ -20,6 +20,7 @@ from crm_core.metrics import contacted_customers, growth_summary
 from crm_core.metrics.owners import customers_per_owner, owned_rows
 from crm_core.metrics.pool import followup_hygiene, hygiene_rows, pool_risk
 from crm_core.metrics.team import leaderboard
+from crm_core.metrics.behaviour import contact_frequency
 from crm_core.metrics.growth import growth_trends
 from crm_core.scope import ADMIN, Scope, Viewer
 from crm_core.store import Store
@@ -69,6 +70,7 @@ REPORTS = {
     "growth-trends": growth_trends,
     "growth-summary": growth_summary,
     "leaderboard": leaderboard,
+    "contact-frequency": contact_frequency,
 }
 WHOLE_RANGE = {  # (no periods: run once per range)
     "customers-per-owner": customers_per_owner,
@@ -193,3 +195,14 @@ def test_a_read_only_store_does_not_trust_a_table_its_data_has_moved_away_from(c
         assert counts(reader) == [1, 1]
     finally:
         reader.close()
+
+
+def test_customers_per_channel_counted_by_hand(company):
+    with company.write() as cur:
+        cur.executemany("UPDATE follow_ups SET channel = ? WHERE follow_up_id = ?", [
+            ("phone", "F1"), (" phone ", "F2"), ("visit", "F3"), ("", "F4"), (None, "F5"), ("phone", "F6"), ("phone", "F7")])
+    df = contact_frequency(Scope(company.backend(), Filters(start=D(2024, 1, 1), end=D(2024, 2, 29))))
+    assert list(zip(df.channel, df.follow_ups, df.customers)) == [
+        ("phone", 1, 1), ("visit", 0, 0), ("(none)", 0, 0),  # January
+        ("phone", 3, 2), ("visit", 1, 1), ("(none)", 2, 1)]  # February: " phone " is phone; "" and none are (none)
+    assert Scope(company.backend()).next_contacts(per_channel=True)[1] == "company_channel"

@@ -112,7 +112,7 @@ def save_targets(store, source: SourceFile, mapping: Mapping, shown) -> ImportRe
     employee or department and metric is replaced), and the targets the editor showed (``shown``: a frame
     of period_start, period, employee_id, department_id, metric) that its rows no longer hold are removed
     (``result.removed``). Raises ImportFailed, nothing written, when any row has a problem."""
-    with store.write() as cur:
+    with store.write(changes=("targets",)) as cur:
         if source.rows == 0:  # every row deleted: only the removal
             removed = _remove_targets(cur, shown, keep=None)
             return ImportResult(source.name, "targets", 0, 0, removed=removed)

@@ -19,7 +19,7 @@ import pandas as pd
 from ..filters import in_range, on_or_before
 from ..periods import bucket, periods_between
 from ..reports import report
-from .common import bucket_range
+from .common import bucket_range, last_in
 from .distributions import NONE, clean
 from .sales import _as_of, purchases
 
@@ -60,10 +60,18 @@ def contact_frequency(scope) -> pd.DataFrame:
     if rng is None:
         return pd.DataFrame({"period": [], "channel": pd.Series(dtype=object), "follow_ups": pd.Series(dtype="int64"),
                              "customers": pd.Series(dtype="int64"), "contacts_per_customer": pd.Series(dtype="float64")})
-    fu = scope.follow_ups
-    fu = fu.filter(in_range(fu.contacted_at, *rng))
-    got = scope.run(fu.group_by(period=bucket(fu.contacted_at, scope.filters.period), channel=_channel(fu.channel))
-                    .aggregate(follow_ups=fu.count(), customers=fu.customer_id.nunique()))
+    period = scope.filters.period
+    kept = scope.next_contacts(per_channel=True)
+    if kept is not None:  # customers: each one's last follow-up of the period by the channel (common.last_in)
+        fu, level = kept
+        fu = fu.filter(in_range(fu.contacted_at, *rng))
+        channel, customers = fu.channel, last_in(fu, level, rng[1], period).sum()
+    else:
+        fu = scope.follow_ups
+        fu = fu.filter(in_range(fu.contacted_at, *rng))
+        channel, customers = _channel(fu.channel), fu.customer_id.nunique()
+    got = scope.run(fu.group_by(period=bucket(fu.contacted_at, period), channel=channel)
+                    .aggregate(follow_ups=fu.count(), customers=customers))
     got["period"] = pd.to_datetime(got["period"]).dt.date
     channels = sorted(set(got["channel"]), key=lambda v: (v == NONE, v)) or [None]
     grid = pd.MultiIndex.from_product([periods_between(*rng, scope.filters.period), channels],
