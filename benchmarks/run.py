@@ -278,7 +278,8 @@ def main() -> None:
     sizes = args.sizes or ["M"] + (["XL"] if args.build_xl or db_path(SIZES["XL"]).exists() else [])
     out = [f"# Benchmark results\n\n{dt.datetime.now():%Y-%m-%d %H:%M}, {machine()}.\n",
            "Times in ms. `bar` is the ratio DESIGN.md's bar reads (1.0 where the SQL "
-           "takes under 30 ms and crm_core is within 10 ms of it). Filters: {}.\n".format(
+           "takes under 30 ms and crm_core is within 10 ms of it). crm_core reads what the store keeps "
+           "(next_contacts, see README) where it can; the hand-written SQL reads the raw tables. Filters: {}.\n".format(
                "; ".join(f"{k} ({START} .. {END})" for k in FILTER_SETS))]
     worst, follow_up, slowest, pandas_mb = [], [], {}, {}
     for size in sizes:

@@ -20,21 +20,19 @@ The next contact is taken within a group, so that it is one of the follow-ups th
 
 Scope.next_contacts picks the level whose group is exactly the employees it counts, or none (then reports
 count distinct values on follow_ups, with the same numbers), from the departments' depths the store hands
-its backends (``depths``; none: the store keeps nothing, as PostgreSQL and Spark stores). The table is rebuilt inside the transaction of
-any write that changes follow-ups, employees or departments (``bring_up_to_date``, called by Store.write);
-a fingerprint of those tables, kept in settings, tells.
+its backends (``depths``; None: the store keeps nothing, as PostgreSQL and Spark stores). The table is
+rebuilt inside the transaction of any write that changes follow-ups, employees or departments
+(``bring_up_to_date``, called by Store.write); a fingerprint of those tables, kept in settings, tells.
 """
 
 from __future__ import annotations
 
 TABLE = "next_contacts"
 DEPTHS = 4  # departments deeper than this are counted the distinct way
-LEVELS = ("company", "employee", *(f"depth{d}" for d in range(DEPTHS)))
 GRAIN_BIT = {"day": 1, "week": 2, "month": 4, "quarter": 8, "year": 16}
 SOURCES = ("follow_ups", "employees", "departments")  # what it is built from
 FINGERPRINT = "next_contacts_fingerprint"
 NEVER = "9999-12-31"  # next_<level> of a customer's last follow-up: after any range
-
 BUILD = 2  # part of the fingerprint: a new way of building it rebuilds every kept table
 
 _GROUP = {"company": "", "employee": ", employee_id", **{f"depth{d}": f", g{d}" for d in range(DEPTHS)}}
