@@ -88,13 +88,21 @@ def fingerprint(cur) -> str:
     return "/".join(str(v) for v in (BUILD, *row))
 
 
+def _exists(cur) -> bool:
+    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [TABLE]).fetchone()[0])
+
+
+def _current(cur, now: str) -> bool:
+    """Whether the kept table exists and was built from data whose fingerprint is ``now``."""
+    kept = cur.execute("SELECT value FROM settings WHERE key = ?", [FINGERPRINT]).fetchall()
+    return _exists(cur) and bool(kept) and kept[0][0] == now
+
+
 def bring_up_to_date(cur) -> bool:
     """Rebuild the kept table when what it is built from changed since it was built (or it is missing);
     whether it was rebuilt. Runs inside the caller's transaction."""
     now = fingerprint(cur)
-    kept = cur.execute("SELECT value FROM settings WHERE key = ?", [FINGERPRINT]).fetchall()
-    exists = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [TABLE]).fetchone()[0]
-    if exists and kept and kept[0][0] == now:
+    if _current(cur, now):
         return False
     cur.execute(_build_sql())
     cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -105,12 +113,8 @@ def bring_up_to_date(cur) -> bool:
 def depths(cur, check: bool = False) -> dict[str, int] | None:
     """Every department's depth in the tree (0: a top department), what Scope.next_contacts picks a level by;
     None when the table is not kept (or, with ``check``, no longer matches what it was built from)."""
-    if not cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [TABLE]).fetchone()[0]:
+    if not (_current(cur, fingerprint(cur)) if check else _exists(cur)):
         return None
-    if check:
-        kept = cur.execute("SELECT value FROM settings WHERE key = ?", [FINGERPRINT]).fetchall()
-        if not kept or kept[0][0] != fingerprint(cur):
-            return None
     return dict(cur.execute("SELECT descendant_id, max(depth) FROM department_tree GROUP BY 1").fetchall())
 
 

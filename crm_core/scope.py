@@ -169,9 +169,9 @@ class Scope:
                       per_channel: bool = False) -> tuple[ir.Table, str] | None:
         """The follow-ups as the store keeps them for counting distinct customers (crm_core.next_contacts),
         narrowed like ``table("follow_ups", people)``, and the level to count at: the one whose group is exactly
-        the employees counted (``per_employee``: counts per employee; ``per_channel``: per channel, too). None when
-        the store keeps nothing or
-        no level fits (several departments or employees picked): count distinct customer_ids instead."""
+        the employees counted (``per_employee``: counts per employee; ``per_channel``: per channel, too). None
+        when the store keeps nothing or no level fits (several departments or employees picked): count distinct
+        customer_ids instead."""
         depths = _backend.kept_depths(self.backend)
         if depths is None:
             return None
