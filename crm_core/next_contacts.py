@@ -18,6 +18,11 @@ The next contact is taken within a group, so that it is one of the follow-ups th
 - each of those again within one channel (``company_channel``, ...), for customers per channel. ``channel``
   is kept cleaned as contact-frequency shows it.
 
+At the levels without a channel each row also has ``seq_<level>`` (its place among the customer's follow-ups
+in the group, from 1) and ``first_<level>`` (the day of the first of them): on the customer's last follow-up
+up to a day, they are how many follow-ups the customer had by then and since when (early warning's
+contact_gap, without a group-by).
+
 Scope.next_contacts picks the level whose group is exactly the employees it counts, or none (then reports
 count distinct values on follow_ups, with the same numbers), from the departments' depths the store hands
 its backends (``depths``; None: the store keeps nothing, as PostgreSQL and Spark stores). The table is
@@ -33,7 +38,7 @@ GRAIN_BIT = {"day": 1, "week": 2, "month": 4, "quarter": 8, "year": 16}
 SOURCES = ("follow_ups", "employees", "departments")  # what it is built from
 FINGERPRINT = "next_contacts_fingerprint"
 NEVER = "9999-12-31"  # next_<level> of a customer's last follow-up: after any range
-BUILD = 2  # part of the fingerprint: a new way of building it rebuilds every kept table
+BUILD = 3  # part of the fingerprint: a new way of building it rebuilds every kept table
 
 _GROUP = {"company": "", "employee": ", employee_id", **{f"depth{d}": f", g{d}" for d in range(DEPTHS)}}
 # Every level again within one channel (contact-frequency counts customers per channel): "<level>_channel".
@@ -55,8 +60,11 @@ def _channel_sql() -> str:
 
 def _build_sql() -> str:
     groups = ",\n".join(f"min(a.ancestor_id) FILTER (WHERE a.level = {d}) AS g{d}" for d in range(DEPTHS))
-    nexts = ",\n".join(f"lead(contacted_at) OVER (PARTITION BY customer_id{part} "
-                       f"ORDER BY contacted_at, follow_up_id)::DATE AS n_{lv}" for lv, part in _PARTITION.items())
+    window = {lv: f"OVER (PARTITION BY customer_id{part} ORDER BY contacted_at, follow_up_id)"
+              for lv, part in _PARTITION.items()}
+    nexts = ",\n".join(f"lead(contacted_at) {window[lv]}::DATE AS n_{lv}" for lv in _PARTITION)
+    seqs = ",\n".join(f"row_number() {window[lv]}::UINTEGER AS seq_{lv}, "
+                      f"first_value(contacted_at) {window[lv]}::DATE AS first_{lv}" for lv in _GROUP)
     lasts = ",\n".join(
         "(" + " + ".join(f"CASE WHEN n_{lv} IS NULL OR date_trunc('{g}', n_{lv}) <> date_trunc('{g}', day) "
                          f"THEN {bit} ELSE 0 END" for g, bit in GRAIN_BIT.items()) + f")::UTINYINT AS last_{lv}"
@@ -68,13 +76,15 @@ a AS (SELECT t.descendant_id AS department_id, top.level, t.ancestor_id
       FROM department_tree t JOIN top ON top.department_id = t.ancestor_id WHERE top.level < {DEPTHS}),
 g AS (SELECT e.employee_id, {groups}
       FROM employees e LEFT JOIN a ON a.department_id = e.department_id GROUP BY 1),
-n AS (SELECT f.customer_id, f.employee_id, f.contacted_at, f.channel, f.contacted_at::DATE AS day, {nexts}
+n AS (SELECT f.customer_id, f.employee_id, f.contacted_at, f.channel, f.contacted_at::DATE AS day, {nexts},
+       {seqs}
       FROM (SELECT t0.follow_up_id, t0.customer_id, t0.employee_id, t0.contacted_at, {_channel_sql()} AS channel,
                    g.* EXCLUDE (employee_id)
             FROM follow_ups t0 LEFT JOIN g ON g.employee_id = t0.employee_id) f)
 SELECT customer_id, employee_id, contacted_at, channel,
 {", ".join(f"coalesce(n_{lv}, DATE '{NEVER}') AS next_{lv}" for lv in _PARTITION)},
-{lasts}
+{lasts},
+{", ".join(f"seq_{lv}, first_{lv}" for lv in _GROUP)}
 FROM n ORDER BY contacted_at"""
 
 

@@ -21,6 +21,8 @@ from crm_core.metrics.owners import customers_per_owner, owned_rows
 from crm_core.metrics.pool import followup_hygiene, hygiene_rows, pool_risk
 from crm_core.metrics.team import leaderboard
 from crm_core.metrics.behaviour import contact_frequency
+from crm_core.metrics.early_warning import at_risk
+from crm_core.metrics.sales import funnel, funnel_rows
 from crm_core.metrics.growth import growth_trends
 from crm_core.scope import ADMIN, Scope, Viewer
 from crm_core.store import Store
@@ -76,9 +78,12 @@ WHOLE_RANGE = {  # (no periods: run once per range)
     "customers-per-owner": customers_per_owner,
     "follow-up-hygiene": lambda s: followup_hygiene(s, as_of=s.filters.end or AS_OF),
     "pool-risk": lambda s: pool_risk(s, as_of=s.filters.end or AS_OF),
+    "at-risk": at_risk,
+    "funnel": funnel,
     # the customers behind them, as the drill-downs list them
     "contacted or not": lambda s: listed(s, owned_rows(s), "contacted"),
     "days since contact": lambda s: listed(s, hygiene_rows(s, s.filters.end or AS_OF), "days_since_contact"),
+    "furthest funnel step": lambda s: listed(s, funnel_rows(s), "reached"),
 }
 AS_OF = D(2026, 11, 23)
 
@@ -195,6 +200,39 @@ def test_a_read_only_store_does_not_trust_a_table_its_data_has_moved_away_from(c
         assert counts(reader) == [1, 1]
     finally:
         reader.close()
+
+
+def test_contact_gaps_counted_by_hand(company):
+    """As of 31 March, C1 (owned by E1) was last contacted 39 days before (F5, 21 February) after 5 follow-ups
+    over 21 days: usual 21 / 4 = 5.25, so 7, and 39 > 2 x 7. The manager of D1 does not see E4's F5: 4
+    follow-ups over 20 days, the last 40 days before."""
+    def gaps(viewer):
+        s = Scope(company.backend(), Filters(start=D(2024, 3, 1), end=D(2024, 3, 31)), viewer)
+        level = s.next_contacts(people=False)[1]
+        return level, at_risk(s)[["customer_id", "reason", "days_since", "usual_days", "ratio"]].values.tolist()
+
+    assert gaps(ADMIN) == ("company", [["C1", "contact_gap", 39, 7.0, 39 / 7]])
+    assert gaps(Viewer("E1", "manager", "D1")) == ("depth0", [["C1", "contact_gap", 40, 7.0, 40 / 7]])
+    assert gaps(Viewer("E2", "manager", "D2")) == ("depth1", [])  # F1..F3: fewer than 4 follow-ups, and C1 is E1's
+    assert gaps(Viewer("E3", "rep", "D3")) == ("employee", [])  # his C2 had one follow-up by him
+
+
+def test_the_funnels_contacted_step_counted_by_hand(company):
+    """C3 (E3's) was contacted only by E4, who is in no department: contacted for the admin, not for the
+    manager of D1 nor for E3."""
+    with company.write() as cur:
+        cur.execute("INSERT INTO customers (customer_id, name, owner_id, created_at) VALUES ('C3','C','E3','2024-01-01')")
+        cur.execute("INSERT INTO follow_ups (follow_up_id, customer_id, employee_id, contacted_at) "
+                    "VALUES ('F8','C3','E4','2024-03-01 09:00:00')")
+
+    def created_and_contacted(viewer):
+        s = Scope(company.backend(), Filters(start=D(2024, 1, 1), end=D(2024, 3, 31)), viewer)
+        assert s.next_contacts(people=False) is not None
+        return funnel(s)["customers"].tolist()[:2]
+
+    assert created_and_contacted(ADMIN) == [3, 3]
+    assert created_and_contacted(Viewer("E1", "manager", "D1")) == [3, 2]
+    assert created_and_contacted(Viewer("E3", "rep", "D3")) == [2, 1]  # C2 by himself (F6); C3 by E4
 
 
 def test_customers_per_channel_counted_by_hand(company):

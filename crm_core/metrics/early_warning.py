@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..filters import day_start, on_or_before
 from ..reports import report
+from .common import last_in
 from .sales import purchases
 
 REASONS = ("purchase_gap", "contact_gap", "nps_drop")
@@ -38,10 +39,26 @@ def as_of(scope) -> dt.date | None:
     return rng[1] if rng else None
 
 
-def _gap(events: ir.Table, reason: str, end: dt.date) -> ir.Table:
-    """The gap rule over (customer_id, at) events as of ``end``."""
+def _per_customer(events: ir.Table, end: dt.date) -> ir.Table:
+    """Per customer of (customer_id, at) events as of ``end``: n (how many), first and last (their days)."""
     e = events.filter(on_or_before(events.at, end))
-    g = e.group_by("customer_id").aggregate(n=e.count(), first=e.at.min().date(), last=e.at.max().date())
+    return e.group_by("customer_id").aggregate(n=e.count(), first=e.at.min().date(), last=e.at.max().date())
+
+
+def _contacts_per_customer(scope, end: dt.date) -> ir.Table:
+    """_per_customer of the follow-ups the viewer sees; from the kept table when one level fits: the row of each
+    customer's last follow-up up to ``end`` holds how many they had by then and the first's day."""
+    kept = scope.next_contacts(people=False)
+    if kept is None:
+        fu = scope.visible("follow_ups")
+        return _per_customer(fu.select(customer_id=fu.customer_id, at=fu.contacted_at), end)
+    fu, level = kept
+    fu = fu.filter(on_or_before(fu.contacted_at, end), last_in(fu, level, end))
+    return fu.select("customer_id", n=fu[f"seq_{level}"].cast("int64"), first=fu[f"first_{level}"], last=fu.contacted_at.date())
+
+
+def _gap(g: ir.Table, reason: str, end: dt.date) -> ir.Table:
+    """The gap rule over a _per_customer table as of ``end``."""
     usual = ibis.greatest(g["last"].delta(g["first"], unit="day").cast("float64") / (g.n - 1),
                           ibis.literal(float(MIN_USUAL_DAYS)))
     since = ibis.date(end).delta(g["last"], unit="day")
@@ -69,9 +86,8 @@ def at_risk_rows(scope, end: dt.date) -> ir.Table:
     """Every (customer, reason) at risk as of ``end``, with the customer's owner as employee_id."""
     c = scope.customers
     c = c.filter(c.lost_at.isnull() | (c.lost_at >= day_start(end + dt.timedelta(days=1))))
-    fu = scope.visible("follow_ups")
-    rules = ibis.union(_gap(purchases(scope), "purchase_gap", end),
-                       _gap(fu.select(customer_id=fu.customer_id, at=fu.contacted_at), "contact_gap", end),
+    rules = ibis.union(_gap(_per_customer(purchases(scope), end), "purchase_gap", end),
+                       _gap(_contacts_per_customer(scope, end), "contact_gap", end),
                        _score_drop(scope, end))
     j = rules.inner_join(c, rules.customer_id == c.customer_id)
     return j.select("customer_id", employee_id=j.owner_id, reason=j.reason, days_since=j.days_since,

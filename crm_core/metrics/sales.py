@@ -68,12 +68,22 @@ def _conversions(steps: list[str], counts: list[int], key: str, value: str) -> p
 
 
 # -- the customer funnel ---------------------------------------------------------------------------------
+def _ever_contacted(scope) -> ir.Column:
+    """The customer_id of every follow-up the viewer sees; when the store keeps next_contacts, of each customer's
+    first one only (within the level's group: the same customers, a tenth of the rows)."""
+    kept = scope.next_contacts(people=False)
+    if kept is None:
+        return scope.visible("follow_ups").customer_id
+    fu, level = kept
+    return fu.filter(fu[f"seq_{level}"] == 1).customer_id
+
+
 def funnel_rows(scope) -> ir.Table:
     """Customers created in the range with the furthest step each reached at any time (0 created .. 3 won)."""
     c = created_in_range(scope)
-    fu, deals, bought = scope.visible("follow_ups"), scope.visible("deals"), purchases(scope)
+    deals, bought = scope.visible("deals"), purchases(scope)
     reached = ibis.cases((c.customer_id.isin(bought.customer_id), 3), (c.customer_id.isin(deals.customer_id), 2),
-                         (c.customer_id.isin(fu.customer_id), 1), else_=0)
+                         (c.customer_id.isin(_ever_contacted(scope)), 1), else_=0)
     return c.mutate(reached=reached)
 
 
