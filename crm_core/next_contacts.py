@@ -26,6 +26,9 @@ contact_gap, without a group-by).
 Scope.next_contacts picks the level whose group is exactly the employees it counts, or none (then reports
 count distinct values on follow_ups, with the same numbers), from the departments' depths the store hands
 its backends (``depths``; None: the store keeps nothing, as PostgreSQL and Spark stores). The table is
+stored by quarter, then customer: a range skips the quarters outside it, and looking up customers' rows
+(each one's last or first follow-up) reads their ids from runs of neighbours (at M, hygiene's lookup took
+138 ms against 215 ms stored by time alone, and a year's counts 69 against 66 ms). It is
 rebuilt inside the transaction of any write that changes follow-ups, employees or departments
 (``bring_up_to_date``, called by Store.write); a fingerprint of those tables, kept in settings, tells.
 """
@@ -38,7 +41,7 @@ GRAIN_BIT = {"day": 1, "week": 2, "month": 4, "quarter": 8, "year": 16}
 SOURCES = ("follow_ups", "employees", "departments")  # what it is built from
 FINGERPRINT = "next_contacts_fingerprint"
 NEVER = "9999-12-31"  # next_<level> of a customer's last follow-up: after any range
-BUILD = 3  # part of the fingerprint: a new way of building it rebuilds every kept table
+BUILD = 4  # part of the fingerprint: a new way of building it rebuilds every kept table
 
 _GROUP = {"company": "", "employee": ", employee_id", **{f"depth{d}": f", g{d}" for d in range(DEPTHS)}}
 # Every level again within one channel (contact-frequency counts customers per channel): "<level>_channel".
@@ -85,7 +88,7 @@ SELECT customer_id, employee_id, contacted_at, channel,
 {", ".join(f"coalesce(n_{lv}, DATE '{NEVER}') AS next_{lv}" for lv in _PARTITION)},
 {lasts},
 {", ".join(f"seq_{lv}, first_{lv}" for lv in _GROUP)}
-FROM n ORDER BY contacted_at"""
+FROM n ORDER BY date_trunc('quarter', contacted_at), customer_id, contacted_at"""
 
 
 def fingerprint(cur) -> str:
