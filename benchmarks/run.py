@@ -127,7 +127,7 @@ def medians_ms(fns: list, repeat: int) -> list[tuple[float, object]]:
 
 SIZES = {"M": 1_000_000, "XL": 10_000_000}
 # At XL every report is timed once after a warm-up and the five extra sessions are left out (the memory bar
-# is M's), to keep `make bench` short (25.5 minutes in all here, M and XL: still over the 25).
+# is M's), to keep `make bench` short (24 minutes in all here, M and XL, within the 25).
 XL_REPEAT, SESSIONS = 1, {"M": 5, "XL": 0}
 
 
