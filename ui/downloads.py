@@ -14,8 +14,8 @@ def download_buttons(df: pd.DataFrame, name: str, key: str, labels: tuple[str, s
     """A CSV button (widget key ``key``) and an XLSX button (``key``_xlsx) for ``df``, saved as ``name``.csv /
     ``name``.xlsx (the sheet is titled after ``name``). Both hold exactly ``df``: pass the viewer-scoped
     report's frame. Each file is built only when its button is clicked (at a million customers the company's
-    at-risk list took every redraw 0.29 s as CSV, and seconds as a workbook); ``labels`` replaces the common "Download CSV" /
-    "Download Excel"."""
+    at-risk list took every redraw 0.29 s as CSV, and seconds as a workbook); ``labels`` replaces the common
+    "Download CSV" / "Download Excel"."""
     csv_label, xlsx_label = labels or (t("common.download_csv"), t("common.download_xlsx"))
     frame = df.copy()  # what the click builds is what the page showed, whatever happens to df later
     with st.container(horizontal=True, gap="small"):

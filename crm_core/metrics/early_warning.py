@@ -54,7 +54,8 @@ def _contacts_per_customer(scope, end: dt.date) -> ir.Table:
         return _per_customer(fu.select(customer_id=fu.customer_id, at=fu.contacted_at), end)
     fu, level = kept
     fu = fu.filter(on_or_before(fu.contacted_at, end), last_in(fu, level, end))
-    return fu.select("customer_id", n=fu[f"seq_{level}"].cast("int64"), first=fu[f"first_{level}"], last=fu.contacted_at.date())
+    return fu.select("customer_id", n=fu[f"seq_{level}"].cast("int64"), first=fu[f"first_{level}"],
+                     last=fu.contacted_at.date())
 
 
 def _gap(g: ir.Table, reason: str, end: dt.date) -> ir.Table:
