@@ -43,6 +43,12 @@ def kept_depths(backend: ibis.BaseBackend) -> dict[str, int] | None:
     return backend.__dict__.get("_crm_kept", {}).get("depths")
 
 
+def deal_customers_loaded(backend: ibis.BaseBackend) -> bool:
+    """Whether the DuckDB store behind ``backend`` found every deal's customer loaded (False: it did not look,
+    or the backend is not a store's)."""
+    return backend.__dict__.get("_crm_kept", {}).get("deal_customers_loaded", False)
+
+
 def _spark_strips_whitespace_only() -> None:
     """Ibis writes ``strip()`` for Spark as TRIM(' \\t\\n\\r\\v\\f' FROM x), and Spark SQL reads the \\v and \\f of that
     literal as the letters v and f ("visit" became "isit"). Spark gets a regular expression instead (Java's

@@ -43,12 +43,15 @@ class Store:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self.read_only = read_only
-        # What every backend of this store is told of the kept table (Scope.next_contacts), kept current by writes.
-        self._kept: dict = {"depths": None}
+        # What every backend of this store is told, kept current by writes: the kept table's depths
+        # (Scope.next_contacts) and whether every deal's customer is loaded (Scope.of_customers).
+        self._kept: dict = {"depths": None, "deal_customers_loaded": False}
         if not read_only:
             self.migrate()
-        elif keep:
-            self._kept["depths"] = next_contacts.depths(self._con.cursor(), check=True)
+        else:
+            if keep:
+                self._kept["depths"] = next_contacts.depths(self._con.cursor(), check=True)
+            self._kept["deal_customers_loaded"] = deal_customers_loaded(self._con.cursor())
         self._version = self._read_version()
 
     # -- reading ---------------------------------------------------------------------------------
@@ -129,18 +132,23 @@ class Store:
         and bumps data_version. ``changes``: the only tables the write touches, when the writer knows (a
         setting, targets): then next_contacts is not even checked unless they are what it is built from."""
         check = self.keep and (changes is None or bool(set(changes) & set(next_contacts.SOURCES)))
+        deals = changes is None or bool(set(changes) & {"deals", "customers"})
         with self._transaction() as cur:
             yield cur
             rebuild_department_tree(cur)
             if check:
                 next_contacts.bring_up_to_date(cur)
                 depths = next_contacts.depths(cur)
+            if deals:
+                loaded = deal_customers_loaded(cur)
             cur.execute(
                 "INSERT INTO settings VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
                 "SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"
             )
         if check:
             self._kept["depths"] = depths
+        if deals:
+            self._kept["deal_customers_loaded"] = loaded
         self._version = self._read_version()
 
     def migrate(self) -> None:
@@ -161,13 +169,14 @@ class Store:
             else:
                 next_contacts.drop(cur)
             depths = next_contacts.depths(cur)
+            loaded = deal_customers_loaded(cur)
             if not found or before != schema.SCHEMA_VERSION:
                 cur.execute(
                     "INSERT INTO settings VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE "
                     "SET value = excluded.value",
                     [str(schema.SCHEMA_VERSION)],
                 )
-        self._kept["depths"] = depths
+        self._kept.update(depths=depths, deal_customers_loaded=loaded)
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         rows = self.query("SELECT value FROM settings WHERE key = ?", [key])
@@ -181,6 +190,13 @@ class Store:
 
     def close(self) -> None:
         self._con.close()
+
+
+def deal_customers_loaded(cur) -> bool:
+    """Whether every deal's customer_id (when set) is a loaded customer. The importer refuses any other, so only
+    a database edited by hand says no (tests narrow copies so)."""
+    return not cur.execute("SELECT EXISTS (SELECT 1 FROM deals d ANTI JOIN customers c ON d.customer_id = "
+                           "c.customer_id WHERE d.customer_id IS NOT NULL)").fetchone()[0]
 
 
 def rebuild_department_tree(cur) -> None:

@@ -88,7 +88,7 @@ def contact_frequency(scope) -> pd.DataFrame:
 def purchases_as_of(scope, end: dt.date) -> ir.Table:
     """The purchases on or before ``end`` of the customers in scope."""
     p = purchases(scope)
-    return p.filter(on_or_before(p.at, end), p.customer_id.isin(scope.customers.customer_id))
+    return scope.of_customers(p.filter(on_or_before(p.at, end)))
 
 
 def bought(scope, end: dt.date) -> ir.Table:

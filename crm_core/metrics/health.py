@@ -30,7 +30,7 @@ def _end(scope) -> dt.date | None:
 def _bought(scope, end: dt.date):
     """Per customer in scope, their purchases as of ``end``: first, last (days) and how many."""
     p = purchases(scope)
-    p = p.filter(on_or_before(p.at, end), p.customer_id.isin(scope.customers.customer_id))
+    p = scope.of_customers(p.filter(on_or_before(p.at, end)))
     return p.group_by("customer_id").aggregate(first=p.at.min().date(), last=p.at.max().date(), bought=p.count())
 
 
@@ -314,7 +314,7 @@ def _cohort_months(scope, start: dt.date, end: dt.date):
     """(cohort, month, customer_id) for each month a customer of a cohort (first purchase ever inside
     [start, end]) bought in, up to ``end``."""
     p = purchases(scope)
-    p = p.filter(p.customer_id.isin(scope.customers.customer_id))
+    p = scope.of_customers(p)
     first = p.group_by("customer_id").aggregate(first_at=p.at.min())
     # A cohort month cut by the range's start counts only the customers whose first purchase is inside it.
     first = first.filter(in_range(first.first_at, start, end))

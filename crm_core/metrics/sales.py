@@ -209,8 +209,7 @@ def _product(col: ir.StringValue) -> ir.StringValue:
 def _first_buys(scope) -> ir.Table:
     """Each customer in scope's first won deal of each product ever: customer_id, product, first_at."""
     d = scope.visible("deals")
-    d = d.filter(d.status == "won", d.customer_id.notnull(), d.closed_at.notnull(),
-                 d.customer_id.isin(scope.customers.customer_id))
+    d = scope.of_customers(d.filter(d.status == "won", d.closed_at.notnull()))
     return d.group_by(customer_id=d.customer_id, product=_product(d.product)).aggregate(first_at=d.closed_at.min())
 
 
@@ -256,7 +255,7 @@ def _revenue_per_customer(scope) -> ir.Table | None:
     if rng is None:
         return None
     d = scope.visible("deals")
-    d = d.filter(d.status == "won", in_range(d.closed_at, *rng), d.customer_id.isin(scope.customers.customer_id))
+    d = scope.of_customers(d.filter(d.status == "won", in_range(d.closed_at, *rng)))
     return d.group_by("customer_id").aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum())
 
 
@@ -323,7 +322,7 @@ def rfm_rows(scope) -> ir.Table:
     scores r, f, m (1-5) and their segment."""
     end = _as_of(scope) or dt.date(1900, 1, 1)
     p = purchases(scope)
-    p = p.filter(on_or_before(p.at, end), p.customer_id.isin(scope.customers.customer_id))
+    p = scope.of_customers(p.filter(on_or_before(p.at, end)))
     g = p.group_by("customer_id").aggregate(last=p.at.max(), frequency=p.count(), monetary=p.amount.sum())
     g = g.mutate(recency=ibis.date(end).delta(g["last"].date(), unit="day"))
     n = g.count().over(ibis.window())
