@@ -524,6 +524,22 @@ def test_attainment_hand_counted_viewers(team):
     both("attainment", attainment(b, f, CY), expected_attainment(t, f, CY), [ATT_C, ATT_D3], "manager of D3")
 
 
+def test_a_department_target_counts_its_employees_without_targets(team):
+    """Z (in D3) has no target of their own; their won deal counts in D3's revenue, for an admin, under a filter
+    on D3 and for D3's manager (the narrowed counts read only the employees the targets name and those under
+    the departments they name)."""
+    with team.write() as cur:
+        insert(cur, "deals", [deal("z1", "c5", "Z", "won", 7.0, T(2025, 6, 1))])
+    b, t = team.backend(), load(team.cursor(), NAMES)
+    d3 = (Q1, "year", None, "D3", "revenue", 5007.0, 10000.0, 0.5007)
+    for f, viewer in [(Filters(**RANGE), ADMIN), (Filters(**RANGE, departments=("D3",)), ADMIN),
+                      (Filters(**RANGE), CY), (Filters(**RANGE, employees=("C",)), CY)]:
+        got = attainment(b, f, viewer)
+        want = [d3] if f.employees != ("C",) else []  # an employee filter keeps no department's target
+        both("attainment", got[got.department_id == "D3"], [r for r in expected_attainment(t, f, viewer) if r[3] == "D3"],
+             want, f"D3 {f} as {viewer.role}")
+
+
 def test_forecast_hand_counted(team):
     """Open deals expected to close in the range (both edge days; the days before and after and an open
     deal without a date left out); a deal without amount counts with 0; a stage of no known probability

@@ -28,7 +28,8 @@ MOMENT = ibis.dtype("timestamp(6)").copy(nullable=True)  # one schema for NOT NU
 
 def _facts(scope, start: dt.date, end: dt.date, kept: tuple | None = None) -> ir.Table:
     """Every record a measure counts over [start, end], as (employee_id, measure, customer_id, amount, won, at,
-    last). With ``kept`` (Scope.next_contacts per employee), follow-ups come from it, and ``last`` marks each
+    last); measure is new, won, contact or closed (short labels: DuckDB compares strings of up to 12 bytes
+    inline, and these are compared for every follow-up). With ``kept`` (Scope.next_contacts per employee), follow-ups come from it, and ``last`` marks each
     employee's last follow-up of a customer in the range (see common.last_in); else ``last`` is NULL."""
     c, d = scope.customers, scope.deals
     fu = kept[0] if kept else scope.follow_ups
@@ -44,8 +45,8 @@ def _facts(scope, start: dt.date, end: dt.date, kept: tuple | None = None) -> ir
                         amount=(ibis.coalesce(amount, 0.0) if amount is not None else ibis.literal(0.0)).cast("float64"),
                         won=(is_won if is_won is not None else ibis.literal(False)), last=last)
 
-    return ibis.union(rows(new, new.owner_id, "new_customers", new.created_at),
-                      rows(won, won.owner_id, "won_customers", won.won_at),
+    return ibis.union(rows(new, new.owner_id, "new", new.created_at),
+                      rows(won, won.owner_id, "won", won.won_at),
                       rows(contacts, contacts.employee_id, "contact", contacts.contacted_at,
                            last=last_in(contacts, "employee", end) if kept else unknown),
                       rows(closed, closed.owner_id, "closed", closed.closed_at, closed.amount, closed.status == "won"),
@@ -57,10 +58,10 @@ def _measures(t: ir.Table, *keys: str, kept: bool = False) -> ir.Table:
     m = t.measure
     contacted = (((m == "contact") & t.last).sum() if kept else t.customer_id.nunique(where=m == "contact"))
     return t.group_by(*keys).aggregate(
-        new_customers=(m == "new_customers").sum(),
+        new_customers=(m == "new").sum(),
         contacted_customers=contacted,
         follow_ups=(m == "contact").sum(),
-        won_customers=(m == "won_customers").sum(),
+        won_customers=(m == "won").sum(),
         revenue=t.amount.sum(where=(m == "closed") & t.won),
         won_deals=((m == "closed") & t.won).sum(),
         closed_deals=(m == "closed").sum())
@@ -181,25 +182,35 @@ def _targets_in_range(scope) -> ir.Table | None:
     return t
 
 
-def _actuals(scope, periods: pd.DataFrame) -> ir.Table:
+def _actuals(scope, periods: pd.DataFrame, targets: pd.DataFrame) -> ir.Table:
     """(period_start, period, kind, who, measures...) for every target period, per employee and per department,
     counting everything the viewer may see (a target's actual is its employee's or department's whole figure).
     The four target metrics add up, so the records are first summed per employee and day (a small table at any
-    size), and those days matched to the periods."""
+    size), those days matched to the periods' days, and a department's figures summed from its employees'.
+    When the targets are narrowed (a people filter, a manager, a rep), only the employees they name and those
+    under the departments they name are counted: the figures of every department they name stay whole."""
     whole = scope.with_filters(start=None, end=None, departments=(), employees=())
     facts = _facts(whole, periods.period_start.min(), periods.last_day.max())
+    if scope.filters.restricts_people or not scope.viewer.sees_all:
+        emp = whole.employees
+        named = emp.employee_id.isin([e for e in targets.employee_id.dropna().unique()])
+        under = emp.department_id.isin(whole.subtree([d for d in targets.department_id.dropna().unique()]))
+        facts = facts.filter(facts.employee_id.isin(emp.filter(named | under).employee_id))
     m = facts.measure
     daily = facts.group_by("employee_id", day=facts.at.date()).aggregate(
-        new_customers=(m == "new_customers").sum(), won_customers=(m == "won_customers").sum(),
+        new_customers=(m == "new").sum(), won_customers=(m == "won").sum(),
         revenue=facts.amount.sum(where=(m == "closed") & facts.won), follow_ups=(m == "contact").sum())
-    span = ibis.memtable(periods.assign(first=pd.to_datetime(periods.period_start).dt.date,
-                                        last=pd.to_datetime(periods.last_day).dt.date))
-    j = daily.inner_join(span, [daily.day >= span.first.cast("date"), daily.day <= span.last.cast("date")])
-    sums = {k: j[k].sum() for k in TARGET_METRICS}
-    per_employee = j.group_by("period_start", "period", "employee_id").aggregate(**sums)
+    # Every day of every period: an equality join (a range join against the periods is several times slower).
+    days = pd.DataFrame([(p.period_start, p.period, p.period_start + dt.timedelta(days=i))
+                         for p in periods.itertuples(index=False)
+                         for i in range((p.last_day - p.period_start).days + 1)], columns=["period_start", "period", "on"])
+    days = ibis.memtable(days, schema={"period_start": "date", "period": "string", "on": "date"})
+    j = daily.inner_join(days, daily.day == days.on)
+    per_employee = j.group_by("period_start", "period", "employee_id").aggregate(
+        **{k: j[k].sum() for k in TARGET_METRICS})
     emp = whole.employees.select(emp_id="employee_id", department_id="department_id")
     tree = whole.department_tree
-    placed = j.inner_join(emp, j.employee_id == emp.emp_id)
+    placed = per_employee.inner_join(emp, per_employee.employee_id == emp.emp_id)
     placed = placed.inner_join(tree, placed.department_id == tree.descendant_id)
     per_department = placed.group_by("period_start", "period", department_id=placed.ancestor_id).aggregate(
         **{k: placed[k].sum() for k in TARGET_METRICS})
@@ -226,17 +237,18 @@ def attainment(scope) -> pd.DataFrame:
     targets["period_start"] = pd.to_datetime(targets.period_start).dt.date
     periods = targets[["period_start", "period"]].drop_duplicates()
     periods = periods.assign(last_day=[_period_end(d, p) for d, p in periods.itertuples(index=False)])
-    got = scope.run(_actuals(scope, periods))
+    got = scope.run(_actuals(scope, periods, targets))
     got["period_start"] = pd.to_datetime(got.period_start).dt.date
-    figures = {(r.period_start, r.period, r.kind, r.who): r for r in got.itertuples(index=False)}
-
-    def actual(r) -> float:
-        kind, who = (("department", r.department_id) if isinstance(r.department_id, str) and r.department_id
-                     else ("employee", r.employee_id))
-        found = figures.get((r.period_start, r.period, kind, who))
-        return 0.0 if found is None or pd.isna(getattr(found, r.metric)) else float(getattr(found, r.metric))
-
-    targets["actual"] = [actual(r) for r in targets.itertuples(index=False)]
+    keys = ["period_start", "period", "kind", "who", "metric"]
+    got = got[got.who.notna()].melt(id_vars=keys[:4], value_vars=list(TARGET_METRICS), var_name="metric",
+                                    value_name="actual")
+    # A department's target is the department's figure, any other the employee's (none: 0).
+    department = targets.department_id.notna() & (targets.department_id.astype(object) != "")
+    targets["kind"] = department.map({True: "department", False: "employee"}).astype(object)
+    targets["who"] = targets.department_id.where(department, targets.employee_id).astype(object)
+    targets = targets.merge(got.astype({k: object for k in keys if k != "period_start"}), how="left",
+                            on=keys, validate="many_to_one")
+    targets["actual"] = targets.actual.astype("float64").fillna(0.0)
     targets["target"] = targets.target.astype("float64")
     targets["attainment"] = (targets.actual / targets.target).where(targets.target != 0).astype("float64")
     for c in ("employee_id", "department_id"):
