@@ -120,7 +120,9 @@ def count_series(scope, counts: list[Count], by: By = None,
     period = scope.filters.period
     parts = [c.per_period(scope, start, end, period, by) for c in counts]
     long = scope.run(parts[0] if len(parts) == 1 else ibis.union(*parts))
-    if len(long):
+    if len(parts) == 1:  # one row per period (and group) already: no pivot (a few ms on every small report)
+        long = long.drop(columns="metric").rename(columns={"n": values[0]})
+    elif len(long):
         if group_col:
             long[group_col] = long[group_col].astype(object).where(long[group_col].notna(), "\0none")
         long = long.pivot_table(index=keys, columns="metric", values="n", aggfunc="sum").reset_index()
