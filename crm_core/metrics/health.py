@@ -27,11 +27,30 @@ def _end(scope) -> dt.date | None:
     return rng[1] if rng else None
 
 
-def _bought(scope, end: dt.date):
-    """Per customer in scope, their purchases as of ``end``: first, last (days) and how many."""
+def _bought(scope, end: dt.date, before: dt.date | None = None):
+    """Per customer in scope, their purchases as of ``end``: first, last (days) and how many (bought); with
+    ``before``, the same as of that earlier day too (first0, last0, bought0: 0 when none by then)."""
     p = purchases(scope)
     p = scope.of_customers(p.filter(on_or_before(p.at, end)))
-    return p.group_by("customer_id").aggregate(first=p.at.min().date(), last=p.at.max().date(), bought=p.count())
+    earlier = {}
+    if before is not None:
+        by = on_or_before(p.at, before)
+        earlier = dict(first0=p.at.min(where=by).date(), last0=p.at.max(where=by).date(), bought0=p.count(where=by))
+    return p.group_by("customer_id").aggregate(first=p.at.min().date(), last=p.at.max().date(), bought=p.count(),
+                                               **earlier)
+
+
+def _stage(end: dt.date, lost_at, bought, first, last):
+    """The lifecycle stage as of ``end``, by the first rule that matches (see lifecycle), from the customer's
+    lost_at and their purchases by then: how many (bought; NULL or 0: none), the first and the last day."""
+    e = ibis.date(end)
+    return ibis.cases(
+        (lost_at.notnull() & (on_or_before(lost_at, end)), "lost"),
+        (bought.isnull() | (bought == 0), "prospect"),
+        (e.delta(last, unit="day") > 365, "lapsed"),
+        (e.delta(first, unit="day") <= 90, "new"),
+        (bought >= 2, "repeat"),
+        else_="one-time")
 
 
 def lifecycle_rows(scope, end: dt.date):
@@ -40,15 +59,7 @@ def lifecycle_rows(scope, end: dt.date):
     c = c.filter(on_or_before(c.created_at, end))
     b = _bought(scope, end)
     j = c.left_join(b, c.customer_id == b.customer_id)
-    e = ibis.date(end)
-    stage = ibis.cases(
-        (j.lost_at.notnull() & (on_or_before(j.lost_at, end)), "lost"),
-        (j.bought.isnull(), "prospect"),
-        (e.delta(j["last"], unit="day") > 365, "lapsed"),
-        (e.delta(j["first"], unit="day") <= 90, "new"),
-        (j.bought >= 2, "repeat"),
-        else_="one-time")
-    return j.select(*c.columns, stage=stage)
+    return j.select(*c.columns, stage=_stage(end, j.lost_at, j.bought, j["first"], j["last"]))
 
 
 def _lifecycle_drill(scope, row: dict, column: str | None = None):
@@ -73,14 +84,19 @@ def lifecycle(scope) -> pd.DataFrame:
 
 def _movement_rows(scope):
     """Customers created by the range's end: their stage the day before the range (``none`` if not created
-    yet) and at its end, or None without customers."""
+    yet) and at its end, or None without customers. One pass over the purchases for both days."""
     rng = scope.date_range([("customers", "created_at")])
     if rng is None:
         return None
     start, end = rng
-    before, after = lifecycle_rows(scope, start - dt.timedelta(days=1)), lifecycle_rows(scope, end)
-    j = after.left_join(before.select("customer_id", was=before.stage), after.customer_id == before.customer_id)
-    return j.select(*after.columns, from_stage=ibis.coalesce(j.was, "none"))
+    before = start - dt.timedelta(days=1)
+    c = scope.customers
+    c = c.filter(on_or_before(c.created_at, end))
+    b = _bought(scope, end, before)
+    j = c.left_join(b, c.customer_id == b.customer_id)
+    was = ibis.cases((~on_or_before(j.created_at, before), "none"),
+                     else_=_stage(before, j.lost_at, j.bought0, j.first0, j.last0))
+    return j.select(*c.columns, stage=_stage(end, j.lost_at, j.bought, j["first"], j["last"]), from_stage=was)
 
 
 def _movement_drill(scope, row: dict, column: str | None = None):
