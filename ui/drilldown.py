@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from crm_core.customer_list import COLUMNS
+from crm_core.customer_list import COLUMNS, STATUSES
 from crm_core.markup import md
 from crm_core.regions import NONE
 
@@ -102,7 +102,7 @@ def customer_list_view(filters, report_name: str, row: dict, what: str, key: str
         t("list.col.created_at"): df["created_at"],
         t("list.col.last_contact_at"): df["last_contact_at"],
         t("list.col.next_contact_at"): df["next_contact_at"],
-        t("list.col.status"): df["status"].map(lambda s: t(f"list.status.{s}")),
+        t("list.col.status"): df["status"].map({s: t(f"list.status.{s}") for s in STATUSES}),  # not t() per row
     })
     for extra in [c for c in df.columns if c not in COLUMNS]:
         shown[t(f"pool.col.{extra}")] = df[extra]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import streamlit as st
 from babel import Locale
@@ -29,22 +30,29 @@ def browser_language() -> str:
 
 def lang() -> str:
     """The current language: the sidebar switch, first taken from the URL (?lang=en) or the browser."""
-    if "lang" not in st.session_state:
+    current = st.session_state.get("lang")
+    if current is None:
         wanted = st.query_params.get("lang")
-        st.session_state["lang"] = wanted if wanted in LANGUAGES else browser_language()
-    return st.session_state["lang"]
+        current = st.session_state["lang"] = wanted if wanted in LANGUAGES else browser_language()
+    return current
 
 
 def t(key: str, **values) -> str:
     return text(key, lang(), **values)
 
 
+# Lists format the same few numbers over and over (days since, counts): each is formatted once per language.
+@lru_cache(maxsize=65536, typed=True)
+def _decimal(value, language: str) -> str:
+    return format_decimal(value, locale=_LOCALE[language])
+
+
 def fmt_int(n) -> str:
-    return format_decimal(int(n), locale=_LOCALE[lang()])
+    return _decimal(int(n), lang())
 
 
 def fmt_num(x, digits: int = 1) -> str:
-    return format_decimal(round(float(x), digits), locale=_LOCALE[lang()])
+    return _decimal(round(float(x), digits), lang())
 
 
 def fmt_pct(x, digits: int = 1) -> str:
