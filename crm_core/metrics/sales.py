@@ -151,8 +151,6 @@ def deal_funnel(scope) -> pd.DataFrame:
     Columns: stage, deals, conversion_from_previous, conversion_from_first, median_days_in_stage."""
     stages = deal_stages(scope)
     f = _furthest_stage(scope, stages)
-    reached = scope.run(f.aggregate(**{f"s{i}": (f.furthest >= i).sum() for i in range(len(stages))}))
-    counts = [int(0 if pd.isna(reached[f"s{i}"].iloc[0]) else reached[f"s{i}"].iloc[0]) for i in range(len(stages))]
     h = scope.deal_stage_history
     h = h.filter(h.deal_id.isin(_deals_created(scope).deal_id))
     w = ibis.window(group_by=h.deal_id, order_by=[h.entered_at, _stage_index(h.stage, stages)])
@@ -160,9 +158,18 @@ def deal_funnel(scope) -> pd.DataFrame:
     h = h.filter(h.left_at.notnull())
     # as a double before dividing: Spark reads the literal 86400.0 as a decimal and rounds the quotient to 8 places
     days = (h.left_at.epoch_seconds() - h.entered_at.epoch_seconds()).cast("float64") / 86400.0
-    medians = scope.run(h.group_by("stage").aggregate(median=days.median()))
+    # One statement: deals per furthest stage (key: its index) and each stage's median days (key: the stage).
+    furthest = f.group_by(key=f.furthest.cast("string")).aggregate(kind=ibis.literal("furthest"), value=f.count())
+    medians = h.group_by(key=h.stage).aggregate(kind=ibis.literal("median"), value=days.median())
+    text, number = ibis.dtype("string").copy(nullable=True), ibis.dtype("float64").copy(nullable=True)
+    got = scope.run(ibis.union(*[t.select(kind=t.kind.cast(text), key=t.key.cast(text), value=t.value.cast(number))
+                                 for t in (furthest, medians)], distinct=False))
+    per_furthest = {int(k): int(v) for kind, k, v in got.itertuples(index=False)
+                    if kind == "furthest" and k is not None and not pd.isna(k)}
+    counts = [sum(n for i, n in per_furthest.items() if i >= step) for step in range(len(stages))]
+    median_days = {k: v for kind, k, v in got.itertuples(index=False) if kind == "median"}
     out = _conversions(stages, counts, "stage", "deals")
-    out["median_days_in_stage"] = out["stage"].map(dict(zip(medians["stage"], medians["median"]))).astype("float64")
+    out["median_days_in_stage"] = out["stage"].map(median_days).astype("float64")
     return out
 
 
