@@ -82,8 +82,12 @@ def funnel_rows(scope) -> ir.Table:
     """Customers created in the range with the furthest step each reached at any time (0 created .. 3 won)."""
     c = created_in_range(scope)
     deals, bought = scope.visible("deals"), purchases(scope)
+    # The contacted among c first: the hash table is then built on c's few customers, not on every contacted one.
+    ever = _ever_contacted(scope)
+    contacted = ever.name("contacted_id").as_table()
+    contacted = contacted.filter(contacted.contacted_id.isin(c.customer_id))
     reached = ibis.cases((c.customer_id.isin(bought.customer_id), 3), (c.customer_id.isin(deals.customer_id), 2),
-                         (c.customer_id.isin(_ever_contacted(scope)), 1), else_=0)
+                         (c.customer_id.isin(contacted.contacted_id), 1), else_=0)
     return c.mutate(reached=reached)
 
 
