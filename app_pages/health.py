@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from crm_core.metrics.health import expected_lifetime
+from crm_core.metrics.health import changed, expected_lifetime, stage_counts
 from crm_core.metrics.sales import DIMENSIONS
 from ui.data import report
 from ui.downloads import download_buttons
@@ -41,7 +41,8 @@ def period_pick(label: str, periods: list[dt.date], key: str, clicked) -> dt.dat
 
 if section == "lifecycle":
     st.caption(t("health.lifecycle.help", end=fmt_date(filters.end)))
-    life = report("lifecycle", filters)
+    transitions = report("lifecycle-transitions", filters)  # lifecycle and its movement from one statement
+    life = stage_counts(transitions)
     if not life["customers"].sum():
         st.info(t("common.nothing"))
         st.stop()
@@ -55,7 +56,7 @@ if section == "lifecycle":
 
     st.subheader(t("health.movement"))
     st.caption(t("health.movement.help", start=fmt_date(filters.start), end=fmt_date(filters.end)))
-    moves = report("lifecycle-movement", filters)
+    moves = changed(transitions)
     if moves.empty:
         st.info(t("common.nothing"))
         st.stop()

@@ -1114,6 +1114,15 @@ def lifecycle_movement(cur, f: Filters) -> pd.DataFrame:
     """Customers (in the filters) created by E: their lifecycle stage (as lifecycle) on the day before the
     range (S - 1; "none" when created after it) and on E; per (from, to) pair where it changed, most first,
     then from_stage, to_stage."""
+    return _lifecycle_pairs(cur, f, "WHERE from_stage <> to_stage", "customers DESC, from_stage, to_stage")
+
+
+def lifecycle_transitions(cur, f: Filters) -> pd.DataFrame:
+    """As lifecycle_movement, every (from, to) pair with customers, unchanged ones too; by from_stage, to_stage."""
+    return _lifecycle_pairs(cur, f, "", "from_stage, to_stage")
+
+
+def _lifecycle_pairs(cur, f: Filters, where: str, order: str) -> pd.DataFrame:
     e1, s0 = _ts(f.end + dt.timedelta(days=1)), _ts(f.start)
     e, d0 = f"DATE '{f.end}'", f"DATE '{f.start - dt.timedelta(days=1)}'"
     sql = f"""
@@ -1138,8 +1147,8 @@ def lifecycle_movement(cur, f: Filters) -> pd.DataFrame:
                       WHEN p.n >= 2 THEN 'repeat'
                       ELSE 'one-time' END AS to_stage
           FROM c LEFT JOIN p USING (customer_id))
-    SELECT from_stage, to_stage, count(*) AS customers FROM s WHERE from_stage <> to_stage
-    GROUP BY 1, 2 ORDER BY customers DESC, from_stage, to_stage"""
+    SELECT from_stage, to_stage, count(*) AS customers FROM s {where}
+    GROUP BY 1, 2 ORDER BY {order}"""
     return cur.execute(sql).df()
 
 
@@ -1261,6 +1270,7 @@ REPORTS = {
     "rfm-segments": rfm_segments,
     "at-risk-by-owner": at_risk_by_owner,
     "lifecycle-movement": lifecycle_movement,
+    "lifecycle-transitions": lifecycle_transitions,
     "nps-trend": nps_trend,
     "clv-by-segment": clv_by_segment,
     "stage-probability": stage_probability,

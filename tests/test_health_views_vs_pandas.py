@@ -39,12 +39,13 @@ import pandas as pd
 import pytest
 
 from crm_core.filters import Filters
+from crm_core.metrics.health import changed, stage_counts
 from crm_core.reports import get
 from crm_core.scope import ADMIN, Scope, Viewer
 from files.checks import same_rows
 from test_health_vs_pandas import (  # the readings fixed there, reused as they are
-    MAX_LIFETIME, STAGES, YEAR, after, churn_counts, deal, fill, load, people, periods, purchases,
-    scoped_customers, survey, ts, won)
+    MAX_LIFETIME, STAGES, YEAR, after, churn_counts, deal, expected_lifecycle, fill, load, people, periods,
+    purchases, scoped_customers, survey, ts, won)
 
 D = dt.date
 T = dt.datetime
@@ -59,6 +60,8 @@ FILTER_SETS = {
 DIMENSIONS = ["industry", "region", "size", "source", "category"]
 COLUMNS = {
     "lifecycle-movement": ["from_stage", "to_stage", "customers"],
+    "lifecycle-transitions": ["from_stage", "to_stage", "customers"],
+    "lifecycle": ["stage", "customers"],
     "clv-by-segment": ["value", "buyers", "average_order_value", "purchase_frequency", "churn_rate", "clv"],
     "nps-trend": ["period", "promoters", "passives", "detractors", "responses", "nps"],
 }
@@ -224,6 +227,23 @@ def test_lifecycle_movement_vs_pandas(demo_store, tables, name):
     if name != "all":  # the whole company starts before anyone was created: everyone comes from "none"
         assert {r[0] for r in expected} - {"none"}
     check(run(demo_store.backend(), "lifecycle-movement", f), "lifecycle-movement", expected)
+
+
+@pytest.mark.parametrize("name", FILTER_SETS)
+def test_lifecycle_transitions_vs_pandas(demo_store, tables, name):
+    """Every (from, to) pair, unchanged ones too; the Health page's two views read from it (stage_counts,
+    changed) equal the lifecycle and lifecycle-movement references."""
+    f = FILTER_SETS[name]
+    m = movements(tables, f)
+    n = m.groupby(["from_stage", "to_stage"]).size()
+    expected = sorted((a, b, int(k)) for (a, b), k in n.items())
+    assert any(a != b for a, b, _ in expected)
+    if name != "all":  # the whole company starts before anyone was created: everyone comes from "none"
+        assert any(a == b for a, b, _ in expected)
+    got = run(demo_store.backend(), "lifecycle-transitions", f)
+    check(got, "lifecycle-transitions", expected)
+    check(stage_counts(got), "lifecycle", expected_lifecycle(tables, f))
+    check(changed(got), "lifecycle-movement", expected_movement(tables, f))
 
 
 @pytest.mark.parametrize("dimension", DIMENSIONS)

@@ -107,20 +107,42 @@ def _movement_drill(scope, row: dict, column: str | None = None):
     return rows.drop("stage", "from_stage")
 
 
-@report("lifecycle-movement", cli=False, columns=["from_stage", "to_stage", "customers"], drill=_movement_drill)
+TRANSITION_COLUMNS = ["from_stage", "to_stage", "customers"]
+
+
+@report("lifecycle-transitions", cli=False, columns=TRANSITION_COLUMNS, drill=_movement_drill)
+def lifecycle_transitions(scope) -> pd.DataFrame:
+    """Customers created by the range's end per (stage the day before the range starts, ``none`` when not yet
+    created; stage at its end), unchanged pairs too, by from_stage, then to_stage: lifecycle (``stage_counts``)
+    and lifecycle-movement (``changed``) from one statement, as the Health page reads them.
+    Columns: from_stage, to_stage, customers."""
+    rows = _movement_rows(scope)
+    if rows is None:
+        return pd.DataFrame({"from_stage": [], "to_stage": [], "customers": pd.Series(dtype="int64")})
+    got = scope.run(rows.group_by(from_stage=rows.from_stage, to_stage=rows.stage).aggregate(customers=rows.count()))
+    got = got.astype({"customers": "int64"}).sort_values(["from_stage", "to_stage"], kind="stable")
+    return got.reset_index(drop=True)[TRANSITION_COLUMNS]
+
+
+def stage_counts(transitions: pd.DataFrame) -> pd.DataFrame:
+    """lifecycle's rows from lifecycle-transitions: the customers per stage at the range's end, all six stages."""
+    counts = transitions.groupby("to_stage")["customers"].sum()
+    return pd.DataFrame({"stage": list(STAGES), "customers": [int(counts.get(s, 0)) for s in STAGES]})
+
+
+def changed(transitions: pd.DataFrame) -> pd.DataFrame:
+    """lifecycle-movement's rows from lifecycle-transitions: the pairs where the stage changed, most first."""
+    moved = transitions[transitions.from_stage != transitions.to_stage]
+    moved = moved.sort_values(["customers", "from_stage", "to_stage"], ascending=[False, True, True], kind="stable")
+    return moved.reset_index(drop=True)[TRANSITION_COLUMNS]
+
+
+@report("lifecycle-movement", cli=False, columns=TRANSITION_COLUMNS, drill=_movement_drill)
 def lifecycle_movement(scope) -> pd.DataFrame:
     """How customers moved between lifecycle stages over the range: per (stage the day before the range starts,
     ``none`` when not yet created; stage at its end), the customers, for customers created by the end; the pairs
     where the stage changed, most first. Columns: from_stage, to_stage, customers."""
-    cols = ["from_stage", "to_stage", "customers"]
-    rows = _movement_rows(scope)
-    if rows is None:
-        return pd.DataFrame({"from_stage": [], "to_stage": [], "customers": pd.Series(dtype="int64")})
-    moved = rows.filter(rows.from_stage != rows.stage)
-    got = scope.run(moved.group_by(from_stage=moved.from_stage, to_stage=moved.stage).aggregate(customers=moved.count()))
-    got = got.astype({"customers": "int64"}).sort_values(["customers", "from_stage", "to_stage"],
-                                                          ascending=[False, True, True], kind="stable")
-    return got.reset_index(drop=True)[cols]
+    return changed(lifecycle_transitions(scope))
 
 
 def _period_firsts(scope, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, dt.date]]:
