@@ -10,6 +10,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from crm_core.markup import html
+
 from .charts import PALETTE, _safe, _style
 
 MAX_BARS = 30
@@ -19,9 +21,10 @@ def ranked_bars(df: pd.DataFrame, label: str, value: str, key: str, value_label:
                 text: str | None = None) -> go.Figure:
     """Horizontal bars, largest on top (at most MAX_BARS of them); ``key`` is the raw value per bar."""
     df = _safe(df.head(MAX_BARS), label)
-    fig = px.bar(df, y=label, x=value, orientation="h", custom_data=[key], text=text,
-                 color_discrete_sequence=PALETTE, labels={value: value_label, label: ""})
-    fig.update_traces(textposition="outside", cliponaxis=False)
+    # go.Bar, not px.bar: a third of the time (px builds the figure through several layers of updates)
+    fig = go.Figure(go.Bar(y=df[label], x=df[value], orientation="h", customdata=df[[key]].to_numpy(),
+                           text=df[text] if text else None, textposition="outside", cliponaxis=False,
+                           marker_color=PALETTE[0], hovertemplate=f"%{{y}}<br>{html(value_label)}: %{{x}}<extra></extra>"))
     fig = _style(fig, height=max(260, 28 * len(df) + 80))
     fig.update_yaxes(autorange="reversed", type="category", title=None, gridcolor="rgba(0,0,0,0)")
     fig.update_xaxes(type="linear", showgrid=True, gridcolor="rgba(128,128,128,0.2)",
