@@ -29,8 +29,9 @@ MOMENT = ibis.dtype("timestamp(6)").copy(nullable=True)  # one schema for NOT NU
 def _facts(scope, start: dt.date, end: dt.date, kept: tuple | None = None) -> ir.Table:
     """Every record a measure counts over [start, end], as (employee_id, measure, customer_id, amount, won, at,
     last); measure is new, won, contact or closed (short labels: DuckDB compares strings of up to 12 bytes
-    inline, and these are compared for every follow-up). With ``kept`` (Scope.next_contacts per employee), follow-ups come from it, and ``last`` marks each
-    employee's last follow-up of a customer in the range (see common.last_in); else ``last`` is NULL."""
+    inline, and these are compared for every follow-up). With ``kept`` (Scope.next_contacts per employee),
+    follow-ups come from it, and ``last`` marks each employee's last follow-up of a customer in the range (see
+    common.last_in); else ``last`` is NULL."""
     c, d = scope.customers, scope.deals
     fu = kept[0] if kept else scope.follow_ups
     new = c.filter(in_range(c.created_at, start, end))
@@ -203,7 +204,8 @@ def _actuals(scope, periods: pd.DataFrame, targets: pd.DataFrame) -> ir.Table:
     # Every day of every period: an equality join (a range join against the periods is several times slower).
     days = pd.DataFrame([(p.period_start, p.period, p.period_start + dt.timedelta(days=i))
                          for p in periods.itertuples(index=False)
-                         for i in range((p.last_day - p.period_start).days + 1)], columns=["period_start", "period", "on"])
+                         for i in range((p.last_day - p.period_start).days + 1)],
+                        columns=["period_start", "period", "on"])
     days = ibis.memtable(days, schema={"period_start": "date", "period": "string", "on": "date"})
     j = daily.inner_join(days, daily.day == days.on)
     per_employee = j.group_by("period_start", "period", "employee_id").aggregate(
