@@ -126,11 +126,15 @@ def _stage_index(col: ir.StringValue, stages: list[str]) -> ir.IntegerValue:
     return ibis.cases(*[(col == s, i) for i, s in enumerate(stages)], else_=ibis.null("int64"))
 
 
+def _created_history(scope) -> ir.Table:
+    """The stage history rows of the deals created in the range."""
+    h = scope.deal_stage_history
+    return h.filter(h.deal_id.isin(_deals_created(scope).deal_id))
+
+
 def _furthest_stage(scope, stages: list[str]) -> ir.Table:
     """deal_id and the index of the furthest stage each deal created in the range ever entered."""
-    d = _deals_created(scope)
-    h = scope.deal_stage_history
-    h = h.filter(h.deal_id.isin(d.deal_id))
+    h = _created_history(scope)
     return h.group_by("deal_id").aggregate(furthest=_stage_index(h.stage, stages).max())
 
 
@@ -155,8 +159,7 @@ def deal_funnel(scope) -> pd.DataFrame:
     Columns: stage, deals, conversion_from_previous, conversion_from_first, median_days_in_stage."""
     stages = deal_stages(scope)
     f = _furthest_stage(scope, stages)
-    h = scope.deal_stage_history
-    h = h.filter(h.deal_id.isin(_deals_created(scope).deal_id))
+    h = _created_history(scope)
     w = ibis.window(group_by=h.deal_id, order_by=[h.entered_at, _stage_index(h.stage, stages)])
     h = h.mutate(left_at=h.entered_at.lead().over(w))
     h = h.filter(h.left_at.notnull())

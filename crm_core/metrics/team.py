@@ -194,8 +194,8 @@ def _actuals(scope, periods: pd.DataFrame, targets: pd.DataFrame) -> ir.Table:
     facts = _facts(whole, periods.period_start.min(), periods.last_day.max())
     if scope.filters.restricts_people or not scope.viewer.sees_all:
         emp = whole.employees
-        named = emp.employee_id.isin([e for e in targets.employee_id.dropna().unique()])
-        under = emp.department_id.isin(whole.subtree([d for d in targets.department_id.dropna().unique()]))
+        named = emp.employee_id.isin(list(targets.employee_id.dropna().unique()))
+        under = emp.department_id.isin(whole.subtree(list(targets.department_id.dropna().unique())))
         facts = facts.filter(facts.employee_id.isin(emp.filter(named | under).employee_id))
     m = facts.measure
     daily = facts.group_by("employee_id", day=facts.at.date()).aggregate(
