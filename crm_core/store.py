@@ -45,7 +45,8 @@ class Store:
         self.read_only = read_only
         # What every backend of this store is told, kept current by writes: the kept table's depths
         # (Scope.next_contacts) and whether every deal's customer is loaded (Scope.of_customers).
-        self._kept: dict = {"depths": None, "deal_customers_loaded": False}
+        # And the tables' schemas as looked up (crm_core.backend.raw_table), a new dict after each write.
+        self._kept: dict = {"depths": None, "deal_customers_loaded": False, "schemas": {}}
         if not read_only:
             self.migrate()
         else:
@@ -149,6 +150,7 @@ class Store:
             self._kept["depths"] = depths
         if deals:
             self._kept["deal_customers_loaded"] = loaded
+        self._kept["schemas"] = {}
         self._version = self._read_version()
 
     def migrate(self) -> None:
@@ -176,7 +178,7 @@ class Store:
                     "SET value = excluded.value",
                     [str(schema.SCHEMA_VERSION)],
                 )
-        self._kept.update(depths=depths, deal_customers_loaded=loaded)
+        self._kept.update(depths=depths, deal_customers_loaded=loaded, schemas={})
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         rows = self.query("SELECT value FROM settings WHERE key = ?", [key])

@@ -7,6 +7,7 @@ import io
 import shutil
 import subprocess
 import sys
+import threading
 
 import duckdb
 import pandas as pd
@@ -147,6 +148,30 @@ def test_a_loop_in_the_departments_does_not_hang(store):
     with store.write() as cur:
         cur.execute("INSERT INTO departments VALUES ('A', 'a', 'B'), ('B', 'b', 'A')")
     assert {("A", "B", 1), ("B", "A", 1), ("A", "A", 0), ("B", "B", 0)} == tree(store)
+
+
+# -- table handles --------------------------------------------------------------------------------
+def test_each_thread_reads_on_its_own_backend_with_the_schemas_looked_up_once(store, monkeypatch):
+    with store.write() as cur:
+        cur.execute("INSERT INTO customers (customer_id, name, created_at) VALUES ('C1', 'a', '2025-01-01')")
+    mine = backend.raw_table(store.backend(), "customers")
+    seen = {}
+
+    def page_run():  # a page run is a thread of its own, with a backend of its own
+        be = store.backend()
+        table = backend.raw_table(be, "customers")
+        seen.update(backend=be, source=table.op().source, schema=table.schema(), rows=Scope(be).run(table).shape[0])
+
+    monkeypatch.setattr(type(store.backend()), "get_schema", lambda *a, **k: pytest.fail("schema looked up again"))
+    thread = threading.Thread(target=page_run)
+    thread.start()
+    thread.join()
+    assert seen["source"] is seen["backend"] is not store.backend()
+    assert seen["schema"] == mine.schema() and seen["rows"] == 1
+    monkeypatch.undo()
+    with store.write() as cur:  # a write may change a table: handles are looked up again after it
+        cur.execute("ALTER TABLE customers ADD COLUMN note VARCHAR")
+    assert "note" in backend.raw_table(store.backend(), "customers").columns
 
 
 # -- an older database -------------------------------------------------------------------------------
