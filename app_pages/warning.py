@@ -11,6 +11,7 @@ from crm_core.markup import md
 from crm_core.metrics.behaviour import ASPECTS, GROUPS, top_differences
 from crm_core.metrics.distributions import NONE
 from crm_core.metrics.early_warning import REASONS, per_owner
+from crm_core.texts import text
 from ui.data import report
 from ui.downloads import download_buttons
 from ui.drilldown import chart_clicked, customer_list_view, pick, value_label
@@ -33,11 +34,14 @@ def owner_label(employee_id) -> str:
     return t("warning.pool") if employee_id is None or pd.isna(employee_id) else owner_name(employee_id)
 
 
-def reason_words(row) -> str:
-    """The reason as a manager reads it: "usually buys every 41 days; 97 days since the last order"."""
-    if row.reason == "nps_drop":
-        return t("warning.reason.nps_drop", drop=fmt_int(row.ratio), since=fmt_int(row.days_since))
-    return t(f"warning.reason.{row.reason}", usual=fmt_num(row.usual_days, 0), since=fmt_int(row.days_since))
+def reason_words(rows: pd.DataFrame) -> list[str]:
+    """Each row's reason as a manager reads it: "usually buys every 41 days; 97 days since the last order"
+    (the language read once for all the rows)."""
+    language = lang()
+    return [text("warning.reason.nps_drop", language, drop=fmt_int(r.ratio, language),
+                 since=fmt_int(r.days_since, language)) if r.reason == "nps_drop" else
+            text(f"warning.reason.{r.reason}", language, usual=fmt_num(r.usual_days, 0, language),
+                 since=fmt_int(r.days_since, language)) for r in rows.itertuples()]
 
 
 if section == "at_risk":
@@ -56,7 +60,8 @@ if section == "at_risk":
     if len(pool):  # customers in the pool have no owner to act: said apart, so the reps' bars stay readable
         st.caption(t("warning.pool_note", n=fmt_int(pool["customers"].iloc[0])))
     owned = shown[shown["key"] != ""]
-    event = st.plotly_chart(stacked_owner_bars(owned, "label", "key", {r: t(f"warning.kind.{r}") for r in REASONS}),
+    kinds = {r: t(f"warning.kind.{r}") for r in REASONS}
+    event = st.plotly_chart(stacked_owner_bars(owned, "label", "key", kinds),
                             on_select="rerun", selection_mode="points", key="risk_owner_chart")
     if not st.toggle(t("warning.with_pool"), key="risk_with_pool"):
         risk = risk[risk["employee_id"].notna()]
@@ -65,8 +70,8 @@ if section == "at_risk":
     ratio = t("warning.col.ratio")
     st.dataframe(pd.DataFrame({
         t("warning.col.customer"): table["customer_id"], t("warning.col.owner"): table["employee_id"].map(owner_label),
-        t("warning.col.kind"): [t(f"warning.kind.{r}") for r in table["reason"]],
-        t("warning.col.reason"): [reason_words(r) for r in table.itertuples()], ratio: table["ratio"],
+        t("warning.col.kind"): table["reason"].map(kinds), t("warning.col.reason"): reason_words(table),
+        ratio: table["ratio"],
     }), hide_index=True, width="stretch", column_config={ratio: st.column_config.NumberColumn(format="%.1f")})
     if len(risk) > LIST_ROWS:
         st.caption(t("list.limited", n=fmt_int(len(risk)), shown=fmt_int(LIST_ROWS)))

@@ -83,8 +83,11 @@ def test_warning_page_at_risk_per_owner_and_care(app_db, demo_path):
     at = run("warning.py")
     assert at.title[0].value == "预警与关怀"
     assert "购买中断" in at.markdown[0].value
-    reasons = table(at, "客户").iloc[:, 3]
-    assert reasons.str.contains("天").all()  # every reason in words
+    listed = table(at, "客户")
+    reasons, kinds = listed.iloc[:, 3], listed.iloc[:, 2]
+    assert reasons.str.contains("天").all()  # every reason in words, the words of its kind
+    assert reasons[kinds == "购买中断"].str.fullmatch(r"平均 [\d,]+ 天购买一次；距上次下单已 [\d,]+ 天").all()
+    assert reasons[kinds != "购买中断"].str.contains("距上次下单").sum() == 0 and (kinds == "购买中断").any()
     owners = [o for o in at.selectbox(key="risk_owner_pick").options if o != "无"]
     at.selectbox(key="risk_owner_pick").set_value(at.selectbox(key="risk_owner_pick").options[1]).run()
     assert not at.exception and list_count(at) > 0
