@@ -15,6 +15,7 @@ import pytest
 from benchmarks import hand_sql
 from benchmarks.run import (FILTER_SETS, FOLLOW_UP_REPORTS, HAND_WRITTEN, OPTIONS, bar_ratio, by_pandas, by_sql,
                             selected_people, summary_line)
+from benchmarks.pages import DEPARTMENTS, PAGES
 from conftest import ROOT
 from crm_core.reports import declared
 from crm_core.scope import Scope
@@ -71,3 +72,13 @@ def test_the_pandas_dashboard_draws_and_redraws(demo_path):
     assert done.returncode == 0, done.stderr[-2000:]
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["first_chart_s"] > 0 and got["redraw_s"] > 0 and got["rss_mb"] > 50
+
+
+def test_the_page_timings_redraw_every_page_twice_without_an_error(demo_path):
+    done = subprocess.run([sys.executable, "-m", "benchmarks.pages", "--db", str(demo_path), "--start", "2025-12-01",
+                           "--end", "2026-11-23", "--sessions", "0"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert {label for label, _page, _metric in PAGES} == set(got["redraw_s"])
+    assert all(len(times) == len(DEPARTMENTS) == 2 and min(times) > 0 for times in got["redraw_s"].values())
