@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from crm_core.markup import html
 
-from .charts import PALETTE, _safe, _style
+from .charts import NO_GRID, PALETTE, _safe, _style, layout
 
 BLUE, ORANGE, GREEN, RED, GREY = PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3], "#94a3b8"
 
@@ -24,10 +24,8 @@ def rate_with_counts(labels: list[str], keys: list[str], rates: list, counts: li
         go.Scatter(x=labels, y=rates, name=names[0], mode="lines+markers", line=dict(color=RED, width=2.5),
                    customdata=[[k] for k in keys], hovertext=[html(h) for h in hovers],
                    hovertemplate="%{hovertext}<extra></extra>"),
-    ])
-    fig = _style(fig)
-    fig.update_layout(yaxis=dict(tickformat=".1%", rangemode="tozero"),
-                      yaxis2=dict(overlaying="y", side="right", showgrid=False, zeroline=True), hovermode="closest")
+    ], layout=layout(yaxis=dict(tickformat=".1%"), hovermode="closest",
+                     yaxis2=dict(overlaying="y", side="right", showgrid=False, zeroline=True)))
     return fig
 
 
@@ -38,10 +36,9 @@ def retention_heatmap(cohorts: list[str], months: list[int], shares: list[list],
     fig = go.Figure(go.Heatmap(z=shares, x=[str(m) for m in months], y=[html(c) for c in cohorts], text=text,
                                texttemplate="%{text}", hovertext=[[html(h) for h in row] for row in hovers],
                                hovertemplate="%{hovertext}<extra></extra>", colorscale="Blues", zmin=0, zmax=1,
-                               showscale=False, xgap=1, ygap=1))
-    fig = _style(fig, height=max(260, 26 * len(cohorts) + 90))
-    fig.update_xaxes(title=x_title, type="category", side="top")
-    fig.update_yaxes(title=y_title, type="category", autorange="reversed", gridcolor="rgba(0,0,0,0)")
+                               showscale=False, xgap=1, ygap=1),
+                    layout=layout(max(260, 26 * len(cohorts) + 90), xaxis=dict(title=x_title, side="top"),
+                                  yaxis=dict(title=y_title, type="category", autorange="reversed", gridcolor=NO_GRID)))
     return fig
 
 
@@ -54,9 +51,8 @@ def nps_bars(labels: list[str], keys: list[str], parts: dict[str, list[int]], na
                    customdata=[[k, part] for k in keys]) for part, values in parts.items()]
     line = go.Scatter(x=labels, y=nps, name=nps_name, mode="lines+markers", yaxis="y2",
                       line=dict(color=BLUE, width=2.5), customdata=[[k, None] for k in keys])
-    fig = _style(go.Figure([*bars, line]))
-    fig.update_layout(barmode="stack", yaxis2=dict(overlaying="y", side="right", range=[-100, 100], showgrid=False))
-    return fig
+    return go.Figure([*bars, line], layout=layout(
+        barmode="stack", yaxis2=dict(overlaying="y", side="right", range=[-100, 100], showgrid=False)))
 
 
 def period_lines(df: pd.DataFrame, x: str, y: str, color: str, y_label: str = "") -> go.Figure:

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from crm_core.markup import html
 
-from .charts import PALETTE, _style
+from .charts import GRID_X, NO_GRID, PALETTE, layout
 
 BLUE, ORANGE, RED_LIGHT, GREY = PALETTE[0], PALETTE[1], "#fca5a5", "#94a3b8"
 
@@ -29,12 +29,8 @@ def funnel_bars(labels: list[str], keys: list[str], reached: list[int], dropped:
         go.Bar(y=labels, x=dropped, orientation="h", name=names[1], marker_color=RED_LIGHT,
                customdata=[[k, "dropped_out"] for k in keys], hovertext=[html(h) for h in hovers[1]],
                hovertemplate="%{hovertext}<extra></extra>"),
-    ])
-    fig.update_layout(barmode="stack")
-    fig = _style(fig, height=max(240, 56 * len(labels) + 90))
-    fig.update_layout(legend_traceorder="normal")
-    fig.update_yaxes(autorange="reversed", type="category", gridcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(type="linear", showgrid=True, gridcolor="rgba(128,128,128,0.2)")
+    ], layout=layout(max(240, 56 * len(labels) + 90), barmode="stack", legend=dict(traceorder="normal"),
+                     yaxis=dict(autorange="reversed", type="category", gridcolor=NO_GRID), xaxis=GRID_X))
     return fig
 
 
@@ -42,19 +38,17 @@ def stage_days(labels: list[str], keys: list[str], days: list[float], stalled: l
                axis: str, names: tuple[str, str]) -> go.Figure:
     """Median days per stage as bars; stalled stages in orange. customdata: (stage key, "reached")."""
     labels = [html(x) for x in labels]
-    fig = go.Figure()
+    bars = []
     for flag, colour, name in ((False, BLUE, names[0]), (True, ORANGE, names[1])):
         idx = [i for i, s in enumerate(stalled) if s == flag]
         if not idx:
             continue
-        fig.add_bar(x=[labels[i] for i in idx], y=[days[i] for i in idx], marker_color=colour, name=name,
-                    text=[f"{days[i]:.1f}" if days[i] == days[i] else "" for i in idx], textposition="outside",
-                    cliponaxis=False, customdata=[[keys[i], "reached"] for i in idx],
-                    hovertext=[html(hovers[i]) for i in idx], hovertemplate="%{hovertext}<extra></extra>")
-    fig = _style(fig, 300)
-    fig.update_xaxes(categoryorder="array", categoryarray=labels)
-    fig.update_yaxes(title=axis)
-    return fig
+        bars.append(go.Bar(x=[labels[i] for i in idx], y=[days[i] for i in idx], marker_color=colour, name=name,
+                           text=[f"{days[i]:.1f}" if days[i] == days[i] else "" for i in idx], textposition="outside",
+                           cliponaxis=False, customdata=[[keys[i], "reached"] for i in idx],
+                           hovertext=[html(hovers[i]) for i in idx], hovertemplate="%{hovertext}<extra></extra>"))
+    return go.Figure(bars, layout=layout(300, xaxis=dict(categoryorder="array", categoryarray=labels),
+                                         yaxis=dict(title=axis)))
 
 
 def compare_bars(x_labels: list[str], groups: list[tuple[str, str]], values: dict, hovers: dict, keys: list[str],
@@ -65,10 +59,8 @@ def compare_bars(x_labels: list[str], groups: list[tuple[str, str]], values: dic
     fig = go.Figure([go.Bar(x=x_labels, y=values[g], name=html(label), marker_color=PALETTE[i % len(PALETTE)],
                             customdata=[[k, g] for k in keys], hovertext=[html(h) for h in hovers[g]],
                             hovertemplate="%{hovertext}<extra></extra>")
-                     for i, (g, label) in enumerate(groups)])
-    fig.update_layout(barmode="group")
-    fig = _style(fig, 340)
-    fig.update_yaxes(tickformat=".0%", title=axis, range=[0, 1.05])
+                     for i, (g, label) in enumerate(groups)],
+                    layout=layout(340, barmode="group", yaxis=dict(tickformat=".0%", title=axis, range=[0, 1.05])))
     return fig
 
 
@@ -81,9 +73,6 @@ def pareto_curve(x: list[float], y: list[float], hovers: list[str], x_title: str
                    showlegend=False),
         go.Scatter(x=[0, 1], y=[0.8, 0.8], mode="lines", line=dict(color=ORANGE, dash="dash"), name=line_name,
                    hoverinfo="skip"),
-    ])
-    fig = _style(fig, 320)
-    fig.update_xaxes(type="linear", tickformat=".0%", range=[0, 1], title=x_title, showgrid=True,
-                     gridcolor="rgba(128,128,128,0.2)")
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], title=y_title)
+    ], layout=layout(320, xaxis=dict(GRID_X, tickformat=".0%", range=[0, 1], title=x_title),
+                     yaxis=dict(tickformat=".0%", range=[0, 1.02], title=y_title)))
     return fig

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from crm_core.markup import html
 
-from .charts import PALETTE, _safe, _style
+from .charts import GRID_X, NO_GRID, PALETTE, _safe, _style, layout
 
 MAX_BARS = 30
 
@@ -23,38 +23,33 @@ def ranked_bars(df: pd.DataFrame, label: str, value: str, key: str, value_label:
     df = _safe(df.head(MAX_BARS), label)
     # go.Bar, not px.bar: a third of the time (px builds the figure through several layers of updates)
     hover = f"%{{y}}<br>{html(value_label)}: %{{x}}<extra></extra>"
-    fig = go.Figure(go.Bar(y=df[label], x=df[value], orientation="h", customdata=df[[key]].to_numpy(),
-                           text=df[text] if text else None, textposition="outside", cliponaxis=False,
-                           marker_color=PALETTE[0], hovertemplate=hover))
-    fig = _style(fig, height=max(260, 28 * len(df) + 80))
-    fig.update_yaxes(autorange="reversed", type="category", title=None, gridcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(type="linear", showgrid=True, gridcolor="rgba(128,128,128,0.2)",
-                     **({"dtick": 1} if len(df) and df[value].max() < 8 else {}))  # counts: no 0.5 ticks
-    return fig
+    small = len(df) and df[value].max() < 8  # counts: no 0.5 ticks
+    return go.Figure(go.Bar(y=df[label], x=df[value], orientation="h", customdata=df[[key]].to_numpy(),
+                            text=df[text] if text else None, textposition="outside", cliponaxis=False,
+                            marker_color=PALETTE[0], hovertemplate=hover),
+                     layout=layout(max(260, 28 * len(df) + 80),
+                                   yaxis=dict(autorange="reversed", type="category", gridcolor=NO_GRID),
+                                   xaxis=dict(GRID_X, **({"dtick": 1} if small else {}))))
 
 
 def donut(df: pd.DataFrame, label: str, value: str, key: str) -> go.Figure:
     """Shares of ``value`` per ``label`` as a donut (the small ones beyond MAX_BARS left out)."""
     df = _safe(df.head(MAX_BARS), label)
-    fig = go.Figure(go.Pie(labels=df[label], values=df[value], hole=0.55, customdata=df[[key]].to_numpy(),
-                           sort=False, direction="clockwise", marker=dict(colors=PALETTE * 3),
-                           textinfo="label+percent", hovertemplate="%{label}: %{value} (%{percent})<extra></extra>"))
-    fig.update_layout(height=420, margin=dict(l=8, r=8, t=24, b=8), showlegend=False,
-                      paper_bgcolor="rgba(0,0,0,0)", font=dict(size=13))
-    return fig
+    return go.Figure(go.Pie(labels=df[label], values=df[value], hole=0.55, customdata=df[[key]].to_numpy(),
+                            sort=False, direction="clockwise", marker=dict(colors=PALETTE * 3),
+                            textinfo="label+percent", hovertemplate="%{label}: %{value} (%{percent})<extra></extra>"),
+                     layout=dict(height=420, margin=dict(l=8, r=8, t=24, b=8), showlegend=False,
+                                 paper_bgcolor="rgba(0,0,0,0)", font=dict(size=13)))
 
 
 def stacked_owner_bars(df: pd.DataFrame, label: str, key: str, parts: dict[str, str]) -> go.Figure:
     """Horizontal stacked bars per owner: ``parts`` maps each column to its legend name."""
     df = _safe(df.head(MAX_BARS), label)
-    fig = go.Figure([go.Bar(y=df[label], x=df[col], name=name, orientation="h", customdata=df[[key]].to_numpy(),
-                            marker_color=color)
-                     for (col, name), color in zip(parts.items(), [PALETTE[2], PALETTE[3], PALETTE[1], PALETTE[0]])])
-    fig.update_layout(barmode="stack")
-    fig = _style(fig, height=max(260, 26 * len(df) + 100))
-    fig.update_yaxes(autorange="reversed", type="category", gridcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(type="linear", showgrid=True, gridcolor="rgba(128,128,128,0.2)")
-    return fig
+    return go.Figure([go.Bar(y=df[label], x=df[col], name=name, orientation="h", customdata=df[[key]].to_numpy(),
+                             marker_color=color)
+                      for (col, name), color in zip(parts.items(), [PALETTE[2], PALETTE[3], PALETTE[1], PALETTE[0]])],
+                     layout=layout(max(260, 26 * len(df) + 100), barmode="stack", xaxis=GRID_X,
+                                   yaxis=dict(autorange="reversed", type="category", gridcolor=NO_GRID)))
 
 
 def period_stack(df: pd.DataFrame, x: str, y: str, color: str, y_label: str = "") -> go.Figure:
