@@ -81,6 +81,11 @@ def _spark_strips_whitespace_only() -> None:
 
 _spark_strips_whitespace_only()
 
+# Ibis merges each chain of selects into one before writing SQL. The engines flatten nested selects themselves;
+# merging them took a fifth of the compile time, which is a fixed cost of every report (over the 50 declared
+# reports at M, one department: 855 -> 670 ms of compiling, the statements' times unchanged within noise).
+ibis.options.sql.fuse_selects = False
+
 
 def _lock(backend: ibis.BaseBackend) -> threading.RLock:
     """One query at a time on a backend that threads share (a PostgreSQL store's pool: an Ibis backend is one
