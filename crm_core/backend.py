@@ -58,6 +58,12 @@ def kept_depths(backend: ibis.BaseBackend) -> dict[str, int] | None:
     return backend.__dict__.get("_crm_kept", {}).get("depths")
 
 
+def contacts_until(backend: ibis.BaseBackend):
+    """The day of the latest follow-up, when the DuckDB store behind ``backend`` keeps the customers' contact
+    summary (crm_core.next_contacts.SUMMARY); else None."""
+    return backend.__dict__.get("_crm_kept", {}).get("contacts_until")
+
+
 def deal_customers_loaded(backend: ibis.BaseBackend) -> bool:
     """Whether the DuckDB store behind ``backend`` found every deal's customer loaded (False: it did not look,
     or the backend is not a store's)."""

@@ -35,7 +35,10 @@ rebuilt inside the transaction of any write that changes follow-ups, employees o
 
 from __future__ import annotations
 
+import datetime as dt
+
 TABLE = "next_contacts"
+SUMMARY = "customer_contacts"  # each customer's follow-ups in one row (see build_summary)
 DEPTHS = 4  # departments deeper than this are counted the distinct way
 GRAIN_BIT = {"day": 1, "week": 2, "month": 4, "quarter": 8, "year": 16}
 SOURCES = ("follow_ups", "employees", "departments")  # what it is built from
@@ -101,8 +104,8 @@ def fingerprint(cur) -> str:
     return "/".join(str(v) for v in (BUILD, *row))
 
 
-def _exists(cur) -> bool:
-    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [TABLE]).fetchone()[0])
+def _exists(cur, table: str = TABLE) -> bool:
+    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0])
 
 
 def _current(cur, now: str) -> bool:
@@ -111,13 +114,33 @@ def _current(cur, now: str) -> bool:
     return _exists(cur) and bool(kept) and kept[0][0] == now
 
 
+def build_summary(cur) -> None:
+    """SUMMARY: per customer, their follow-ups by anyone (the company level): n (how many), first_day (the first
+    one's day) and last_at (the last one's moment): the kept rows with no next contact. As of the latest
+    follow-up's day (contacts_until), and any day after it, these are what "as of the day" counts; reports
+    read it only then (Scope.contact_summary): 1M rows instead of the 10M kept rows at M."""
+    cur.execute(f"""CREATE OR REPLACE TABLE {SUMMARY} AS
+        SELECT customer_id, seq_company::BIGINT AS n, first_company AS first_day, contacted_at AS last_at
+        FROM {TABLE} WHERE next_company = DATE '{NEVER}' ORDER BY customer_id""")
+
+
+def contacts_until(cur) -> dt.date | None:
+    """The day of the latest follow-up the summary counts (None: no summary, or no follow-up)."""
+    if not _exists(cur, SUMMARY):
+        return None
+    return cur.execute(f"SELECT max(last_at)::DATE FROM {SUMMARY}").fetchone()[0]
+
+
 def bring_up_to_date(cur) -> bool:
-    """Rebuild the kept table when what it is built from changed since it was built (or it is missing);
-    whether it was rebuilt. Runs inside the caller's transaction."""
+    """Rebuild the kept table (and its summary) when what it is built from changed since it was built (or it is
+    missing); whether it was rebuilt. Runs inside the caller's transaction."""
     now = fingerprint(cur)
     if _current(cur, now):
+        if not _exists(cur, SUMMARY):  # kept by an older version, without the summary
+            build_summary(cur)
         return False
     cur.execute(_build_sql())
+    build_summary(cur)
     cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [FINGERPRINT, now])
     return True
@@ -134,4 +157,5 @@ def depths(cur, check: bool = False) -> dict[str, int] | None:
 def drop(cur) -> None:
     """Keep nothing: reports count the distinct way."""
     cur.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    cur.execute(f"DROP TABLE IF EXISTS {SUMMARY}")
     cur.execute("DELETE FROM settings WHERE key = ?", [FINGERPRINT])

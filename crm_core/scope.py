@@ -183,6 +183,19 @@ class Scope:
         employees = self._selected_employees if people else self._visible_employees
         return (raw if employees is None else raw.filter(raw.employee_id.isin(employees.employee_id))), level
 
+    def contact_summary(self, as_of: dt.date | None = None) -> ir.Table | None:
+        """Each customer's follow-ups in one row, as the store keeps them (crm_core.next_contacts.SUMMARY:
+        customer_id, n, first_day, last_at), when the viewer sees every follow-up and, with ``as_of``, no follow-up
+        comes after that day (then they are the customer's follow-ups as of it). None: read next_contacts or
+        the follow-ups instead."""
+        until = _backend.contacts_until(self.backend)
+        if until is None or (as_of is not None and as_of < until):
+            return None
+        kept = self.next_contacts(people=False)
+        if kept is None or kept[1] != "company":
+            return None
+        return self._raw(_next.SUMMARY)
+
     def _level(self, people: bool, depths: dict[str, int]) -> str | None:
         """The next_contacts level whose group is exactly the employees a count covers (see the module)."""
         v, f = self.viewer, self.filters

@@ -8,6 +8,7 @@ a single transaction that bumps ``data_version`` so caches keyed on it refresh.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import threading
 from pathlib import Path
@@ -46,12 +47,13 @@ class Store:
         # What every backend of this store is told, kept current by writes: the kept table's depths
         # (Scope.next_contacts) and whether every deal's customer is loaded (Scope.of_customers).
         # And the tables' schemas as looked up (crm_core.backend.raw_table), a new dict after each write.
-        self._kept: dict = {"depths": None, "deal_customers_loaded": False, "schemas": {}}
+        self._kept: dict = {"depths": None, "deal_customers_loaded": False, "schemas": {}, "contacts_until": None}
         if not read_only:
             self.migrate()
         else:
             if keep:
                 self._kept["depths"] = next_contacts.depths(self._con.cursor(), check=True)
+                self._kept["contacts_until"] = _contacts_until(self._con.cursor(), self._kept["depths"])
             self._kept["deal_customers_loaded"] = deal_customers_loaded(self._con.cursor())
         self._version = self._read_version()
 
@@ -140,6 +142,7 @@ class Store:
             if check:
                 next_contacts.bring_up_to_date(cur)
                 depths = next_contacts.depths(cur)
+                until = _contacts_until(cur, depths)
             if deals:
                 loaded = deal_customers_loaded(cur)
             cur.execute(
@@ -147,7 +150,7 @@ class Store:
                 "SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"
             )
         if check:
-            self._kept["depths"] = depths
+            self._kept.update(depths=depths, contacts_until=until)
         if deals:
             self._kept["deal_customers_loaded"] = loaded
         self._kept["schemas"] = {}
@@ -171,6 +174,7 @@ class Store:
             else:
                 next_contacts.drop(cur)
             depths = next_contacts.depths(cur)
+            until = _contacts_until(cur, depths)
             loaded = deal_customers_loaded(cur)
             if not found or before != schema.SCHEMA_VERSION:
                 cur.execute(
@@ -178,7 +182,7 @@ class Store:
                     "SET value = excluded.value",
                     [str(schema.SCHEMA_VERSION)],
                 )
-        self._kept.update(depths=depths, deal_customers_loaded=loaded, schemas={})
+        self._kept.update(depths=depths, deal_customers_loaded=loaded, schemas={}, contacts_until=until)
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         rows = self.query("SELECT value FROM settings WHERE key = ?", [key])
@@ -192,6 +196,11 @@ class Store:
 
     def close(self) -> None:
         self._con.close()
+
+
+def _contacts_until(cur, depths) -> dt.date | None:
+    """next_contacts.contacts_until, when the kept table is current (``depths``: what the store found)."""
+    return None if depths is None else next_contacts.contacts_until(cur)
 
 
 def deal_customers_loaded(cur) -> bool:

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from crm_core import next_contacts
+from crm_core import backend, next_contacts
 from crm_core.filters import Filters
 from crm_core.importing import load, read_file
 from crm_core.metrics import contacted_customers, growth_summary
@@ -178,6 +178,27 @@ def test_a_write_that_changes_follow_ups_or_the_tree_rebuilds_it_and_other_write
     load(company, read_file(path))
     assert not marked()
     assert counts(company) == [2, 2]
+
+
+def test_the_contact_summary_is_each_customers_follow_ups_as_of_the_latest_and_follows_writes(company, tmp_path):
+    def summary(as_of=None):
+        s = Scope(company.backend())
+        t = s.contact_summary(as_of)
+        return None if t is None else s.run(t.order_by("customer_id")).values.tolist()
+
+    assert backend.contacts_until(company.backend()) == D(2024, 2, 21)
+    assert summary(D(2024, 2, 20)) is None  # F5 comes after: as of the 20th the summary is not the answer
+    assert summary(D(2024, 2, 21)) == summary() == [  # C1: F1..F5; C2: F6, F7 (by nobody)
+        ["C1", 5, pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-21 10:00")],
+        ["C2", 2, pd.Timestamp("2024-02-10"), pd.Timestamp("2024-02-10 11:00")]]
+    assert Scope(company.backend(), viewer=Viewer("E1", "manager", "D1")).contact_summary() is None  # not all of them
+
+    path = tmp_path / "follow_ups.csv"
+    path.write_text("follow_up_id,customer_id,employee_id,contacted_at\nF8,C2,E2,2024-03-05 09:00:00\n", encoding="utf-8")
+    load(company, read_file(path))
+    assert backend.contacts_until(company.backend()) == D(2024, 3, 5)
+    assert summary()[1] == ["C2", 3, pd.Timestamp("2024-02-10"), pd.Timestamp("2024-03-05 09:00")]
+    assert summary(D(2024, 3, 4)) is None
 
 
 def test_a_failed_write_leaves_it_as_it_was(company):

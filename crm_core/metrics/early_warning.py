@@ -47,7 +47,11 @@ def _per_customer(events: ir.Table, end: dt.date) -> ir.Table:
 
 def _contacts_per_customer(scope, end: dt.date) -> ir.Table:
     """_per_customer of the follow-ups the viewer sees; from the kept table when one level fits: the row of each
-    customer's last follow-up up to ``end`` holds how many they had by then and the first's day."""
+    customer's last follow-up up to ``end`` holds how many they had by then and the first's day; from the
+    store's summary when nothing comes after ``end``."""
+    summary = scope.contact_summary(as_of=end)
+    if summary is not None:
+        return summary.select("customer_id", n=summary.n, first=summary.first_day, last=summary.last_at.date())
     kept = scope.next_contacts(people=False)
     if kept is None:
         fu = scope.visible("follow_ups")

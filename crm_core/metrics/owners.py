@@ -27,7 +27,10 @@ def owned_rows(scope, with_contacted: bool = True) -> ir.Table:
     if rng is None:
         return c.mutate(contacted=ibis.literal(False))
     kept = scope.next_contacts(people=False)
-    if kept is not None:  # each customer's last follow-up in the range: one row per customer to look up
+    summary = scope.contact_summary(as_of=rng[1])
+    if summary is not None:  # nothing after the range: contacted in it when the last follow-up is
+        fu = summary.filter(in_range(summary.last_at, *rng))
+    elif kept is not None:  # each customer's last follow-up in the range: one row per customer to look up
         fu, level = kept
         fu = fu.filter(in_range(fu.contacted_at, *rng), last_in(fu, level, rng[1]))
     else:

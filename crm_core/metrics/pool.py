@@ -54,7 +54,11 @@ def _last_contact(scope, customers: ir.Table, as_of: dt.date, lookback: int) -> 
     the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days."""
     since = as_of - dt.timedelta(days=max(lookback, 1) - 1)
     kept = scope.next_contacts(people=False)
-    if kept is not None:  # the latest follow-up is the one whose next contact comes after as_of
+    summary = scope.contact_summary(as_of=as_of)
+    if summary is not None:  # nothing after as_of: the latest follow-up is the customer's last
+        s = summary.filter(in_range(summary.last_at, since, as_of))
+        last = s.select(fu_customer=s.customer_id, last_fu=s.last_at)
+    elif kept is not None:  # the latest follow-up is the one whose next contact comes after as_of
         fu, level = kept
         fu = fu.filter(in_range(fu.contacted_at, since, as_of), last_in(fu, level, as_of))
         last = fu.select(fu_customer=fu.customer_id, last_fu=fu.contacted_at)

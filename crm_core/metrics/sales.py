@@ -70,7 +70,10 @@ def _conversions(steps: list[str], counts: list[int], key: str, value: str) -> p
 # -- the customer funnel ---------------------------------------------------------------------------------
 def _ever_contacted(scope) -> ir.Column:
     """The customer_id of every follow-up the viewer sees; when the store keeps next_contacts, of each customer's
-    first one only (within the level's group: the same customers, a tenth of the rows)."""
+    first one only (within the level's group: the same customers, a tenth of the rows), or of its summary."""
+    summary = scope.contact_summary()
+    if summary is not None:
+        return summary.customer_id
     kept = scope.next_contacts(people=False)
     if kept is None:
         return scope.visible("follow_ups").customer_id
