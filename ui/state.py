@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import gc
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ def _settle_long_lived() -> None:
     if not gc.get_freeze_count():
         gc.collect()  # nothing unreachable is kept for good
         gc.freeze()
+        atexit.register(gc.unfreeze)  # at exit everything is let go as usual (native bindings count leaks)
 
 
 def store_location() -> str:
