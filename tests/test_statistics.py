@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from crm_core.scope import Scope
+from crm_core.scope import Scope, Viewer
 from crm_core import customer_list as cl
 from crm_core import regions as places
 from crm_core.errors import UserError
@@ -377,6 +377,11 @@ def test_customer_list_columns_status_last_contact_and_search(owned, store):
     last = dict(zip(df.customer_id, df.last_contact_at))
     assert str(last["C3"]) == "2025-01-02 00:00:00" and str(last["C2"]) == "2025-02-01 00:00:00"
     assert pd.isna(last["C4"]) and str(last["C5"]) == "2025-01-10 00:00:00"
+    assert str(last["C1"]) == "2025-01-31 23:59:59"  # by E9, of another department
+    manager = Scope(owned, Filters(start=D(2020, 1, 1), end=D(2025, 12, 31)), Viewer("E1", "manager", "D1"))
+    assert manager.contact_summary() is None  # does not see every follow-up: the last ones come from follow-ups
+    theirs = cl.customer_list(manager, distributions.created_in_range(manager))[1].set_index("customer_id")
+    assert str(theirs.last_contact_at["C3"]) == "2025-01-02 00:00:00" and pd.isna(theirs.last_contact_at["C1"])
     assert list(listed(owned, Filters(start=D(2020, 1, 1)), "categories", {"category": "(none)"},
                        search="N-C3").customer_id) == ["C3"]
     two = cl.customer_list(scope, distributions.created_in_range(scope), limit=2)
