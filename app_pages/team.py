@@ -40,7 +40,8 @@ if section == "leaderboard":
                                format_func=lambda m: t(f"team.col.{m}"))
     key = "department_id" if by == "department" else "employee_id"
     label = (department_labeler if by == "department" else employee_labeler)()
-    now, then = report("leaderboard", filters, by=by), report("leaderboard", before, by=by)
+    both = report("leaderboard-change", filters, by=by)  # this range's and the one before's, in one statement
+    now, then = [both[both["range"] == r].drop(columns="range").reset_index(drop=True) for r in ("current", "previous")]
     if now.empty:
         st.info(t("common.nothing"))
         st.stop()

@@ -847,6 +847,14 @@ def leaderboard(cur, f: Filters, by: str | None = None) -> pd.DataFrame:
     return cur.execute(sql).df()
 
 
+def leaderboard_change(cur, f: Filters, by: str | None = None) -> pd.DataFrame:
+    """The leaderboard of the range (range current), then of the equally long range before it (range previous)."""
+    days = (f.end - f.start).days + 1
+    before = f.with_range(f.start - dt.timedelta(days=days), f.start - dt.timedelta(days=1))
+    return pd.concat([leaderboard(cur, f, by).assign(range="current"), leaderboard(cur, before, by).assign(range="previous")],
+                     ignore_index=True)
+
+
 def attainment(cur, f: Filters) -> pd.DataFrame:
     """Targets with period_start in the range and one of the four metrics (with a people filter: the selected
     employees' targets, plus with a department filter the targets of the departments within its subtrees);
@@ -1257,6 +1265,7 @@ REPORTS = {
     "at-risk": at_risk,
     "care": care,
     "leaderboard": leaderboard,
+    "leaderboard-change": leaderboard_change,
     "attainment": attainment,
     "forecast": forecast,
     "growth-trends": growth_trends,

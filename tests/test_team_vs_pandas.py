@@ -253,6 +253,22 @@ def test_leaderboard_vs_pandas(demo_store, tables, name, by):
     check(leaderboard(demo_store.backend(), f, by=by), by, expected, f"leaderboard by {by} {name}")
 
 
+@pytest.mark.parametrize("viewer", ["admin", "manager"])
+@pytest.mark.parametrize("by", ["employee", "department"])
+@pytest.mark.parametrize("name", FILTER_SETS)
+def test_leaderboard_change_vs_pandas(demo_store, tables, name, by, viewer):
+    """The Team page's two leaderboards in one statement: this range's and the equally long one before it's."""
+    f, who = FILTER_SETS[name], {"admin": ADMIN, "manager": MANAGER}[viewer]
+    days = (f.end - f.start).days + 1
+    before = f.with_range(f.start - dt.timedelta(days=days), f.start - dt.timedelta(days=1))
+    got = get("leaderboard-change").run(Scope(demo_store.backend(), f, who), by=by)
+    for part, g in (("current", f), ("previous", before)):
+        expected = expected_leaderboard(tables, g, who, by)
+        assert sum(r[3] for r in expected) > 0 or (part, name) == ("previous", "employees"), (name, part)
+        mine = got[got["range"] == part].drop(columns="range")
+        check(mine, by, expected, f"leaderboard-change {part} by {by} {name} as {viewer}")
+
+
 def test_leaderboard_by_employee_is_the_default(demo_store, tables):
     f = FILTER_SETS["month"]
     expected = expected_leaderboard(tables, f)
@@ -474,6 +490,20 @@ def test_leaderboard_hand_counted(team):
     quiet = Filters(start=D(2020, 1, 1), end=D(2020, 12, 31))
     check(leaderboard(b, quiet, by="employee"), "employee",
           [(e, 0, 0, 0, 0, 0.0, None) for e in "ABCZ"], "quiet")
+
+
+def test_leaderboard_change_hand_counted(team):
+    """This range's part is the hand count (its records on the first day's midnight included); the range
+    before's is what the pandas reference counts there."""
+    b, t = team.backend(), load(team.cursor(), NAMES)
+    f = Filters(**RANGE)
+    days = (f.end - f.start).days + 1
+    before = f.with_range(f.start - dt.timedelta(days=days), f.start - dt.timedelta(days=1))
+    for by, hand in (("employee", [HAND_C, HAND_A, HAND_B, HAND_Z]), ("department", [HAND_D3, HAND_D1, HAND_D2])):
+        got = get("leaderboard-change").run(Scope(b, f), by=by)
+        check(got[got["range"] == "current"].drop(columns="range"), by, hand, f"current by {by}")
+        check(got[got["range"] == "previous"].drop(columns="range"), by, expected_leaderboard(t, before, by=by),
+              f"previous by {by}")
 
 
 def test_leaderboard_hand_counted_viewers(team):

@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from ..filters import in_range
+from ..filters import day_start, in_range
 from ..periods import next_period
 from ..reports import report
 from .common import By, last_in
@@ -26,12 +26,13 @@ PROBABILITY_SETTING = "stage_probability"
 MOMENT = ibis.dtype("timestamp(6)").copy(nullable=True)  # one schema for NOT NULL and nullable date columns
 
 
-def _facts(scope, start: dt.date, end: dt.date, kept: tuple | None = None) -> ir.Table:
+def _facts(scope, start: dt.date, end: dt.date, kept: tuple | None = None, split: dt.date | None = None) -> ir.Table:
     """Every record a measure counts over [start, end], as (employee_id, measure, customer_id, amount, won, at,
     last); measure is new, won, contact or closed (short labels: DuckDB compares strings of up to 12 bytes
     inline, and these are compared for every follow-up). With ``kept`` (Scope.next_contacts per employee),
     follow-ups come from it, and ``last`` marks each employee's last follow-up of a customer in the range (see
-    common.last_in); else ``last`` is NULL."""
+    common.last_in); else ``last`` is NULL. With ``split``, [start, end] is two ranges, [start, split] and the
+    days after it, and ``last`` is within the record's own range."""
     c, d = scope.customers, scope.deals
     fu = kept[0] if kept else scope.follow_ups
     new = c.filter(in_range(c.created_at, start, end))
@@ -49,9 +50,18 @@ def _facts(scope, start: dt.date, end: dt.date, kept: tuple | None = None) -> ir
     return ibis.union(rows(new, new.owner_id, "new", new.created_at),
                       rows(won, won.owner_id, "won", won.won_at),
                       rows(contacts, contacts.employee_id, "contact", contacts.contacted_at,
-                           last=last_in(contacts, "employee", end) if kept else unknown),
+                           last=_last_in_range(contacts, end, split) if kept else unknown),
                       rows(closed, closed.owner_id, "closed", closed.closed_at, closed.amount, closed.status == "won"),
                       distinct=False)
+
+
+def _last_in_range(contacts: ir.Table, end: dt.date, split: dt.date | None) -> ir.BooleanValue:
+    """The employee's last follow-up of the customer up to ``end`` (and, with ``split``, up to ``split`` for the
+    follow-ups on or before it)."""
+    if split is None:
+        return last_in(contacts, "employee", end)
+    return ibis.ifelse(contacts.contacted_at < day_start(split + dt.timedelta(days=1)),
+                       last_in(contacts, "employee", split), last_in(contacts, "employee", end))
 
 
 def _measures(t: ir.Table, *keys: str, kept: bool = False) -> ir.Table:
@@ -89,20 +99,28 @@ def _by_department(scope, facts: ir.Table, *keys: str) -> ir.Table:
                      *keys, "department_id")
 
 
-def leaderboard_rows(scope, start: dt.date, end: dt.date, by: str) -> ir.Table:
-    """The leaderboard as an expression: one row per employee in scope (or department), zeros included."""
+def leaderboard_rows(scope, start: dt.date, end: dt.date, by: str, split: dt.date | None = None) -> ir.Table:
+    """The leaderboard as an expression: one row per employee in scope (or department), zeros included. With
+    ``split``, two rows each: ``current`` False for [start, split], True for the days after it."""
+    extra = ["current"] if split else []
     if by == "department":
-        facts = _facts(scope, start, end)
-        got, keys, key = _by_department(scope, facts), _departments(scope).select(department_id="ancestor_id"), "department_id"
+        facts = _facts(scope, start, end, split=split)
+        facts = facts.mutate(current=facts.at >= day_start(split + dt.timedelta(days=1))) if split else facts
+        got, keys, key = (_by_department(scope, facts, *extra), _departments(scope).select(department_id="ancestor_id"),
+                          "department_id")
     else:
         kept = scope.next_contacts(per_employee=True)
-        facts = _facts(scope, start, end, kept)
-        got, keys, key = (_measures(facts, "employee_id", kept=kept is not None), scope.employees.select("employee_id"),
-                          "employee_id")
-    j = keys.left_join(got, keys[key] == got[key])
+        facts = _facts(scope, start, end, kept, split)
+        facts = facts.mutate(current=facts.at >= day_start(split + dt.timedelta(days=1))) if split else facts
+        got, keys, key = (_measures(facts, "employee_id", *extra, kept=kept is not None),
+                          scope.employees.select("employee_id"), "employee_id")
+    if split:
+        keys = keys.cross_join(ibis.memtable({"current": [False, True]}))
+    j = keys.left_join(got, [keys[k] == got[k] for k in [key, *extra]])
     zero = lambda col: ibis.coalesce(j[col], 0)
-    return j.select(j[key], **{c: zero(c).cast("int64") for c in COUNTS}, revenue=zero("revenue").cast("float64"),
-                    won_deals=zero("won_deals"), closed_deals=zero("closed_deals"))
+    return j.select(j[key], *[keys[k] for k in extra], **{c: zero(c).cast("int64") for c in COUNTS},
+                    revenue=zero("revenue").cast("float64"), won_deals=zero("won_deals"),
+                    closed_deals=zero("closed_deals"))
 
 
 def _ranked(df: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -152,10 +170,31 @@ def leaderboard(scope, by: By = None) -> pd.DataFrame:
     if rng is None:
         return pd.DataFrame({c: pd.Series(dtype=object if c == key else "float64" if c in ("revenue", "win_rate")
                                           else "int64") for c in cols})
-    got = scope.run(leaderboard_rows(scope, *rng, by))
+    return _board(scope.run(leaderboard_rows(scope, *rng, by)), key)
+
+
+def _board(got: pd.DataFrame, key: str) -> pd.DataFrame:
     got["win_rate"] = (got.won_deals / got.closed_deals).where(got.closed_deals > 0).astype("float64")
     out = got.astype({c: "int64" for c in COUNTS} | {"revenue": "float64"})
-    return _ranked(out, key)[cols]
+    return _ranked(out, key)[[key, *MEASURES]]
+
+
+@report("leaderboard-change", cli=False, columns=["employee_id", *MEASURES, "range"], drill=_leaderboard_drill)
+def leaderboard_change(scope, by: By = None) -> pd.DataFrame:
+    """The leaderboard of the range (``range`` current) and of the equally long range just before it (``range``
+    previous), in one statement: the Team page's ranks and their change. Each part as the leaderboard report
+    orders it. Columns: employee_id or department_id, the six measures, range."""
+    by = by or "employee"
+    key = "department_id" if by == "department" else "employee_id"
+    rng = scope.date_range([("customers", "created_at"), ("follow_ups", "contacted_at"), ("deals", "closed_at")])
+    if rng is None:
+        return pd.concat([leaderboard(scope, by).assign(range=r) for r in ("current", "previous")], ignore_index=True)
+    start, end = rng
+    prev_start, prev_end = start - (end - start + dt.timedelta(days=1)), start - dt.timedelta(days=1)
+    got = scope.run(leaderboard_rows(scope, prev_start, end, by, split=prev_end))
+    parts = [_board(got[got.current == (r == "current")].drop(columns="current").reset_index(drop=True), key)
+             .assign(range=r) for r in ("current", "previous")]
+    return pd.concat(parts, ignore_index=True)
 
 
 # -- attainment ----------------------------------------------------------------------------------------------
