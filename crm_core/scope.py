@@ -254,6 +254,12 @@ class Scope:
             return t.filter(t.customer_id.notnull())
         return t.filter(t.customer_id.isin(self.customers.customer_id))
 
+    def history_of(self, deals: ir.Table) -> ir.Table:
+        """The stage history rows of ``deals``, deals this scope handed out (narrowed already): one semi-join on
+        them, not a second one on every deal in scope first (at M for one region: 45 of deal-funnel's 95 ms)."""
+        h = self._raw("deal_stage_history")
+        return h.filter(h.deal_id.isin(deals.deal_id))
+
     def setting(self, key: str, default: str | None = None) -> str | None:
         s = self._raw("settings")
         found = self.run(s.filter(s.key == key).select("value"))

@@ -131,8 +131,7 @@ def _stage_index(col: ir.StringValue, stages: list[str]) -> ir.IntegerValue:
 
 def _created_history(scope) -> ir.Table:
     """The stage history rows of the deals created in the range."""
-    h = scope.deal_stage_history
-    return h.filter(h.deal_id.isin(_deals_created(scope).deal_id))
+    return scope.history_of(_deals_created(scope))
 
 
 def _furthest_stage(scope, stages: list[str]) -> ir.Table:
