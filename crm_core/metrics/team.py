@@ -32,7 +32,7 @@ def _facts(scope, start: dt.date, end: dt.date, kept: tuple | None = None, split
     inline, and these are compared for every follow-up). With ``kept`` (Scope.next_contacts per employee),
     follow-ups come from it, and ``last`` marks each employee's last follow-up of a customer in the range (see
     common.last_in); else ``last`` is NULL. With ``split``, [start, end] is two ranges, [start, split] and the
-    days after it, and ``last`` is within the record's own range."""
+    days after it, ``last`` is within the record's own range, and ``current`` says the record is in the second."""
     c, d = scope.customers, scope.deals
     fu = kept[0] if kept else scope.follow_ups
     new = c.filter(in_range(c.created_at, start, end))
@@ -47,12 +47,13 @@ def _facts(scope, start: dt.date, end: dt.date, kept: tuple | None = None, split
                         amount=(ibis.coalesce(amount, 0.0) if amount is not None else ibis.literal(0.0)).cast("float64"),
                         won=(is_won if is_won is not None else ibis.literal(False)), last=last)
 
-    return ibis.union(rows(new, new.owner_id, "new", new.created_at),
-                      rows(won, won.owner_id, "won", won.won_at),
-                      rows(contacts, contacts.employee_id, "contact", contacts.contacted_at,
-                           last=_last_in_range(contacts, end, split) if kept else unknown),
-                      rows(closed, closed.owner_id, "closed", closed.closed_at, closed.amount, closed.status == "won"),
-                      distinct=False)
+    facts = ibis.union(rows(new, new.owner_id, "new", new.created_at),
+                       rows(won, won.owner_id, "won", won.won_at),
+                       rows(contacts, contacts.employee_id, "contact", contacts.contacted_at,
+                            last=_last_in_range(contacts, end, split) if kept else unknown),
+                       rows(closed, closed.owner_id, "closed", closed.closed_at, closed.amount, closed.status == "won"),
+                       distinct=False)
+    return facts.mutate(current=facts.at >= day_start(split + dt.timedelta(days=1))) if split else facts
 
 
 def _last_in_range(contacts: ir.Table, end: dt.date, split: dt.date | None) -> ir.BooleanValue:
@@ -105,13 +106,11 @@ def leaderboard_rows(scope, start: dt.date, end: dt.date, by: str, split: dt.dat
     extra = ["current"] if split else []
     if by == "department":
         facts = _facts(scope, start, end, split=split)
-        facts = facts.mutate(current=facts.at >= day_start(split + dt.timedelta(days=1))) if split else facts
         got, keys, key = (_by_department(scope, facts, *extra), _departments(scope).select(department_id="ancestor_id"),
                           "department_id")
     else:
         kept = scope.next_contacts(per_employee=True)
         facts = _facts(scope, start, end, kept, split)
-        facts = facts.mutate(current=facts.at >= day_start(split + dt.timedelta(days=1))) if split else facts
         got, keys, key = (_measures(facts, "employee_id", *extra, kept=kept is not None),
                           scope.employees.select("employee_id"), "employee_id")
     if split:
