@@ -56,6 +56,10 @@ def customer_list(scope, c: ir.Table, limit: int | None = DEFAULT_LIMIT) -> tupl
     return total, shown[COLUMNS + extra].reset_index(drop=True)
 
 
+def _shown_ids(ids: pd.Series) -> ir.Table:
+    return ibis.memtable(pd.DataFrame({"shown_id": ids}))
+
+
 def _last_contacts(scope, shown: pd.DataFrame) -> dict:
     """customer_id -> its latest follow-up, for the (few) customers shown: from the store's contact summary when
     the viewer sees every follow-up. Else, as most lists are of customers contacted lately, the follow-ups of the
@@ -64,14 +68,14 @@ def _last_contacts(scope, shown: pd.DataFrame) -> dict:
     todo = shown["customer_id"]
     summary = scope.contact_summary()
     if summary is not None:  # the viewer sees every follow-up: each customer's last is in the store's summary
-        ids = ibis.memtable(pd.DataFrame({"shown_id": todo}))
+        ids = _shown_ids(todo)
         j = summary.inner_join(ids, summary.customer_id == ids.shown_id)
         last = scope.run(j.select("customer_id", last=j.last_at))
         return dict(zip(last.customer_id, last["last"]))
     for since in (dt.datetime.combine(dt.date.today() - dt.timedelta(days=RECENT_DAYS), dt.time()), None):
         if todo.empty:
             break
-        ids = ibis.memtable(pd.DataFrame({"shown_id": todo}))
+        ids = _shown_ids(todo)  # those still not found
         fu = scope.visible("follow_ups")
         if since is not None:
             fu = fu.filter(fu.contacted_at >= ibis.timestamp(since))

@@ -26,8 +26,8 @@ def owned_rows(scope, with_contacted: bool = True) -> ir.Table:
     rng = scope.date_range([("follow_ups", "contacted_at")])
     if rng is None:
         return c.mutate(contacted=ibis.literal(False))
-    kept = scope.next_contacts(people=False)
     summary = scope.contact_summary(as_of=rng[1])
+    kept = scope.next_contacts(people=False) if summary is None else None
     if summary is not None:  # nothing after the range: contacted in it when the last follow-up is
         fu = summary.filter(in_range(summary.last_at, *rng))
     elif kept is not None:  # each customer's last follow-up in the range: one row per customer to look up

@@ -53,8 +53,8 @@ def _last_contact(scope, customers: ir.Table, as_of: dt.date, lookback: int) -> 
     """``customers`` with assigned_day and last_contact_day: the later of the assignment day and the day of
     the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days."""
     since = as_of - dt.timedelta(days=max(lookback, 1) - 1)
-    kept = scope.next_contacts(people=False)
     summary = scope.contact_summary(as_of=as_of)
+    kept = scope.next_contacts(people=False) if summary is None else None
     if summary is not None:  # nothing after as_of: the latest follow-up is the customer's last
         s = summary.filter(in_range(summary.last_at, since, as_of))
         last = s.select(fu_customer=s.customer_id, last_fu=s.last_at)
