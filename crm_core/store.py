@@ -45,7 +45,8 @@ class Store:
         self._write_lock = threading.Lock()
         self.read_only = read_only
         # What every backend of this store is told, kept current by writes: the kept table's depths
-        # (Scope.next_contacts) and whether every deal's customer is loaded (Scope.of_customers).
+        # (Scope.next_contacts), the day its contact summary counts up to (contacts_until, see
+        # Scope.contact_summary) and whether every deal's customer is loaded (Scope.of_customers).
         # And the tables' schemas as looked up (crm_core.backend.raw_table), a new dict after each write.
         self._kept: dict = {"depths": None, "deal_customers_loaded": False, "schemas": {}, "contacts_until": None}
         if not read_only:
@@ -145,6 +146,7 @@ class Store:
                 until = _contacts_until(cur, depths)
             if deals:
                 loaded = deal_customers_loaded(cur)
+            next_contacts.follow_the_version(cur)
             cur.execute(
                 "INSERT INTO settings VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
                 "SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"
@@ -169,8 +171,8 @@ class Store:
 
                 normalise_stored_regions(cur)
                 rebuild_department_tree(cur)
-            if self.keep:
-                next_contacts.bring_up_to_date(cur)
+            if self.keep:  # a migration may change what it is built from: then it is checked
+                next_contacts.bring_up_to_date(cur, trust_stamp=bool(found) and before == schema.SCHEMA_VERSION)
             else:
                 next_contacts.drop(cur)
             depths = next_contacts.depths(cur)
