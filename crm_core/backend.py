@@ -52,6 +52,12 @@ def raw_table(backend: ibis.BaseBackend, name: str) -> ir.Table:
     return cache[name]
 
 
+def kept_settings(backend: ibis.BaseBackend) -> dict[str, str | None] | None:
+    """The settings read so far (key -> value, None: not set), when the DuckDB store behind ``backend`` keeps
+    them: one dict for all its backends, a new one after every write (a setting is a write). None: read each."""
+    return backend.__dict__.get("_crm_kept", {}).get("settings")
+
+
 def kept_depths(backend: ibis.BaseBackend) -> dict[str, int] | None:
     """The departments' depths a DuckDB store hands its backends when it keeps crm_core.next_contacts
     (None: it keeps nothing, or the backend is not a store's)."""

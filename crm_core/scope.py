@@ -261,9 +261,15 @@ class Scope:
         return h.filter(h.deal_id.isin(deals.deal_id))
 
     def setting(self, key: str, default: str | None = None) -> str | None:
-        s = self._raw("settings")
-        found = self.run(s.filter(s.key == key).select("value"))
-        return found["value"].iloc[0] if len(found) and found["value"].iloc[0] is not None else default
+        kept = _backend.kept_settings(self.backend)  # taken before reading: a write meanwhile replaces it
+        if kept is None or key not in kept:
+            s = self._raw("settings")
+            found = self.run(s.filter(s.key == key).select("value"))
+            value = found["value"].iloc[0] if len(found) and found["value"].iloc[0] is not None else None
+            if kept is None:
+                return default if value is None else value
+            kept[key] = value
+        return default if kept[key] is None else kept[key]
 
     def require_known(self, filters: Filters) -> None:
         """UserError naming any department or employee of ``filters`` the database does not have."""

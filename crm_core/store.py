@@ -47,8 +47,10 @@ class Store:
         # What every backend of this store is told, kept current by writes: the kept table's depths
         # (Scope.next_contacts), the day its contact summary counts up to (contacts_until, see
         # Scope.contact_summary) and whether every deal's customer is loaded (Scope.of_customers).
-        # And the tables' schemas as looked up (crm_core.backend.raw_table), a new dict after each write.
-        self._kept: dict = {"depths": None, "deal_customers_loaded": False, "schemas": {}, "contacts_until": None}
+        # And the tables' schemas and the settings as looked up (crm_core.backend.raw_table, Scope.setting),
+        # new dicts after each write.
+        self._kept: dict = {"depths": None, "deal_customers_loaded": False, "schemas": {}, "settings": {},
+                            "contacts_until": None}
         if not read_only:
             self.migrate()
         else:
@@ -155,7 +157,7 @@ class Store:
             self._kept.update(depths=depths, contacts_until=until)
         if deals:
             self._kept["deal_customers_loaded"] = loaded
-        self._kept["schemas"] = {}
+        self._kept.update(schemas={}, settings={})
         self._version = self._read_version()
 
     def migrate(self) -> None:
@@ -184,7 +186,7 @@ class Store:
                     "SET value = excluded.value",
                     [str(schema.SCHEMA_VERSION)],
                 )
-        self._kept.update(depths=depths, deal_customers_loaded=loaded, schemas={}, contacts_until=until)
+        self._kept.update(depths=depths, deal_customers_loaded=loaded, schemas={}, settings={}, contacts_until=until)
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         rows = self.query("SELECT value FROM settings WHERE key = ?", [key])

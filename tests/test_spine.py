@@ -174,6 +174,21 @@ def test_each_thread_reads_on_its_own_backend_with_the_schemas_looked_up_once(st
     assert "note" in backend.raw_table(store.backend(), "customers").columns
 
 
+def test_a_setting_is_read_once_per_write_and_every_thread_sees_a_new_one(store):
+    store.put_setting("pool_rule_days", '{"*": 20}')
+    before = backend.STATEMENTS["n"]
+    assert Scope(store.backend()).setting("pool_rule_days") == '{"*": 20}'
+    assert Scope(store.backend()).setting("deal_stages", "none") == "none"  # not set: the default, also kept
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append((Scope(store.backend()).setting("pool_rule_days"),
+                                                          Scope(store.backend()).setting("deal_stages"))))
+    thread.start()
+    thread.join()
+    assert seen == [('{"*": 20}', None)] and backend.STATEMENTS["n"] - before == 2  # one statement per key
+    store.put_setting("pool_rule_days", '{"*": 45}')
+    assert Scope(store.backend()).setting("pool_rule_days") == '{"*": 45}'
+
+
 # -- an older database -------------------------------------------------------------------------------
 def test_a_version_1_database_is_brought_up_to_date(tmp_path):
     path = tmp_path / "v1.duckdb"
