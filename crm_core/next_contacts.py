@@ -31,10 +31,6 @@ stored by quarter, then customer: a range skips the quarters outside it, and loo
 138 ms against 215 ms stored by time alone, and a year's counts 69 against 66 ms). It is
 rebuilt inside the transaction of any write that changes follow-ups, employees or departments
 (``bring_up_to_date``, called by Store.write); a fingerprint of those tables, kept in settings, tells.
-Computing it hashes every follow-up (12 s at XL), so opening a store trusts a stamp instead: the data version
-(Store.data_version) at which the table was last known current, moved along by every write of this app. A
-write made another way (an older version of the app bumps the data version too) leaves the stamp behind, and
-the next open checks the fingerprint.
 """
 
 from __future__ import annotations
@@ -47,7 +43,6 @@ DEPTHS = 4  # departments deeper than this are counted the distinct way
 GRAIN_BIT = {"day": 1, "week": 2, "month": 4, "quarter": 8, "year": 16}
 SOURCES = ("follow_ups", "employees", "departments")  # what it is built from
 FINGERPRINT = "next_contacts_fingerprint"
-STAMP = "next_contacts_version"  # the data_version at which the kept table was last known current
 NEVER = "9999-12-31"  # next_<level> of a customer's last follow-up: after any range
 BUILD = 4  # part of the fingerprint: a new way of building it rebuilds every kept table
 
@@ -136,54 +131,25 @@ def contacts_until(cur) -> dt.date | None:
     return cur.execute(f"SELECT max(last_at)::DATE FROM {SUMMARY}").fetchone()[0]
 
 
-_DATA_VERSION = "coalesce((SELECT value FROM settings WHERE key = 'data_version'), '0')"
-
-
-def _stamped(cur) -> bool:
-    """Whether the kept table (and its summary), built this way, was known current at the present data version."""
-    stamp, built = cur.execute("SELECT (SELECT value FROM settings WHERE key = ?) = " + _DATA_VERSION + ", "
-                               "(SELECT value FROM settings WHERE key = ?)", [STAMP, FINGERPRINT]).fetchone()
-    return bool(stamp) and (built or "").startswith(f"{BUILD}/") and _exists(cur) and _exists(cur, SUMMARY)
-
-
-def _stamp(cur) -> None:
-    cur.execute("INSERT INTO settings SELECT ?, " + _DATA_VERSION +
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value", [STAMP])
-
-
-def bring_up_to_date(cur, trust_stamp: bool = False) -> bool:
+def bring_up_to_date(cur) -> bool:
     """Rebuild the kept table (and its summary) when what it is built from changed since it was built (or it is
-    missing); whether it was rebuilt. ``trust_stamp``: no write can have happened since the stamp's data version
-    unless it is behind (opening a store; a write checks the fingerprint, as it may have changed the sources).
-    Stamps the present data version. Runs inside the caller's transaction."""
-    if trust_stamp and _stamped(cur):
-        return False
+    missing); whether it was rebuilt. Runs inside the caller's transaction."""
     now = fingerprint(cur)
-    rebuild = not _current(cur, now)
-    if rebuild:
-        cur.execute(_build_sql())
-        build_summary(cur)
-        cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [FINGERPRINT, now])
-    elif not _exists(cur, SUMMARY):  # kept by an older version, without the summary
-        build_summary(cur)
-    _stamp(cur)
-    return rebuild
-
-
-def follow_the_version(cur) -> None:
-    """Before a write that leaves the sources as they were bumps the data version: a stamp that was current
-    stays current (Store.write)."""
-    cur.execute("UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = ? AND value = "
-                + _DATA_VERSION, [STAMP])
+    if _current(cur, now):
+        if not _exists(cur, SUMMARY):  # kept by an older version, without the summary
+            build_summary(cur)
+        return False
+    cur.execute(_build_sql())
+    build_summary(cur)
+    cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [FINGERPRINT, now])
+    return True
 
 
 def depths(cur, check: bool = False) -> dict[str, int] | None:
     """Every department's depth in the tree (0: a top department), what Scope.next_contacts picks a level by;
-    None when the table is not kept (or, with ``check``, no longer matches what it was built from: the stamp is
-    trusted, else the fingerprint is computed)."""
-    current = (_stamped(cur) or _current(cur, fingerprint(cur))) if check else _exists(cur)
-    if not current:
+    None when the table is not kept (or, with ``check``, no longer matches what it was built from)."""
+    if not (_current(cur, fingerprint(cur)) if check else _exists(cur)):
         return None
     return dict(cur.execute("SELECT descendant_id, max(depth) FROM department_tree GROUP BY 1").fetchall())
 
@@ -192,4 +158,4 @@ def drop(cur) -> None:
     """Keep nothing: reports count the distinct way."""
     cur.execute(f"DROP TABLE IF EXISTS {TABLE}")
     cur.execute(f"DROP TABLE IF EXISTS {SUMMARY}")
-    cur.execute("DELETE FROM settings WHERE key IN (?, ?)", [FINGERPRINT, STAMP])
+    cur.execute("DELETE FROM settings WHERE key = ?", [FINGERPRINT])

@@ -148,7 +148,6 @@ class Store:
                 until = _contacts_until(cur, depths)
             if deals:
                 loaded = deal_customers_loaded(cur)
-            next_contacts.follow_the_version(cur)
             cur.execute(
                 "INSERT INTO settings VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
                 "SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS VARCHAR)"
@@ -173,8 +172,8 @@ class Store:
 
                 normalise_stored_regions(cur)
                 rebuild_department_tree(cur)
-            if self.keep:  # a migration may change what it is built from: then it is checked
-                next_contacts.bring_up_to_date(cur, trust_stamp=bool(found) and before == schema.SCHEMA_VERSION)
+            if self.keep:
+                next_contacts.bring_up_to_date(cur)
             else:
                 next_contacts.drop(cur)
             depths = next_contacts.depths(cur)

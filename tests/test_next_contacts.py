@@ -211,62 +211,16 @@ def test_a_failed_write_leaves_it_as_it_was(company):
     assert counts(company) == [1, 2]
 
 
-def written_around_the_store(path, sql: str) -> None:
-    """A write as an older version of the app makes it: the data version bumped, the kept table left alone."""
-    with duckdb.connect(path) as con:
-        con.execute(sql)
-        con.execute("UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'")
-
-
 def test_a_read_only_store_does_not_trust_a_table_its_data_has_moved_away_from(company):
     company.close()
-    written_around_the_store(company.path, "DELETE FROM follow_ups WHERE customer_id = 'C2'")
+    with duckdb.connect(company.path) as con:  # written around the store, as an older version could have
+        con.execute("DELETE FROM follow_ups WHERE customer_id = 'C2'")
     reader = Store(company.path, read_only=True)
     try:
         assert Scope(reader.backend()).next_contacts() is None
         assert counts(reader) == [1, 1]
     finally:
         reader.close()
-    writer = Store(company.path)  # opened for writing: rebuilt, and stamped again
-    try:
-        assert Scope(writer.backend()).next_contacts() is not None
-        assert counts(writer) == [1, 1]
-    finally:
-        writer.close()
-
-
-def test_opening_a_store_trusts_the_stamp_every_write_moves_along(company, tmp_path, monkeypatch):
-    """Checking the fingerprint hashes every follow-up (12 s at XL): a store whose writes all went through the
-    app opens without it."""
-    def stamp(store) -> tuple[str, str]:
-        return store.get_setting(next_contacts.STAMP), store.get_setting("data_version")
-
-    company.put_setting("stage_probability", "{}")  # a write the table is not built from
-    assert stamp(company)[0] == stamp(company)[1]
-    path = tmp_path / "follow_ups.csv"
-    path.write_text("follow_up_id,customer_id,employee_id,contacted_at\nF8,C2,E2,2024-01-05 09:00:00\n", encoding="utf-8")
-    load(company, read_file(path))  # one it is
-    assert stamp(company)[0] == stamp(company)[1]
-    company.close()
-
-    hashed = []
-    real = next_contacts.fingerprint
-    monkeypatch.setattr(next_contacts, "fingerprint", lambda cur: hashed.append(1) or real(cur))
-    for read_only in (False, True):
-        reopened = Store(company.path, read_only=read_only)
-        try:
-            assert Scope(reopened.backend()).next_contacts() is not None and counts(reopened) == [2, 2]
-        finally:
-            reopened.close()
-    assert hashed == []
-
-    written_around_the_store(company.path, "UPDATE settings SET value = '{}' WHERE key = 'stage_probability'")
-    reopened = Store(company.path)  # the stamp is behind: the fingerprint is checked (and matches)
-    try:
-        assert hashed == [1] and stamp(reopened)[0] == stamp(reopened)[1]
-        assert counts(reopened) == [2, 2]
-    finally:
-        reopened.close()
 
 
 def test_contact_gaps_counted_by_hand(company):
