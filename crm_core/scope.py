@@ -261,15 +261,17 @@ class Scope:
         return h.filter(h.deal_id.isin(deals.deal_id))
 
     def setting(self, key: str, default: str | None = None) -> str | None:
+        """The value of setting ``key`` (``default`` when unset), read once per write where the store keeps them."""
         kept = _backend.kept_settings(self.backend)  # taken before reading: a write meanwhile replaces it
-        if kept is None or key not in kept:
+        if kept is not None and key in kept:
+            value = kept[key]
+        else:
             s = self._raw("settings")
-            found = self.run(s.filter(s.key == key).select("value"))
-            value = found["value"].iloc[0] if len(found) and found["value"].iloc[0] is not None else None
-            if kept is None:
-                return default if value is None else value
-            kept[key] = value
-        return default if kept[key] is None else kept[key]
+            found = self.run(s.filter(s.key == key).select("value"))["value"]
+            value = found.iloc[0] if len(found) and found.iloc[0] is not None else None
+            if kept is not None:
+                kept[key] = value
+        return default if value is None else value
 
     def require_known(self, filters: Filters) -> None:
         """UserError naming any department or employee of ``filters`` the database does not have."""
