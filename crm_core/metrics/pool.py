@@ -49,23 +49,29 @@ def rules(scope, rule_days: int | None = None) -> tuple[int, dict[str, int]]:
     return default, per_category
 
 
-def _last_contact(scope, customers: ir.Table, as_of: dt.date, lookback: int) -> ir.Table:
-    """``customers`` with assigned_day and last_contact_day: the later of the assignment day and the day of
-    the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days."""
-    since = as_of - dt.timedelta(days=max(lookback, 1) - 1)
+def _last_follow_ups(scope, as_of: dt.date, since: dt.date, until: dt.date | None = None) -> ir.Table:
+    """fu_customer, last_fu: each customer's latest follow-up on or before ``as_of``, for the customers whose
+    latest falls in ``since`` .. ``until`` (default ``as_of``)."""
+    until = as_of if until is None else until
     summary = scope.contact_summary(as_of=as_of)
     kept = scope.next_contacts(people=False) if summary is None else None
     if summary is not None:  # nothing after as_of: the latest follow-up is the customer's last
-        s = summary.filter(in_range(summary.last_at, since, as_of))
-        last = s.select(fu_customer=s.customer_id, last_fu=s.last_at)
-    elif kept is not None:  # the latest follow-up is the one whose next contact comes after as_of
+        s = summary.filter(in_range(summary.last_at, since, until))
+        return s.select(fu_customer=s.customer_id, last_fu=s.last_at)
+    if kept is not None:  # the latest follow-up is the one whose next contact comes after as_of
         fu, level = kept
-        fu = fu.filter(in_range(fu.contacted_at, since, as_of), last_in(fu, level, as_of))
-        last = fu.select(fu_customer=fu.customer_id, last_fu=fu.contacted_at)
-    else:
-        fu = scope.visible("follow_ups")
-        fu = fu.filter(in_range(fu.contacted_at, since, as_of))
-        last = fu.group_by(fu_customer=fu.customer_id).aggregate(last_fu=fu.contacted_at.max())
+        fu = fu.filter(in_range(fu.contacted_at, since, until), last_in(fu, level, as_of))
+        return fu.select(fu_customer=fu.customer_id, last_fu=fu.contacted_at)
+    fu = scope.visible("follow_ups")
+    fu = fu.filter(in_range(fu.contacted_at, since, as_of))
+    last = fu.group_by(fu_customer=fu.customer_id).aggregate(last_fu=fu.contacted_at.max())
+    return last if until == as_of else last.filter(in_range(last.last_fu, since, until))
+
+
+def _last_contact(scope, customers: ir.Table, as_of: dt.date, lookback: int) -> ir.Table:
+    """``customers`` with assigned_day and last_contact_day: the later of the assignment day and the day of
+    the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days."""
+    last = _last_follow_ups(scope, as_of, as_of - dt.timedelta(days=max(lookback, 1) - 1))
     j = customers.left_join(last, customers.customer_id == last.fu_customer)
     assigned_day = ibis.coalesce(j.assigned_at, j.created_at).date()
     j = j.mutate(assigned_day=assigned_day,
@@ -97,9 +103,17 @@ def at_risk_rows(scope, as_of: dt.date | None = None, rule_days: int | None = No
     else:
         n = ibis.literal(default)
     c = c.mutate(rule_days=n.cast("int64"))
-    c = _last_contact(scope, c, as_of, max([default, *per_category.values()]))
+    # Reclaim day L + N in D+1 .. D+W  <=>  N - W <= D - L <= N - 1: L lies in D - max(N) + 1 .. D - min(N) + W.
+    days = [default, *per_category.values()]
+    first = as_of - dt.timedelta(days=max(max(days), 1) - 1)
+    last_day = min(as_of, as_of - dt.timedelta(days=min(days) - window))
+    # Only customers assigned in those days or last contacted in them can be at risk: narrowing to them first
+    # leaves a few thousand to join with every recent follow-up instead of every owned customer (at M, 130,000).
+    contacted = _last_follow_ups(scope, as_of, first, last_day)
+    assigned_day = ibis.coalesce(c.assigned_at, c.created_at).date()
+    c = c.filter(assigned_day.between(first, last_day) | c.customer_id.isin(contacted.fu_customer))
+    c = _last_contact(scope, c, as_of, max(days))
     age = ibis.date(as_of).delta(c.last_contact_day, unit="day")
-    # Reclaim day L + N in D+1 .. D+W  <=>  N - W <= D - L <= N - 1.
     c = c.filter(age >= c.rule_days - window, age <= c.rule_days - 1)
     return c.mutate(reclaim_day=c.last_contact_day + c.rule_days.as_interval("D"))
 
