@@ -13,8 +13,9 @@ import sys
 import pytest
 
 from benchmarks import hand_sql
+from benchmarks import run
 from benchmarks.run import (FILTER_SETS, FOLLOW_UP_REPORTS, HAND_WRITTEN, OPTIONS, bar_ratio, by_pandas, by_sql,
-                            selected_people, summary_line)
+                            medians_ms, selected_people, summary_line)
 from benchmarks.pages import DEPARTMENTS, PAGES
 from conftest import ROOT
 from crm_core.reports import declared
@@ -55,6 +56,22 @@ def test_the_bar_counts_a_small_query_within_ten_ms_as_even():
     assert bar_ratio(31.0, 20.0) == pytest.approx(1.55)
     assert bar_ratio(40.0, 30.0) == pytest.approx(4 / 3)  # SQL at 30 ms: the ratio counts
     assert bar_ratio(10.0, None) != bar_ratio(10.0, None)  # no SQL: NaN, left out of the worst
+
+
+def test_a_quick_report_is_timed_five_times_even_where_one_run_is_asked_for(monkeypatch):
+    calls = {"ours": 0, "sql": 0}
+
+    def counted(side):
+        def fn():
+            calls[side] += 1
+            return side
+        return fn
+
+    (_, ours), (_, sql) = medians_ms([counted("ours"), counted("sql")], repeat=1)
+    assert (ours, sql) == ("ours", "sql") and calls == {"ours": 1 + 5, "sql": 1 + 5}  # a warm-up, then five
+    monkeypatch.setattr(run, "QUICK_MS", 0)  # nothing is quick: the one run asked for
+    medians_ms([counted("ours")], repeat=1)
+    assert calls["ours"] == 6 + 1 + 1
 
 
 def test_the_summary_line_says_the_issue_s_words():
