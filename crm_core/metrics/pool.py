@@ -68,12 +68,17 @@ def _last_follow_ups(scope, as_of: dt.date, since: dt.date, until: dt.date | Non
     return last if until == as_of else last.filter(in_range(last.last_fu, since, until))
 
 
+def _assigned_at(t: ir.Table) -> ir.TimestampValue:
+    """When the customer was assigned: assigned_at, or created_at when it has none."""
+    return ibis.coalesce(t.assigned_at, t.created_at)
+
+
 def _last_contact(scope, customers: ir.Table, as_of: dt.date, lookback: int) -> ir.Table:
     """``customers`` with assigned_day and last_contact_day: the later of the assignment day and the day of
     the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days."""
     last = _last_follow_ups(scope, as_of, as_of - dt.timedelta(days=max(lookback, 1) - 1))
     j = customers.left_join(last, customers.customer_id == last.fu_customer)
-    assigned_day = ibis.coalesce(j.assigned_at, j.created_at).date()
+    assigned_day = _assigned_at(j).date()
     j = j.mutate(assigned_day=assigned_day,
                  last_contact_day=ibis.greatest(assigned_day, ibis.coalesce(j.last_fu.date(), assigned_day)))
     return j.drop("fu_customer", "last_fu")
@@ -85,7 +90,7 @@ def _open_owned(scope, as_of: dt.date, won_counts: bool) -> ir.Table:
     c = scope.customers
     after = day_start(as_of + dt.timedelta(days=1))
     c = c.filter(c.owner_id.notnull(), c.lost_at.isnull() | (c.lost_at >= after),
-                 ibis.coalesce(c.assigned_at, c.created_at) < after)
+                 _assigned_at(c) < after)
     if not won_counts:
         c = c.filter(c.won_at.isnull() | (c.won_at >= after))
     return c
@@ -110,7 +115,7 @@ def at_risk_rows(scope, as_of: dt.date | None = None, rule_days: int | None = No
     # Only customers assigned in those days or last contacted in them can be at risk: narrowing to them first
     # leaves a few thousand to join with every recent follow-up instead of every owned customer (at M, 130,000).
     contacted = _last_follow_ups(scope, as_of, first, last_day)
-    assigned_day = ibis.coalesce(c.assigned_at, c.created_at).date()
+    assigned_day = _assigned_at(c).date()
     c = c.filter(assigned_day.between(first, last_day) | c.customer_id.isin(contacted.fu_customer))
     c = _last_contact(scope, c, as_of, max(days))
     age = ibis.date(as_of).delta(c.last_contact_day, unit="day")
