@@ -41,14 +41,17 @@ def deal_stages(scope) -> list[str]:
     return [str(s).strip() for s in stages if str(s).strip()]
 
 
-def purchases(scope) -> ir.Table:
-    """Every purchase the viewer may see: customer_id, at (timestamp), amount."""
+def purchases(scope, among: ir.Table | None = None) -> ir.Table:
+    """Every purchase the viewer may see: customer_id, at (timestamp), amount. With ``among`` (customers the
+    viewer sees), only theirs: the won deals are narrowed to them before anything is built on every won deal."""
     d = scope.visible("deals")
     any_won = d.filter(d.status == "won", d.customer_id.notnull())
+    if among is not None:
+        any_won = any_won.filter(any_won.customer_id.isin(among.customer_id))
     won = any_won.filter(any_won.closed_at.notnull())
     won = won.select(customer_id=won.customer_id.cast("string"), at=won.closed_at,
                      amount=ibis.coalesce(won.amount, 0.0).cast("float64"))
-    c = scope.visible("customers")
+    c = scope.visible("customers") if among is None else among
     # won_at stands in only for a customer with no won deal at all (a won deal without a close date is no date).
     bare = c.filter(c.won_at.notnull(), ~c.customer_id.isin(any_won.customer_id))
     # One schema for both halves (a customer's id is NOT NULL, a deal's is not).
@@ -84,8 +87,11 @@ def _ever_contacted(scope) -> ir.Column:
 def funnel_rows(scope) -> ir.Table:
     """Customers created in the range with the furthest step each reached at any time (0 created .. 3 won)."""
     c = created_in_range(scope)
-    deals, bought = scope.visible("deals"), purchases(scope)
-    # The contacted among c first: the hash table is then built on c's few customers, not on every contacted one.
+    # Deals, purchases and the contacted among c first: each hash table is then built on c's customers, not on
+    # every deal, purchase or contacted customer (at XL for one region: 1.5 -> 1.1 s).
+    deals = scope.visible("deals")
+    deals = deals.filter(deals.customer_id.isin(c.customer_id))
+    bought = purchases(scope, among=c)
     ever = _ever_contacted(scope)
     contacted = ever.name("contacted_id").as_table()
     contacted = contacted.filter(contacted.contacted_id.isin(c.customer_id))
