@@ -75,6 +75,27 @@ def test_a_quick_report_is_timed_five_times_even_where_one_run_is_asked_for(monk
     assert calls["ours"] == 6 + 1 + 1
 
 
+def test_where_one_run_is_asked_for_a_slow_function_s_warm_up_is_its_time(monkeypatch):
+    calls = {"slow": 0, "fast": 0}
+    clock = iter(range(0, 10**6, 1))  # seconds: each call of perf_counter one later
+
+    def fn(side):
+        def run_it():
+            calls[side] += 1
+            if side == "slow":  # three more ticks: 4 s from start to end, against 1 s for fast
+                for _ in range(3):
+                    next(clock)
+            return side
+        return run_it
+
+    monkeypatch.setattr(run.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(run, "SLOW_MS", 3000)
+    (slow_ms, _), (fast_ms, _) = medians_ms([fn("slow"), fn("fast")], repeat=1)
+    assert calls == {"slow": 1, "fast": 1 + 1} and (slow_ms, fast_ms) == (4000, 1000)
+    medians_ms([fn("slow"), fn("fast")], repeat=3)  # asked for more: every function that many times
+    assert calls == {"slow": 1 + 1 + 3, "fast": 2 + 1 + 3}
+
+
 def test_the_summary_line_says_the_issue_s_words():
     line = summary_line(1.2345, 3.5, 0.2, None)
     assert line == ("bench: worst report vs SQL 1.23 x; follow-up reports vs SQL 3.50 x faster; "
