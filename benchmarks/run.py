@@ -116,9 +116,9 @@ def by_pandas(frames, name: str, f: Filters, people) -> pd.DataFrame:
 # -- measuring ------------------------------------------------------------------------------------------
 QUICK_MS, QUICK_REPEAT = 500, 5  # where every function's warm-up took under QUICK_MS, at least QUICK_REPEAT runs
 # Where one run is asked for (XL), a function whose warm-up took SLOW_MS or more is not run again: its warm-up is
-# its time. At XL, runs of 3-19 s differed by under 10% from their warm-up, which was no faster (growth-summary's
-# SQL 18.8 / 19.6 / 18.4 s, ours 1.9 / 1.5 / 1.5 s; at-risk's SQL 14.9 / 14.5 / 14.0 s), and running them twice
-# was 6 of make bench's 29 minutes.
+# its time. At XL, later runs of 3-19 s were within 10% of their warm-up, or faster (growth-summary's SQL 18.8 /
+# 19.6 / 18.4 s; at-risk's SQL 14.9 / 14.5 / 14.0 s; deal-funnel's SQL 5.5 / 5.3 / 5.8 s, ours 6.5 / 5.8 / 5.3 s):
+# a warm-up flatters neither side. Running them twice was 6 of make bench's 29 minutes.
 SLOW_MS = 3000
 
 
