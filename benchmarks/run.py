@@ -148,8 +148,8 @@ def medians_ms(fns: list, repeat: int) -> list[tuple[float, object]]:
 SIZES = {"M": 1_000_000, "XL": 10_000_000}
 # At XL every report is timed once after a warm-up (a slow side is timed by its warm-up, see SLOW_MS), the five
 # extra sessions are left out (the memory bar is M's) and pandas is not timed per report (loading the
-# follow-ups alone takes minutes and ~10 GB, and its contacted customers took 37 s a run): `make bench` must finish within 25 minutes (results.md ends with how
-# long each phase took).
+# follow-ups alone takes minutes and ~10 GB, and its contacted customers took 37 s a run): `make bench` must
+# finish within 25 minutes (results.md ends with how long each phase took).
 XL_REPEAT, SESSIONS, PANDAS_PER_REPORT = 1, {"M": 5, "XL": 0}, {"M": True, "XL": False}
 
 
