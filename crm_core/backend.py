@@ -8,6 +8,7 @@ Only the Scope (crm_core.scope) and the importer take raw table handles.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import threading
 
@@ -68,6 +69,17 @@ def contacts_until(backend: ibis.BaseBackend):
     """The day of the latest follow-up, when the DuckDB store behind ``backend`` keeps the customers' contact
     summary (crm_core.next_contacts.SUMMARY); else None."""
     return backend.__dict__.get("_crm_kept", {}).get("contacts_until")
+
+
+def kept_current(backend: ibis.BaseBackend, table: str) -> bool:
+    """Whether the DuckDB store behind ``backend`` keeps ``table`` (one of store.KEPT's) current (False: it does
+    not, or the backend is not a store's)."""
+    return table in backend.__dict__.get("_crm_kept", {}).get("current", {})
+
+
+def kept_until(backend: ibis.BaseBackend, table: str) -> dt.date | None:
+    """The day of the latest event the kept ``table`` holds, when it is current (None: not kept, or no event)."""
+    return backend.__dict__.get("_crm_kept", {}).get("current", {}).get(table)
 
 
 def deal_customers_loaded(backend: ibis.BaseBackend) -> bool:

@@ -124,6 +124,11 @@ def build_summary(cur) -> None:
         FROM {TABLE} WHERE next_company = DATE '{NEVER}' ORDER BY customer_id""")
 
 
+def contacts_kept(cur) -> bool:
+    """Whether the summary is kept (it is rebuilt with the table, whenever the follow-ups change)."""
+    return _exists(cur, SUMMARY)
+
+
 def contacts_until(cur) -> dt.date | None:
     """The day of the latest follow-up the summary counts (None: no summary, or no follow-up)."""
     if not _exists(cur, SUMMARY):

@@ -25,6 +25,8 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from . import backend as _backend
+from . import customer_steps as _steps
+from . import deal_spans as _spans
 from . import next_contacts as _next
 from .errors import UserError
 from .filters import FIRST_DAY, LAST_DAY, Filters
@@ -253,6 +255,26 @@ class Scope:
         if self._selected_employees is None and _backend.deal_customers_loaded(self.backend):
             return t.filter(t.customer_id.notnull())
         return t.filter(t.customer_id.isin(self.customers.customer_id))
+
+    def deal_spans(self) -> ir.Table | None:
+        """The deals' stage history with each row's days in the stage, as the store keeps it (crm_core.deal_spans),
+        narrowed like ``self.deals`` (by the deal's owner); None when the store does not keep it current."""
+        if not _backend.kept_current(self.backend, _spans.TABLE):
+            return None
+        return self._owned_by_selected(self._raw(_spans.TABLE))
+
+    def customer_steps(self) -> ir.Table | None:
+        """Every customer's furthest funnel step over everything, as the store keeps it (crm_core.customer_steps),
+        narrowed like ``self.customers`` (by owner); None unless the viewer sees everything and the store keeps
+        it (and the contact summary it is built from) current."""
+        if not (self.viewer.sees_all and _backend.kept_current(self.backend, _steps.TABLE)
+                and _backend.contacts_until(self.backend) is not None):
+            return None
+        return self._owned_by_selected(self._raw(_steps.TABLE))
+
+    def _owned_by_selected(self, t: ir.Table) -> ir.Table:
+        employees = self._selected_employees
+        return t if employees is None else t.filter(t.owner_id.isin(employees.employee_id))
 
     def history_of(self, deals: ir.Table) -> ir.Table:
         """The stage history rows of ``deals``, deals this scope handed out (narrowed already): one semi-join on

@@ -17,7 +17,7 @@ from typing import Iterator
 import duckdb
 import ibis
 
-from . import next_contacts, schema
+from . import customer_steps, deal_spans, next_contacts, schema
 from .backend import counted
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "crm.duckdb"
@@ -29,6 +29,11 @@ def default_db_path() -> str:
     """The database to open: $CRM_DB_URL if set (postgresql://user:password@host/db, the hosted store; or
     spark:FOLDER, Parquet files read by Spark), else $CRM_DB (a DuckDB file), else data/crm.duckdb."""
     return os.environ.get(URL_ENV) or os.environ.get(DB_ENV) or str(DEFAULT_DB)
+
+
+# The tables kept beside the data (crm_core.kept), in the order they are built: after next_contacts, whose
+# summary customer_steps reads.
+KEPT = (deal_spans.KEPT, customer_steps.KEPT)
 
 
 class Store:
@@ -46,17 +51,20 @@ class Store:
         self.read_only = read_only
         # What every backend of this store is told, kept current by writes: the kept table's depths
         # (Scope.next_contacts), the day its contact summary counts up to (contacts_until, see
-        # Scope.contact_summary) and whether every deal's customer is loaded (Scope.of_customers).
-        # And the tables' schemas and the settings as looked up (crm_core.backend.raw_table, Scope.setting),
-        # new dicts after each write.
+        # Scope.contact_summary), whether every deal's customer is loaded (Scope.of_customers) and which of the
+        # tables of KEPT are current, with the day each holds everything up to (``current``: Scope.deal_spans,
+        # Scope.customer_steps). And the tables' schemas and the settings as looked up
+        # (crm_core.backend.raw_table, Scope.setting), new dicts after each write.
         self._kept: dict = {"depths": None, "deal_customers_loaded": False, "schemas": {}, "settings": {},
-                            "contacts_until": None}
+                            "contacts_until": None, "current": {}}
         if not read_only:
             self.migrate()
         else:
             if keep:
                 self._kept["depths"] = next_contacts.depths(self._con.cursor(), check=True)
                 self._kept["contacts_until"] = _contacts_until(self._con.cursor(), self._kept["depths"])
+                cur = self._con.cursor()
+                self._kept["current"] = {k.table: k.until_day(cur) for k in KEPT if k.current(cur)}
             self._kept["deal_customers_loaded"] = deal_customers_loaded(self._con.cursor())
         self._version = self._read_version()
 
@@ -134,10 +142,11 @@ class Store:
 
     @contextlib.contextmanager
     def write(self, changes: tuple[str, ...] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write: one transaction that also rebuilds the department tree, brings next_contacts up to date
-        and bumps data_version. ``changes``: the only tables the write touches, when the writer knows (a
-        setting, targets): then next_contacts is not even checked unless they are what it is built from."""
+        """A write: one transaction that also rebuilds the department tree, brings next_contacts and the tables
+        of KEPT up to date and bumps data_version. ``changes``: the only tables the write touches, when the writer knows
+        (a setting, targets): then a kept table is not even checked unless they are what it is built from."""
         check = self.keep and (changes is None or bool(set(changes) & set(next_contacts.SOURCES)))
+        others = [k for k in KEPT if self.keep and (changes is None or bool(set(changes) & set(k.sources)))]
         deals = changes is None or bool(set(changes) & {"deals", "customers"})
         with self._transaction() as cur:
             yield cur
@@ -146,6 +155,8 @@ class Store:
                 next_contacts.bring_up_to_date(cur)
                 depths = next_contacts.depths(cur)
                 until = _contacts_until(cur, depths)
+            current = {t: day for t, day in self._kept["current"].items() if t not in {k.table for k in others}}
+            current |= {k.table: k.until_day(cur) for k in others if k.bring_up_to_date(cur)}
             if deals:
                 loaded = deal_customers_loaded(cur)
             cur.execute(
@@ -154,6 +165,7 @@ class Store:
             )
         if check:
             self._kept.update(depths=depths, contacts_until=until)
+        self._kept["current"] = current
         if deals:
             self._kept["deal_customers_loaded"] = loaded
         self._kept.update(schemas={}, settings={})
@@ -174,8 +186,12 @@ class Store:
                 rebuild_department_tree(cur)
             if self.keep:
                 next_contacts.bring_up_to_date(cur)
+                current = {k.table: k.until_day(cur) for k in KEPT if k.bring_up_to_date(cur)}
             else:
                 next_contacts.drop(cur)
+                for k in KEPT:
+                    k.drop(cur)
+                current = {}
             depths = next_contacts.depths(cur)
             until = _contacts_until(cur, depths)
             loaded = deal_customers_loaded(cur)
@@ -185,7 +201,8 @@ class Store:
                     "SET value = excluded.value",
                     [str(schema.SCHEMA_VERSION)],
                 )
-        self._kept.update(depths=depths, deal_customers_loaded=loaded, schemas={}, settings={}, contacts_until=until)
+        self._kept.update(depths=depths, deal_customers_loaded=loaded, schemas={}, settings={}, contacts_until=until,
+                          current=current)
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         rows = self.query("SELECT value FROM settings WHERE key = ?", [key])

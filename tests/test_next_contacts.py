@@ -1,6 +1,6 @@
-"""What the store keeps for counting contacted customers (crm_core.next_contacts): the same numbers as counting
-distinct customers (or finding each one's last contact) on the follow-ups, for every viewer, filter and period,
-and current after every write.
+"""What the store keeps for counting contacted customers (crm_core.next_contacts) and for the funnels
+(crm_core.customer_steps, crm_core.deal_spans): the same numbers as counting distinct customers (or finding each one's last contact) on
+the follow-ups, or reading the stage history, for every viewer, filter and period, and current after every write.
 
 The metric suites run on DuckDB with it (the default) and on PostgreSQL and Spark without it; here the two
 ways meet on one DuckDB database: a copy of the demo company opened with ``keep=False``.
@@ -22,7 +22,7 @@ from crm_core.metrics.pool import followup_hygiene, hygiene_rows, pool_risk
 from crm_core.metrics.team import leaderboard
 from crm_core.metrics.behaviour import contact_frequency
 from crm_core.metrics.early_warning import at_risk
-from crm_core.metrics.sales import funnel, funnel_rows
+from crm_core.metrics.sales import deal_funnel, funnel, funnel_rows
 from crm_core.metrics.growth import growth_trends
 from crm_core.scope import ADMIN, Scope, Viewer
 from crm_core.store import Store
@@ -64,6 +64,9 @@ def both(demo_path, tmp_path_factory):
 def test_the_copy_keeps_nothing_and_the_demo_keeps_the_table(both):
     kept, unkept = both
     assert Scope(kept).next_contacts() is not None and Scope(unkept).next_contacts() is None
+    assert Scope(kept).deal_spans() is not None and Scope(unkept).deal_spans() is None
+    assert Scope(kept).customer_steps() is not None and Scope(unkept).customer_steps() is None
+    assert Scope(kept, viewer=MANAGER).customer_steps() is None  # over everything: only for who sees everything
 
 
 REPORTS = {
@@ -79,7 +82,8 @@ WHOLE_RANGE = {  # (no periods: run once per range)
     "follow-up-hygiene": lambda s: followup_hygiene(s, as_of=s.filters.end or AS_OF),
     "pool-risk": lambda s: pool_risk(s, as_of=s.filters.end or AS_OF),
     "at-risk": at_risk,
-    "funnel": funnel,
+    "funnel": funnel,  # from crm_core.customer_steps
+    "deal-funnel": deal_funnel,  # from crm_core.deal_spans
     # the customers behind them, as the drill-downs list them
     "contacted or not": lambda s: listed(s, owned_rows(s), "contacted"),
     "days since contact": lambda s: listed(s, hygiene_rows(s, s.filters.end or AS_OF), "days_since_contact"),
@@ -218,6 +222,7 @@ def test_a_read_only_store_does_not_trust_a_table_its_data_has_moved_away_from(c
     reader = Store(company.path, read_only=True)
     try:
         assert Scope(reader.backend()).next_contacts() is None
+        assert Scope(reader.backend()).customer_steps() is None  # built from the summary, as stale
         assert counts(reader) == [1, 1]
     finally:
         reader.close()
@@ -265,3 +270,31 @@ def test_customers_per_channel_counted_by_hand(company):
         ("phone", 1, 1), ("visit", 0, 0), ("(none)", 0, 0),  # January
         ("phone", 3, 2), ("visit", 1, 1), ("(none)", 2, 1)]  # February: " phone " is phone; "" and none are (none)
     assert Scope(company.backend()).next_contacts(per_channel=True)[1] == "company_channel"
+
+
+def test_the_funnels_follow_every_write_that_changes_what_they_are_kept_from(company):
+    """The customer funnel (crm_core.customer_steps) and the deal funnel (crm_core.deal_spans), read from what
+    the store keeps, after writes that add a deal, win it, add a customer, move a customer and a deal."""
+    def funnels(**people):
+        s = Scope(company.backend(), Filters(start=D(2024, 1, 1), end=D(2024, 12, 31), **people))
+        assert s.customer_steps() is not None and s.deal_spans() is not None
+        return funnel(s)["customers"].tolist(), deal_funnel(s)["deals"].tolist()[:2]
+
+    assert funnels() == ([2, 2, 0, 0], [0, 0])  # C1 and C2, both contacted
+    with company.write() as cur:
+        cur.execute("INSERT INTO deals (deal_id, customer_id, owner_id, status, created_at) "
+                    "VALUES ('O1','C2','E2','open','2024-03-01')")
+        cur.execute("INSERT INTO deal_stage_history VALUES ('O1','lead','2024-03-01'),('O1','qualified','2024-03-03')")
+    assert funnels() == ([2, 2, 1, 0], [1, 1])
+    with company.write() as cur:
+        cur.execute("UPDATE deals SET status = 'won', closed_at = '2024-03-09' WHERE deal_id = 'O1'")
+    assert funnels() == ([2, 2, 1, 1], [1, 1])
+    with company.write() as cur:
+        cur.execute("INSERT INTO customers (customer_id, name, owner_id, created_at) VALUES ('C3','C','E4','2024-05-01')")
+    assert funnels() == ([3, 2, 1, 1], [1, 1])
+    assert funnels(departments=("D3",)) == ([1, 1, 1, 1], [0, 0])  # C2 is E3's; O1 is E2's (D2)
+    with company.write() as cur:
+        cur.execute("UPDATE customers SET owner_id = 'E1' WHERE customer_id = 'C2'")
+        cur.execute("UPDATE deals SET owner_id = 'E3' WHERE deal_id = 'O1'")
+    assert funnels(departments=("D3",)) == ([0, 0, 0, 0], [1, 1])
+

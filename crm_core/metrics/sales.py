@@ -27,11 +27,16 @@ STEPS = ("created", "contacted", "opportunity", "won")
 SEGMENTS = ("champions", "loyal", "new", "potential loyalists", "at risk", "lost", "hibernating", "need attention")
 DIMENSIONS = ("industry", "region", "size", "source", "category")
 PARETO_SHARE = 0.8
+STAGES_SETTING = "deal_stages"
 
 
 def deal_stages(scope) -> list[str]:
     """The ordered deal stages from the settings (a JSON list or comma-separated), else the default."""
-    raw = scope.setting("deal_stages")
+    return stages_from(scope.setting(STAGES_SETTING))
+
+
+def stages_from(raw: str | None) -> list[str]:
+    """The ordered deal stages a value of the deal_stages setting names (None or empty: the default)."""
     if not raw:
         return list(DEFAULT_DEAL_STAGES)
     try:
@@ -95,9 +100,14 @@ def funnel_rows(scope) -> ir.Table:
     ever = _ever_contacted(scope)
     contacted = ever.name("contacted_id").as_table()
     contacted = contacted.filter(contacted.contacted_id.isin(c.customer_id))
-    reached = ibis.cases((c.customer_id.isin(bought.customer_id), 3), (c.customer_id.isin(deals.customer_id), 2),
-                         (c.customer_id.isin(contacted.contacted_id), 1), else_=0)
-    return c.mutate(reached=reached)
+    return c.mutate(reached=reached(c, deals, bought, contacted.contacted_id))
+
+
+def reached(c: ir.Table, deals: ir.Table, bought: ir.Table, contacted: ir.Column) -> ir.IntegerValue:
+    """The furthest funnel step each customer of ``c`` reached: 3 won (a purchase in ``bought``), 2 opportunity
+    (a deal), 1 contacted (its id in ``contacted``), else 0 created."""
+    return ibis.cases((c.customer_id.isin(bought.customer_id), 3), (c.customer_id.isin(deals.customer_id), 2),
+                      (c.customer_id.isin(contacted), 1), else_=0)
 
 
 def _funnel_drill(scope, row: dict, column: str | None = None) -> ir.Table:
@@ -118,7 +128,12 @@ def funnel(scope) -> pd.DataFrame:
     """Customers created in the range and how many reached each step at any time: created -> contacted (a
     follow-up) -> opportunity (a deal) -> won (a purchase); a step counts those who reached it or a later one.
     Columns: step, customers, conversion_from_previous, conversion_from_first (fractions)."""
-    rows = funnel_rows(scope)
+    rows = scope.customer_steps()
+    if rows is None:
+        rows = funnel_rows(scope)
+    else:  # the same steps as the store keeps them (crm_core.customer_steps), of the customers created in the range
+        rng = scope.date_range([("customers", "created_at")])
+        rows = rows.filter(ibis.literal(False) if rng is None else in_range(rows.created_at, *rng))
     got = scope.run(rows.aggregate(**{s: (rows.reached >= i).sum() for i, s in enumerate(STEPS)}))
     counts = [int(0 if pd.isna(got[s].iloc[0]) else got[s].iloc[0]) for s in STEPS]
     return _conversions(list(STEPS), counts, "step", "customers")
@@ -138,6 +153,16 @@ def _stage_index(col: ir.StringValue, stages: list[str]) -> ir.IntegerValue:
 def _created_history(scope) -> ir.Table:
     """The stage history rows of the deals created in the range."""
     return scope.history_of(_deals_created(scope))
+
+
+def stage_spans(h: ir.Table, stages: list[str]) -> ir.Table:
+    """History rows with ``days``: the exact (fractional) days until the deal entered its next recorded stage (by
+    time, ties in the stages' order), NULL on its last row."""
+    w = ibis.window(group_by=h.deal_id, order_by=[h.entered_at, _stage_index(h.stage, stages)])
+    h = h.mutate(left_at=h.entered_at.lead().over(w))
+    # as a double before dividing: Spark reads the literal 86400.0 as a decimal and rounds the quotient to 8 places
+    days = (h.left_at.epoch_seconds() - h.entered_at.epoch_seconds()).cast("float64") / 86400.0
+    return h.mutate(days=days).drop("left_at")
 
 
 def _furthest_stage(scope, stages: list[str]) -> ir.Table:
@@ -166,16 +191,18 @@ def deal_funnel(scope) -> pd.DataFrame:
     fractional) spent in the stage by deals that left it (entered their next recorded stage).
     Columns: stage, deals, conversion_from_previous, conversion_from_first, median_days_in_stage."""
     stages = deal_stages(scope)
-    f = _furthest_stage(scope, stages)
-    h = _created_history(scope)
-    w = ibis.window(group_by=h.deal_id, order_by=[h.entered_at, _stage_index(h.stage, stages)])
-    h = h.mutate(left_at=h.entered_at.lead().over(w))
-    h = h.filter(h.left_at.notnull())
-    # as a double before dividing: Spark reads the literal 86400.0 as a decimal and rounds the quotient to 8 places
-    days = (h.left_at.epoch_seconds() - h.entered_at.epoch_seconds()).cast("float64") / 86400.0
+    kept = scope.deal_spans()
+    if kept is None:
+        f = _furthest_stage(scope, stages)
+        h = stage_spans(_created_history(scope), stages)
+    else:  # the same rows as the store keeps them (crm_core.deal_spans): no window over the history
+        rng = scope.date_range([("deals", "created_at")])
+        h = kept.filter(ibis.literal(False) if rng is None else in_range(kept.created_at, *rng))
+        f = h.filter(h.first_row)
+    h = h.filter(h.days.notnull())
     # One statement: deals per furthest stage (key: its index) and each stage's median days (key: the stage).
     furthest = f.group_by(key=f.furthest.cast("string")).aggregate(kind=ibis.literal("furthest"), value=f.count())
-    medians = h.group_by(key=h.stage).aggregate(kind=ibis.literal("median"), value=days.median())
+    medians = h.group_by(key=h.stage).aggregate(kind=ibis.literal("median"), value=h.days.median())
     text, number = ibis.dtype("string").copy(nullable=True), ibis.dtype("float64").copy(nullable=True)
     got = scope.run(ibis.union(*[t.select(kind=t.kind.cast(text), key=t.key.cast(text), value=t.value.cast(number))
                                  for t in (furthest, medians)], distinct=False))
