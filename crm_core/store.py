@@ -17,7 +17,7 @@ from typing import Iterator
 import duckdb
 import ibis
 
-from . import customer_steps, deal_spans, next_contacts, schema
+from . import customer_steps, deal_spans, kept_summaries, next_contacts, schema
 from .backend import counted
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "crm.duckdb"
@@ -33,7 +33,7 @@ def default_db_path() -> str:
 
 # The tables kept beside the data (crm_core.kept), in the order they are built: after next_contacts, whose
 # summary customer_steps reads.
-KEPT = (deal_spans.KEPT, customer_steps.KEPT)
+KEPT = (deal_spans.KEPT, customer_steps.KEPT, kept_summaries.PURCHASES, kept_summaries.SCORES)
 
 
 class Store:
@@ -53,7 +53,7 @@ class Store:
         # (Scope.next_contacts), the day its contact summary counts up to (contacts_until, see
         # Scope.contact_summary), whether every deal's customer is loaded (Scope.of_customers) and which of the
         # tables of KEPT are current, with the day each holds everything up to (``current``: Scope.deal_spans,
-        # Scope.customer_steps). And the tables' schemas and the settings as looked up
+        # Scope.customer_steps, Scope.summary). And the tables' schemas and the settings as looked up
         # (crm_core.backend.raw_table, Scope.setting), new dicts after each write.
         self._kept: dict = {"depths": None, "deal_customers_loaded": False, "schemas": {}, "settings": {},
                             "contacts_until": None, "current": {}}

@@ -298,3 +298,24 @@ def test_the_funnels_follow_every_write_that_changes_what_they_are_kept_from(com
         cur.execute("UPDATE deals SET owner_id = 'E3' WHERE deal_id = 'O1'")
     assert funnels(departments=("D3",)) == ([0, 0, 0, 0], [1, 1])
 
+
+def test_early_warning_follows_every_write_that_changes_the_purchases_or_surveys_it_is_kept_from(company):
+    """At-risk as of 31 March reads each customer's purchases and latest scores from what the store keeps
+    (crm_core.kept_summaries) for the admin, and groups the rows for a manager; both follow the writes."""
+    def reasons(viewer=ADMIN):
+        s = Scope(company.backend(), Filters(start=D(2024, 1, 1), end=D(2024, 3, 31)), viewer)
+        got = at_risk(s)
+        return sorted((r.reason, r.days_since) for r in got.itertuples() if r.reason != "contact_gap")
+
+    with company.write() as cur:  # C1 bought every 10 days, then not for 70; its score fell from 9 to 5
+        cur.execute("INSERT INTO deals (deal_id, customer_id, owner_id, status, closed_at) VALUES "
+                    "('W1','C1','E1','won','2024-01-01'),('W2','C1','E1','won','2024-01-11'),('W3','C1','E1','won','2024-01-21')")
+        cur.execute("INSERT INTO surveys VALUES ('S1','C1','2024-02-01',9),('S2','C1','2024-03-01',5)")
+    assert Scope(company.backend()).summary("customer_purchases", D(2024, 3, 31)) is not None
+    assert Scope(company.backend()).summary("customer_scores", D(2024, 3, 31)) is not None
+    assert Scope(company.backend()).summary("customer_purchases", D(2024, 1, 20)) is None  # a purchase after it
+    assert reasons() == reasons(Viewer("E1", "manager", "D1")) == [("nps_drop", 30), ("purchase_gap", 70)]
+    with company.write() as cur:  # as many rows as before: the last purchase moved, the last score changed
+        cur.execute("UPDATE deals SET closed_at = '2024-03-30' WHERE deal_id = 'W3'")
+        cur.execute("UPDATE surveys SET score = 8 WHERE survey_id = 'S2'")
+    assert reasons() == reasons(Viewer("E1", "manager", "D1")) == []

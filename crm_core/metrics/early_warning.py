@@ -19,6 +19,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .. import kept_summaries as _summaries
 from ..filters import day_start, on_or_before
 from ..reports import report
 from .common import last_in
@@ -30,6 +31,7 @@ GAP_FACTOR = 2
 MIN_EVENTS = {"purchase_gap": 3, "contact_gap": 4}
 MIN_SCORE_DROP = 3
 COLUMNS = ["customer_id", "employee_id", "reason", "days_since", "usual_days", "ratio"]
+PURCHASES, SCORES = _summaries.PURCHASES.table, _summaries.SCORES.table  # what the store keeps
 
 
 def as_of(scope) -> dt.date | None:
@@ -39,14 +41,22 @@ def as_of(scope) -> dt.date | None:
     return rng[1] if rng else None
 
 
-def _per_customer(events: ir.Table, end: dt.date) -> ir.Table:
-    """Per customer of (customer_id, at) events as of ``end``: n (how many), first and last (their days)."""
-    e = events.filter(on_or_before(events.at, end))
+def per_customer(events: ir.Table, end: dt.date | None = None) -> ir.Table:
+    """Per customer of (customer_id, at) events as of ``end`` (None: all of them): n (how many), first and last
+    (their days)."""
+    e = events if end is None else events.filter(on_or_before(events.at, end))
     return e.group_by("customer_id").aggregate(n=e.count(), first=e.at.min().date(), last=e.at.max().date())
 
 
+def _purchases_per_customer(scope, end: dt.date) -> ir.Table:
+    """per_customer of the purchases the viewer sees; from the store's summary (crm_core.kept_summaries) when
+    the viewer sees every purchase and none comes after ``end``."""
+    kept = scope.summary(PURCHASES, as_of=end)
+    return per_customer(purchases(scope), end) if kept is None else kept
+
+
 def _contacts_per_customer(scope, end: dt.date) -> ir.Table:
-    """_per_customer of the follow-ups the viewer sees; from the kept table when one level fits: the row of each
+    """per_customer of the follow-ups the viewer sees; from the kept table when one level fits: the row of each
     customer's last follow-up up to ``end`` holds how many they had by then and the first's day; from the
     store's summary when nothing comes after ``end``."""
     summary = scope.contact_summary(as_of=end)
@@ -55,7 +65,7 @@ def _contacts_per_customer(scope, end: dt.date) -> ir.Table:
     kept = scope.next_contacts(people=False)
     if kept is None:
         fu = scope.visible("follow_ups")
-        return _per_customer(fu.select(customer_id=fu.customer_id, at=fu.contacted_at), end)
+        return per_customer(fu.select(customer_id=fu.customer_id, at=fu.contacted_at), end)
     fu, level = kept
     fu = fu.filter(on_or_before(fu.contacted_at, end), last_in(fu, level, end))
     return fu.select("customer_id", n=fu[f"seq_{level}"].cast("int64"), first=fu[f"first_{level}"],
@@ -63,7 +73,7 @@ def _contacts_per_customer(scope, end: dt.date) -> ir.Table:
 
 
 def _gap(g: ir.Table, reason: str, end: dt.date) -> ir.Table:
-    """The gap rule over a _per_customer table as of ``end``."""
+    """The gap rule over a per_customer table as of ``end``."""
     usual = ibis.greatest(g["last"].delta(g["first"], unit="day").cast("float64") / (g.n - 1),
                           ibis.literal(float(MIN_USUAL_DAYS)))
     since = ibis.date(end).delta(g["last"], unit="day")
@@ -73,14 +83,21 @@ def _gap(g: ir.Table, reason: str, end: dt.date) -> ir.Table:
                     usual_days=g.usual_days, ratio=g.days_since / g.usual_days)
 
 
-def _score_drop(scope, end: dt.date) -> ir.Table:
-    s = scope.visible("surveys")
-    s = s.filter(s.customer_id.notnull(), on_or_before(s.responded_at, end))
+def latest_scores(s: ir.Table, end: dt.date | None = None) -> ir.Table:
+    """Per customer of surveys ``s`` as of ``end`` (None: all of them): latest and previous score (ties by
+    survey_id) and latest_day."""
+    s = s.filter(s.customer_id.notnull())
+    s = s if end is None else s.filter(on_or_before(s.responded_at, end))
     latest_first = ibis.window(group_by=s.customer_id, order_by=[ibis.desc(s.responded_at), ibis.desc(s.survey_id)])
     s = s.mutate(n=ibis.row_number().over(latest_first)).filter(lambda t: t.n < 2)
-    g = s.group_by("customer_id").aggregate(
+    return s.group_by("customer_id").aggregate(
         latest=s.score.max(where=s.n == 0), previous=s.score.max(where=s.n == 1),
         latest_day=s.responded_at.max(where=s.n == 0).date())
+
+
+def _score_drop(scope, end: dt.date) -> ir.Table:
+    g = scope.summary(SCORES, as_of=end)  # the store's, when the viewer sees every survey and none comes after end
+    g = latest_scores(scope.visible("surveys"), end) if g is None else g
     g = g.filter(g.previous - g.latest >= MIN_SCORE_DROP)
     return g.select(customer_id=g.customer_id.cast("string"), reason=ibis.literal("nps_drop"),
                     days_since=ibis.date(end).delta(g.latest_day, unit="day").cast("int64"),
@@ -91,7 +108,7 @@ def at_risk_rows(scope, end: dt.date) -> ir.Table:
     """Every (customer, reason) at risk as of ``end``, with the customer's owner as employee_id."""
     c = scope.customers
     c = c.filter(c.lost_at.isnull() | (c.lost_at >= day_start(end + dt.timedelta(days=1))))
-    rules = ibis.union(_gap(_per_customer(purchases(scope), end), "purchase_gap", end),
+    rules = ibis.union(_gap(_purchases_per_customer(scope, end), "purchase_gap", end),
                        _gap(_contacts_per_customer(scope, end), "contact_gap", end),
                        _score_drop(scope, end))
     j = rules.inner_join(c, rules.customer_id == c.customer_id)
