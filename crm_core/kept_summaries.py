@@ -1,4 +1,5 @@
-"""Per-customer summaries the store keeps for early warning: each customer's purchases and latest survey scores.
+"""Per-customer summaries the store keeps: each customer's purchases and latest survey scores (early warning), and
+each customer with its latest follow-up (pool risk, follow-up hygiene).
 
 At-risk asks, as of a day E, every customer's purchases (how many, the first and last day) and latest two survey
 scores. At 10M customers grouping every purchase and ranking every survey took most of its 3 s. As of the day of
@@ -7,7 +8,10 @@ survey: what an admin sees. So Scope.summary hands one out only to a viewer who 
 after that day; else at-risk groups the raw rows as before.
 
 - customer_purchases: early_warning.per_customer of sales.purchases (customer_id, n, first, last);
-- customer_scores: early_warning.latest_scores of the surveys (customer_id, latest, previous, latest_day).
+- customer_scores: early_warning.latest_scores of the surveys (customer_id, latest, previous, latest_day);
+- customer_last_contacts: the columns of a customer pool risk and hygiene read (OWNED_COLUMNS) and last_at, its
+  latest follow-up by anyone (next_contacts' summary): as of that summary's day they need no join of the
+  customers with it. Stored by owner, handed out narrowed like the customers.
 
 Both are compiled from those definitions, rebuilt inside the transaction of any write that changes what they
 are built from (crm_core.kept).
@@ -60,4 +64,34 @@ SCORES = Kept(
     build=_scores,
     version=1,
     until="SELECT max(responded_at)::DATE FROM surveys",
+)
+
+
+# What pool risk and follow-up hygiene read of a customer, with its latest follow-up by anyone (last_at).
+OWNED_COLUMNS = ("customer_id", "owner_id", "category", "created_at", "assigned_at", "won_at", "lost_at",
+                 "next_contact_at")
+
+
+def _last_contacts(cur) -> str | None:
+    import ibis
+
+    from . import next_contacts
+
+    if not next_contacts.contacts_kept(cur):
+        return None
+    c, s = table(cur, "customers"), table(cur, next_contacts.SUMMARY)
+    j = c.left_join(s, c.customer_id == s.customer_id)
+    rows = j.select(*[c[col] for col in OWNED_COLUMNS], last_at=s.last_at)
+    return ibis.to_sql(rows.order_by(rows.owner_id, rows.customer_id), dialect="duckdb")
+
+
+LAST_CONTACTS = Kept(
+    table="customer_last_contacts",
+    sources=("customers", "follow_ups", "employees", "departments"),  # next_contacts' sources: its summary
+    digest=f"""SELECT
+        (SELECT count(*) || ':' || coalesce(sum(hash({', '.join(OWNED_COLUMNS)})), 0) FROM customers),
+        (SELECT coalesce(max(value), '') FROM settings WHERE key = 'next_contacts_fingerprint')""",
+    build=_last_contacts,
+    version=1,
+    until="SELECT max(last_at)::DATE FROM customer_contacts",
 )

@@ -272,14 +272,14 @@ class Scope:
             return None
         return self._owned_by_selected(self._raw(_steps.TABLE))
 
-    def summary(self, name: str, as_of: dt.date) -> ir.Table | None:
+    def summary(self, name: str, as_of: dt.date, owned: bool = False) -> ir.Table | None:
         """The per-customer summary ``name`` the store keeps (crm_core.kept_summaries), over everything, when the
         viewer sees everything and nothing it summarises comes after ``as_of`` (then its rows are the answer as
-        of that day); else None."""
+        of that day); else None. ``owned``: narrowed like ``self.customers`` (by its owner_id)."""
         until = _backend.kept_until(self.backend, name)
         if not self.viewer.sees_all or until is None or as_of < until:
             return None
-        return self._raw(name)
+        return self._owned_by_selected(self._raw(name)) if owned else self._raw(name)
 
     def _owned_by_selected(self, t: ir.Table) -> ir.Table:
         employees = self._selected_employees

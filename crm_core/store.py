@@ -33,7 +33,8 @@ def default_db_path() -> str:
 
 # The tables kept beside the data (crm_core.kept), in the order they are built: after next_contacts, whose
 # summary customer_steps reads.
-KEPT = (deal_spans.KEPT, customer_steps.KEPT, kept_summaries.PURCHASES, kept_summaries.SCORES)
+KEPT = (deal_spans.KEPT, customer_steps.KEPT, kept_summaries.PURCHASES, kept_summaries.SCORES,
+        kept_summaries.LAST_CONTACTS)
 
 
 class Store:

@@ -319,3 +319,30 @@ def test_early_warning_follows_every_write_that_changes_the_purchases_or_surveys
         cur.execute("UPDATE deals SET closed_at = '2024-03-30' WHERE deal_id = 'W3'")
         cur.execute("UPDATE surveys SET score = 8 WHERE survey_id = 'S2'")
     assert reasons() == reasons(Viewer("E1", "manager", "D1")) == []
+
+
+def test_hygiene_and_pool_risk_follow_every_write_that_changes_the_customers_or_their_follow_ups(company, tmp_path):
+    """Follow-up hygiene and pool risk as of 31 March read each customer's latest follow-up off the store's copy
+    of the customers (crm_core.kept_summaries.LAST_CONTACTS) for the admin; it follows the writes."""
+    def hygiene():
+        s = Scope(company.backend())
+        assert s.summary("customer_last_contacts", D(2024, 3, 31)) is not None
+        got = followup_hygiene(s, as_of=D(2024, 3, 31))
+        return got[["employee_id", "customers", "no_contact_30"]].values.tolist()
+
+    def at_risk_on(day):  # C1's last contact 21 Feb + 30 days: reclaimed on 22 March
+        return pool_risk(Scope(company.backend()), as_of=day)[["employee_id", "customers"]].values.tolist()
+
+    assert hygiene() == [["E1", 1, 1], ["E3", 1, 1]]  # C1 last contacted 21 Feb, C2 10 Feb
+    assert at_risk_on(D(2024, 3, 21)) == [["E1", 1]]
+    path = tmp_path / "follow_ups.csv"
+    path.write_text("follow_up_id,customer_id,employee_id,contacted_at\nF8,C2,E3,2024-03-25 09:00:00\n"
+                    "F9,C1,E1,2024-03-20 09:00:00\n", encoding="utf-8")
+    load(company, read_file(path))
+    assert hygiene() == [["E1", 1, 0], ["E3", 1, 0]]
+    assert at_risk_on(D(2024, 4, 18)) == [["E1", 1]]  # now from 20 March
+    with company.write() as cur:  # as many customers as before: one lost, one moved
+        cur.execute("UPDATE customers SET lost_at = '2024-03-30' WHERE customer_id = 'C1'")
+        cur.execute("UPDATE customers SET owner_id = 'E2' WHERE customer_id = 'C2'")
+    assert hygiene() == [["E2", 1, 0]]
+    assert at_risk_on(D(2024, 4, 18)) == []

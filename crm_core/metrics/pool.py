@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .. import kept_summaries as _summaries
 from ..filters import day_start, in_range
 from ..periods import bucket, periods_between
 from ..reports import report
@@ -28,6 +29,7 @@ from .common import bucket_range, last_in
 DEFAULT_RULE_DAYS = 30
 RULE_SETTING = "pool_rule_days"
 HYGIENE_DAYS = 30  # the longest no-contact band the hygiene view tells apart
+LATEST = "last_at"  # the latest follow-up, on a row of the store's copy of the customers (see _customers)
 
 
 def rules(scope, rule_days: int | None = None) -> tuple[int, dict[str, int]]:
@@ -75,19 +77,41 @@ def _assigned_at(t: ir.Table) -> ir.TimestampValue:
 
 def _last_contact(scope, customers: ir.Table, as_of: dt.date, lookback: int) -> ir.Table:
     """``customers`` with assigned_day and last_contact_day: the later of the assignment day and the day of
-    the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days."""
-    last = _last_follow_ups(scope, as_of, as_of - dt.timedelta(days=max(lookback, 1) - 1))
-    j = customers.left_join(last, customers.customer_id == last.fu_customer)
+    the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days. Customers from
+    the store's copy (``_customers``) carry their latest follow-up (last_at), which is then the one."""
+    since = as_of - dt.timedelta(days=max(lookback, 1) - 1)
+    if LATEST in customers.columns:
+        j = customers.mutate(last_fu=ibis.ifelse(in_range(customers[LATEST], since, as_of), customers[LATEST],
+                                                 ibis.null("timestamp"))).drop(LATEST)
+    else:
+        last = _last_follow_ups(scope, as_of, since)
+        j = customers.left_join(last, customers.customer_id == last.fu_customer).drop("fu_customer")
     assigned_day = _assigned_at(j).date()
     j = j.mutate(assigned_day=assigned_day,
                  last_contact_day=ibis.greatest(assigned_day, ibis.coalesce(j.last_fu.date(), assigned_day)))
-    return j.drop("fu_customer", "last_fu")
+    return j.drop("last_fu")
+
+
+def _customers(scope, as_of: dt.date) -> ir.Table:
+    """The customers in scope: the store's copy of what pool risk and hygiene read of them, with each one's latest
+    follow-up (crm_core.kept_summaries.LAST_CONTACTS), when it is the answer as of ``as_of`` and the viewer sees
+    everything; else scope.customers. Either way the rows' customer_id leads back to scope.customers."""
+    kept = scope.summary(_summaries.LAST_CONTACTS.table, as_of, owned=True)
+    return scope.customers if kept is None else kept
+
+
+def _with_customer(scope, rows: ir.Table, *columns: str) -> ir.Table:
+    """Every column of the customers of ``rows`` and the ``columns`` of rows (a drill-down's list)."""
+    c = scope.customers
+    r = rows.select("customer_id", *columns).rename(row_customer="customer_id")
+    j = c.inner_join(r, c.customer_id == r.row_customer)
+    return j.select(*c.columns, *columns)
 
 
 def _open_owned(scope, as_of: dt.date, won_counts: bool) -> ir.Table:
-    """Owned customers in scope, assigned on or before ``as_of`` and not lost by then (nor won, unless
-    ``won_counts``)."""
-    c = scope.customers
+    """Owned customers in scope (see ``_customers``), assigned on or before ``as_of`` and not lost by then
+    (nor won, unless ``won_counts``)."""
+    c = _customers(scope, as_of)
     after = day_start(as_of + dt.timedelta(days=1))
     c = c.filter(c.owner_id.notnull(), c.lost_at.isnull() | (c.lost_at >= after),
                  _assigned_at(c) < after)
@@ -114,9 +138,12 @@ def at_risk_rows(scope, as_of: dt.date | None = None, rule_days: int | None = No
     last_day = min(as_of, as_of - dt.timedelta(days=min(days) - window))
     # Only customers assigned in those days or last contacted in them can be at risk: narrowing to them first
     # leaves a few thousand to join with every recent follow-up instead of every owned customer (at M, 130,000).
-    contacted = _last_follow_ups(scope, as_of, first, last_day)
+    if LATEST in c.columns:
+        recent = in_range(c[LATEST], first, last_day)
+    else:
+        recent = c.customer_id.isin(_last_follow_ups(scope, as_of, first, last_day).fu_customer)
     assigned_day = _assigned_at(c).date()
-    c = c.filter(assigned_day.between(first, last_day) | c.customer_id.isin(contacted.fu_customer))
+    c = c.filter(assigned_day.between(first, last_day) | recent)
     c = _last_contact(scope, c, as_of, max(days))
     age = ibis.date(as_of).delta(c.last_contact_day, unit="day")
     c = c.filter(age >= c.rule_days - window, age <= c.rule_days - 1)
@@ -129,7 +156,7 @@ def _risk_drill(scope, row: dict, column: str | None = None, as_of: dt.date | No
     rows = at_risk_rows(scope, as_of, rule_days, window_days)
     if row.get("employee_id") is not None:
         rows = rows.filter(rows.owner_id == str(row["employee_id"]))
-    return rows.select(*scope.customers.columns, "rule_days", "reclaim_day")
+    return _with_customer(scope, rows, "rule_days", "reclaim_day")
 
 
 @report("pool-risk", columns=["employee_id", "customers"], drill=_risk_drill)
@@ -212,7 +239,7 @@ def _hygiene_drill(scope, row: dict, column: str | None = None, as_of: dt.date |
         rows = rows.filter(HYGIENE_BANDS[column](rows))
     if row.get("employee_id") is not None:
         rows = rows.filter(rows.owner_id == str(row["employee_id"]))
-    return rows.select(*scope.customers.columns, "days_since_contact")
+    return _with_customer(scope, rows, "days_since_contact")
 
 
 @report("follow-up-hygiene", cli=False, drill=_hygiene_drill,
