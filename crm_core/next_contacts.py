@@ -39,6 +39,7 @@ import datetime as dt
 
 TABLE = "next_contacts"
 SUMMARY = "customer_contacts"  # each customer's follow-ups in one row (see build_summary)
+DAYS = "contact_days"  # the company's and each department's kept rows counted per day (see build_days)
 DEPTHS = 4  # departments deeper than this are counted the distinct way
 GRAIN_BIT = {"day": 1, "week": 2, "month": 4, "quarter": 8, "year": 16}
 SOURCES = ("follow_ups", "employees", "departments")  # what it is built from
@@ -64,8 +65,17 @@ def _channel_sql() -> str:
     return select.expressions[0].this.sql("duckdb")
 
 
-def _build_sql() -> str:
+def _groups_sql() -> str:
+    """CTEs top, a, g: each employee's department at each depth of the tree above theirs (g0 .. g3)."""
     groups = ",\n".join(f"min(a.ancestor_id) FILTER (WHERE a.level = {d}) AS g{d}" for d in range(DEPTHS))
+    return f"""top AS (SELECT descendant_id AS department_id, max(depth) AS level FROM department_tree GROUP BY 1),
+a AS (SELECT t.descendant_id AS department_id, top.level, t.ancestor_id
+      FROM department_tree t JOIN top ON top.department_id = t.ancestor_id WHERE top.level < {DEPTHS}),
+g AS (SELECT e.employee_id, {groups}
+      FROM employees e LEFT JOIN a ON a.department_id = e.department_id GROUP BY 1)"""
+
+
+def _build_sql() -> str:
     window = {lv: f"OVER (PARTITION BY customer_id{part} ORDER BY contacted_at, follow_up_id)"
               for lv, part in _PARTITION.items()}
     nexts = ",\n".join(f"lead(contacted_at) {window[lv]}::DATE AS n_{lv}" for lv in _PARTITION)
@@ -77,11 +87,7 @@ def _build_sql() -> str:
         for lv in _PARTITION)
     return f"""
 CREATE OR REPLACE TABLE {TABLE} AS
-WITH top AS (SELECT descendant_id AS department_id, max(depth) AS level FROM department_tree GROUP BY 1),
-a AS (SELECT t.descendant_id AS department_id, top.level, t.ancestor_id
-      FROM department_tree t JOIN top ON top.department_id = t.ancestor_id WHERE top.level < {DEPTHS}),
-g AS (SELECT e.employee_id, {groups}
-      FROM employees e LEFT JOIN a ON a.department_id = e.department_id GROUP BY 1),
+WITH {_groups_sql()},
 n AS (SELECT f.customer_id, f.employee_id, f.contacted_at, f.channel, f.contacted_at::DATE AS day, {nexts},
        {seqs}
       FROM (SELECT t0.follow_up_id, t0.customer_id, t0.employee_id, t0.contacted_at, {_channel_sql()} AS channel,
@@ -124,6 +130,23 @@ def build_summary(cur) -> None:
         FROM {TABLE} WHERE next_company = DATE '{NEVER}' ORDER BY customer_id""")
 
 
+def build_days(cur) -> None:
+    """DAYS: the kept rows of the company level and of each department level counted per day: level, grp (the
+    department whose subtree the group is; NULL for the company), day, next and last (the level's next_ and
+    last_ columns) and n (how many rows). Counting contacted customers of one group is then a sum over a few
+    thousand rows per year instead of a count over its follow-ups (at 100M follow-ups, 12M for one region's
+    year). Rows of employees outside every department at a depth are in no group of that depth."""
+    parts = ["SELECT 'company' AS level, NULL::VARCHAR AS grp, day, next_company AS next, last_company AS last, "
+             "count(*) AS n FROM r GROUP BY ALL"]
+    parts += [f"SELECT 'depth{d}', g{d}, day, next_depth{d}, last_depth{d}, count(*) FROM r "
+              f"WHERE g{d} IS NOT NULL GROUP BY ALL" for d in range(DEPTHS)]
+    cur.execute(f"""CREATE OR REPLACE TABLE {DAYS} AS
+        WITH {_groups_sql()},
+        r AS (SELECT k.*, k.contacted_at::DATE AS day, g.* EXCLUDE (employee_id)
+              FROM {TABLE} k LEFT JOIN g ON g.employee_id = k.employee_id)
+        SELECT * FROM ({" UNION ALL ".join(parts)}) ORDER BY level, grp, day""")
+
+
 def contacts_kept(cur) -> bool:
     """Whether the summary is kept (it is rebuilt with the table, whenever the follow-ups change)."""
     return _exists(cur, SUMMARY)
@@ -143,9 +166,12 @@ def bring_up_to_date(cur) -> bool:
     if _current(cur, now):
         if not _exists(cur, SUMMARY):  # kept by an older version, without the summary
             build_summary(cur)
+        if not _exists(cur, DAYS):  # or without the days
+            build_days(cur)
         return False
     cur.execute(_build_sql())
     build_summary(cur)
+    build_days(cur)
     cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [FINGERPRINT, now])
     return True
@@ -163,4 +189,5 @@ def drop(cur) -> None:
     """Keep nothing: reports count the distinct way."""
     cur.execute(f"DROP TABLE IF EXISTS {TABLE}")
     cur.execute(f"DROP TABLE IF EXISTS {SUMMARY}")
+    cur.execute(f"DROP TABLE IF EXISTS {DAYS}")
     cur.execute("DELETE FROM settings WHERE key = ?", [FINGERPRINT])

@@ -185,6 +185,31 @@ class Scope:
         employees = self._selected_employees if people else self._visible_employees
         return (raw if employees is None else raw.filter(raw.employee_id.isin(employees.employee_id))), level
 
+    def contact_days(self) -> tuple[ir.Table, str] | None:
+        """The store's next_contacts counted per day (crm_core.next_contacts.DAYS) for the group that is exactly
+        the employees a count in scope covers, and its level: the company (an admin without people filters) or
+        one department's subtree (one department picked, or a manager's own; not both unless the same). Columns
+        as next_contacts has them, contacted_at (the day's first moment), next_<level>, last_<level>, and n: how
+        many kept rows each stands for (sum it where next_contacts is counted). None otherwise."""
+        depths = _backend.kept_depths(self.backend)
+        if depths is None:
+            return None
+        level = self._level(True, depths)
+        if level == "company":
+            key = None
+        elif level is not None and level.startswith("depth"):
+            v = self.viewer
+            roots = {*self.filters.departments, *([v.department_id] if v.role == "manager" else [])}
+            if len(roots) != 1:
+                return None
+            (key,) = roots
+        else:
+            return None
+        raw = self._raw(_next.DAYS)
+        t = raw.filter(raw.level == level, raw.grp.isnull() if key is None else raw.grp == key)
+        return t.select(contacted_at=t.day.cast("timestamp"), **{f"next_{level}": t.next, f"last_{level}": t["last"]},
+                        n=t.n), level
+
     def contact_summary(self, as_of: dt.date | None = None) -> ir.Table | None:
         """Each customer's follow-ups in one row, as the store keeps them (crm_core.next_contacts.SUMMARY:
         customer_id, n, first_day, last_at), when the viewer sees every follow-up and, with ``as_of``, no follow-up

@@ -44,8 +44,14 @@ class Count:
     def per_period(self, scope, start: dt.date, end: dt.date, period: str, by: By) -> ir.Table:
         """The count per bucket (and group) over [start, end], as (period[, group], metric, n). A distinct
         count of contacted customers reads what the store keeps when it can (crm_core.next_contacts)."""
-        kept = scope.next_contacts(per_employee=by == "employee") if self.table == "follow_ups" and self.distinct \
-            and by != "department" else None
+        contacts = self.table == "follow_ups" and self.distinct
+        days = scope.contact_days() if contacts and by is None else None
+        if days is not None:  # the same rows counted per day: their sums
+            t, level = days
+            t = t.filter(in_range(t.contacted_at, start, end), last_in(t, level, end, period))
+            return t.group_by(period=bucket(t.contacted_at, period)).aggregate(
+                metric=ibis.literal(self.value), n=t.n.sum().cast("int64"))
+        kept = scope.next_contacts(per_employee=by == "employee") if contacts and by != "department" else None
         if kept is None:
             return _grouped(scope, self.rows(scope, start, end), self, period, by)
         t, level = kept

@@ -110,14 +110,18 @@ def growth_summary(scope) -> pd.DataFrame:
             t = t.filter(in_range(t[counts[0].date_col], prev_start, end))
         if any(c.distinct for c in counts):  # distinct per range: distinct (key, range) pairs, then counted
             (c,) = counts
-            kept = scope.next_contacts()
+            days = scope.contact_days()
+            kept = scope.next_contacts() if days is None else days
             if kept is not None:  # or each customer's last follow-up of each range, counted (see last_in)
                 k, level = kept
                 k = k.filter(in_range(k.contacted_at, prev_start, end))
-                aggs.append(k.aggregate(**{
-                    f"{c.value}__current": k.count(where=in_range(k.contacted_at, start, end) & last_in(k, level, end)),
-                    f"{c.value}__previous": k.count(where=in_range(k.contacted_at, prev_start, prev_end)
-                                                    & last_in(k, level, prev_end))}))
+                now = in_range(k.contacted_at, start, end) & last_in(k, level, end)
+                before = in_range(k.contacted_at, prev_start, prev_end) & last_in(k, level, prev_end)
+                if days is None:
+                    counted = {"current": k.count(where=now), "previous": k.count(where=before)}
+                else:  # the same rows counted per day: their sums
+                    counted = {"current": k.n.sum(where=now), "previous": k.n.sum(where=before)}
+                aggs.append(k.aggregate(**{f"{c.value}__{when}": n.cast("int64") for when, n in counted.items()}))
                 continue
             pairs = t.select(key=t[c.distinct], current=in_range(t[c.date_col], start, end)).distinct()
             aggs.append(pairs.aggregate(**{f"{c.value}__current": pairs.count(where=pairs.current),
