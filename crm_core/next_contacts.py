@@ -65,7 +65,7 @@ def _channel_sql() -> str:
     return select.expressions[0].this.sql("duckdb")
 
 
-def _groups_sql() -> str:
+def groups_sql() -> str:
     """CTEs top, a, g: each employee's department at each depth of the tree above theirs (g0 .. g3)."""
     groups = ",\n".join(f"min(a.ancestor_id) FILTER (WHERE a.level = {d}) AS g{d}" for d in range(DEPTHS))
     return f"""top AS (SELECT descendant_id AS department_id, max(depth) AS level FROM department_tree GROUP BY 1),
@@ -87,7 +87,7 @@ def _build_sql() -> str:
         for lv in _PARTITION)
     return f"""
 CREATE OR REPLACE TABLE {TABLE} AS
-WITH {_groups_sql()},
+WITH {groups_sql()},
 n AS (SELECT f.customer_id, f.employee_id, f.contacted_at, f.channel, f.contacted_at::DATE AS day, {nexts},
        {seqs}
       FROM (SELECT t0.follow_up_id, t0.customer_id, t0.employee_id, t0.contacted_at, {_channel_sql()} AS channel,
@@ -141,7 +141,7 @@ def build_days(cur) -> None:
     parts += [f"SELECT 'depth{d}', g{d}, day, next_depth{d}, last_depth{d}, count(*) FROM r "
               f"WHERE g{d} IS NOT NULL GROUP BY ALL" for d in range(DEPTHS)]
     cur.execute(f"""CREATE OR REPLACE TABLE {DAYS} AS
-        WITH {_groups_sql()},
+        WITH {groups_sql()},
         r AS (SELECT k.*, k.contacted_at::DATE AS day, g.* EXCLUDE (employee_id)
               FROM {TABLE} k LEFT JOIN g ON g.employee_id = k.employee_id)
         SELECT * FROM ({" UNION ALL ".join(parts)}) ORDER BY level, grp, day""")

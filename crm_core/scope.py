@@ -25,6 +25,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from . import backend as _backend
+from . import customer_days as _cdays
 from . import customer_steps as _steps
 from . import deal_spans as _spans
 from . import next_contacts as _next
@@ -191,24 +192,40 @@ class Scope:
         one department's subtree (one department picked, or a manager's own; not both unless the same). Columns
         as next_contacts has them, contacted_at (the day's first moment), next_<level>, last_<level>, and n: how
         many kept rows each stands for (sum it where next_contacts is counted). None otherwise."""
-        depths = _backend.kept_depths(self.backend)
-        if depths is None:
+        group = self._day_group()
+        if group is None:
             return None
-        level = self._level(True, depths)
-        if level == "company":
-            key = None
-        elif level is not None and level.startswith("depth"):
-            v = self.viewer
-            roots = {*self.filters.departments, *([v.department_id] if v.role == "manager" else [])}
-            if len(roots) != 1:
-                return None
-            (key,) = roots
-        else:
-            return None
-        raw = self._raw(_next.DAYS)
-        t = raw.filter(raw.level == level, raw.grp.isnull() if key is None else raw.grp == key)
+        t, level = self._of_group(self._raw(_next.DAYS), *group), group[0]
         return t.select(contacted_at=t.day.cast("timestamp"), **{f"next_{level}": t.next, f"last_{level}": t["last"]},
                         n=t.n), level
+
+    def customer_days(self) -> ir.Table | None:
+        """The customers' dates counted per day, as the store keeps them (crm_core.customer_days: col, at (the day's
+        first moment), n), for the group that is exactly the customers in scope: the company or one department's
+        subtree, as ``contact_days``. None otherwise (or when the store does not keep them current): count
+        ``self.customers``."""
+        group = self._day_group()
+        if group is None or not _backend.kept_current(self.backend, _cdays.TABLE):
+            return None
+        t = self._of_group(self._raw(_cdays.TABLE), *group)
+        return t.select("col", at=t.day.cast("timestamp"), n=t.n)
+
+    def _day_group(self) -> tuple[str, str | None] | None:
+        """(level, department) of the day tables' group that is exactly the employees in scope (department None:
+        the company), when there is one."""
+        depths = _backend.kept_depths(self.backend)
+        level = None if depths is None else self._level(True, depths)
+        if level == "company":
+            return level, None
+        if level is None or not level.startswith("depth"):
+            return None
+        v = self.viewer
+        roots = {*self.filters.departments, *([v.department_id] if v.role == "manager" else [])}
+        return (level, next(iter(roots))) if len(roots) == 1 else None
+
+    @staticmethod
+    def _of_group(t: ir.Table, level: str, key: str | None) -> ir.Table:
+        return t.filter(t.level == level, t.grp.isnull() if key is None else t.grp == key)
 
     def contact_summary(self, as_of: dt.date | None = None) -> ir.Table | None:
         """Each customer's follow-ups in one row, as the store keeps them (crm_core.next_contacts.SUMMARY:

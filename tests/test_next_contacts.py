@@ -346,3 +346,29 @@ def test_hygiene_and_pool_risk_follow_every_write_that_changes_the_customers_or_
         cur.execute("UPDATE customers SET owner_id = 'E2' WHERE customer_id = 'C2'")
     assert hygiene() == [["E2", 1, 0]]
     assert at_risk_on(D(2024, 4, 18)) == []
+
+
+def test_customer_counts_follow_every_write_that_changes_the_customers_or_the_tree(company):
+    """New and won customers per month for the company and one department, read from the customers' days as the
+    store keeps them (crm_core.customer_days), after writes that win a customer, move one and move an employee."""
+    def counts_of(**people):
+        s = Scope(company.backend(), Filters(start=D(2024, 1, 1), end=D(2024, 3, 31), period="month", **people))
+        assert s.customer_days() is not None
+        trends = growth_trends(s)
+        summary = growth_summary(s).set_index("metric")["current"]
+        assert summary["new_customers"] == trends["new_customers"].sum()
+        assert summary["won_customers"] == trends["won_customers"].sum()
+        return trends["new_customers"].tolist(), trends["won_customers"].tolist()
+
+    assert counts_of() == ([2, 0, 0], [0, 0, 0])  # C1 (E1) and C2 (E3), created 1 January
+    assert counts_of(departments=("D3",)) == ([1, 0, 0], [0, 0, 0])
+    with company.write() as cur:  # as many customers as before: C2 won in February, then C1 moved to E3
+        cur.execute("UPDATE customers SET won_at = '2024-02-10' WHERE customer_id = 'C2'")
+    assert counts_of(departments=("D3",)) == ([1, 0, 0], [0, 1, 0])
+    with company.write() as cur:
+        cur.execute("UPDATE customers SET owner_id = 'E3' WHERE customer_id = 'C1'")
+    assert counts_of(departments=("D3",)) == ([2, 0, 0], [0, 1, 0])
+    with company.write() as cur:  # E3 moves up to D2: D3 has nobody
+        cur.execute("UPDATE employees SET department_id = 'D2' WHERE employee_id = 'E3'")
+    assert counts_of(departments=("D3",)) == ([0, 0, 0], [0, 0, 0])
+    assert counts_of(departments=("D2",)) == ([2, 0, 0], [0, 1, 0])

@@ -44,6 +44,12 @@ class Count:
     def per_period(self, scope, start: dt.date, end: dt.date, period: str, by: By) -> ir.Table:
         """The count per bucket (and group) over [start, end], as (period[, group], metric, n). A distinct
         count of contacted customers reads what the store keeps when it can (crm_core.next_contacts)."""
+        if self.table == "customers" and not self.distinct and by is None:
+            days = scope.customer_days()
+            if days is not None:  # the customers' dates counted per day: their sums
+                t = days.filter(days.col == self.date_col, in_range(days.at, start, end))
+                return t.group_by(period=bucket(t.at, period)).aggregate(
+                    metric=ibis.literal(self.value), n=t.n.sum().cast("int64"))
         contacts = self.table == "follow_ups" and self.distinct
         days = scope.contact_days() if contacts and by is None else None
         if days is not None:  # the same rows counted per day: their sums

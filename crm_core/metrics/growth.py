@@ -127,9 +127,15 @@ def growth_summary(scope) -> pd.DataFrame:
             aggs.append(pairs.aggregate(**{f"{c.value}__current": pairs.count(where=pairs.current),
                                            f"{c.value}__previous": pairs.count(where=~pairs.current)}))
             continue
+        ranges = (("current", (start, end)), ("previous", (prev_start, prev_end)))
+        days = scope.customer_days() if name == "customers" else None
+        if days is not None:  # the customers' dates counted per day: their sums
+            aggs.append(days.aggregate(**{
+                f"{c.value}__{when}": days.n.sum(where=(days.col == c.date_col) & in_range(days.at, a, b)).cast("int64")
+                for c in counts for when, (a, b) in ranges}))
+            continue
         aggs.append(t.aggregate(**{f"{c.value}__{when}": c.measure(t, in_range(t[c.date_col], a, b))
-                                   for c in counts for when, (a, b) in
-                                   (("current", (start, end)), ("previous", (prev_start, prev_end)))}))
+                                   for c in counts for when, (a, b) in ranges}))
     row = scope.run(aggs[0].cross_join(*aggs[1:]) if len(aggs) > 1 else aggs[0]).iloc[0]
     whole = lambda v: 0 if pd.isna(v) else int(v)  # noqa: E731 - a count over no rows is NULL on some engines
     rows = [(c.value, whole(row[f"{c.value}__current"]), whole(row[f"{c.value}__previous"])) for c in GROWTH]
