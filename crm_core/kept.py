@@ -1,5 +1,6 @@
 """A table the DuckDB store keeps beside the data, rebuilt inside the transaction of any write that changes
-what it is built from (crm_core.deal_spans, crm_core.customer_steps; crm_core.next_contacts keeps its own).
+what it is built from (store.KEPT: crm_core.deal_spans, customer_steps, kept_summaries, customer_days;
+crm_core.next_contacts keeps its own).
 
 A fingerprint of the sources (kept in settings) says whether it is current; Store.write brings each kept
 table up to date when the write touches its sources, and tells the backends which ones are current
@@ -25,6 +26,8 @@ def table(cur, name: str):
 
 @dataclass(frozen=True)
 class Kept:
+    """One kept table: how to build it, from what, and how to tell whether it is still current."""
+
     table: str
     sources: tuple[str, ...]  # the canonical tables (and settings) it is built from
     digest: str  # one SELECT of values that change whenever the sources change in a way that matters

@@ -144,8 +144,9 @@ class Store:
     @contextlib.contextmanager
     def write(self, changes: tuple[str, ...] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write: one transaction that also rebuilds the department tree, brings next_contacts and the tables
-        of KEPT up to date and bumps data_version. ``changes``: the only tables the write touches, when the writer knows
-        (a setting, targets): then a kept table is not even checked unless they are what it is built from."""
+        of KEPT up to date and bumps data_version. ``changes``: the only tables the write touches, when the
+        writer knows (a setting, targets): then a kept table is not even checked unless they are what it is
+        built from."""
         check = self.keep and (changes is None or bool(set(changes) & set(next_contacts.SOURCES)))
         others = [k for k in KEPT if self.keep and (changes is None or bool(set(changes) & set(k.sources)))]
         deals = changes is None or bool(set(changes) & {"deals", "customers"})

@@ -1,6 +1,7 @@
-"""What the store keeps for counting contacted customers (crm_core.next_contacts) and for the funnels
-(crm_core.customer_steps, crm_core.deal_spans): the same numbers as counting distinct customers (or finding each one's last contact) on
-the follow-ups, or reading the stage history, for every viewer, filter and period, and current after every write.
+"""What the store keeps for counting contacted customers (crm_core.next_contacts and its day counts) and for the
+other reports it serves (crm_core.kept: deal_spans, customer_steps, kept_summaries, customer_days): the same
+numbers as counting distinct customers (or finding each one's last contact) on the follow-ups, or reading the
+rows they are built from, for every viewer, filter and period, and current after every write.
 
 The metric suites run on DuckDB with it (the default) and on PostgreSQL and Spark without it; here the two
 ways meet on one DuckDB database: a copy of the demo company opened with ``keep=False``.
@@ -290,7 +291,8 @@ def test_the_funnels_follow_every_write_that_changes_what_they_are_kept_from(com
         cur.execute("UPDATE deals SET status = 'won', closed_at = '2024-03-09' WHERE deal_id = 'O1'")
     assert funnels() == ([2, 2, 1, 1], [1, 1])
     with company.write() as cur:
-        cur.execute("INSERT INTO customers (customer_id, name, owner_id, created_at) VALUES ('C3','C','E4','2024-05-01')")
+        cur.execute("INSERT INTO customers (customer_id, name, owner_id, created_at) "
+                    "VALUES ('C3','C','E4','2024-05-01')")
     assert funnels() == ([3, 2, 1, 1], [1, 1])
     assert funnels(departments=("D3",)) == ([1, 1, 1, 1], [0, 0])  # C2 is E3's; O1 is E2's (D2)
     with company.write() as cur:
@@ -309,7 +311,8 @@ def test_early_warning_follows_every_write_that_changes_the_purchases_or_surveys
 
     with company.write() as cur:  # C1 bought every 10 days, then not for 70; its score fell from 9 to 5
         cur.execute("INSERT INTO deals (deal_id, customer_id, owner_id, status, closed_at) VALUES "
-                    "('W1','C1','E1','won','2024-01-01'),('W2','C1','E1','won','2024-01-11'),('W3','C1','E1','won','2024-01-21')")
+                    "('W1','C1','E1','won','2024-01-01'),('W2','C1','E1','won','2024-01-11'),"
+                    "('W3','C1','E1','won','2024-01-21')")
         cur.execute("INSERT INTO surveys VALUES ('S1','C1','2024-02-01',9),('S2','C1','2024-03-01',5)")
     assert Scope(company.backend()).summary("customer_purchases", D(2024, 3, 31)) is not None
     assert Scope(company.backend()).summary("customer_scores", D(2024, 3, 31)) is not None
