@@ -1,8 +1,9 @@
 """The one customer list behind every drill-down: the customers behind a bar, a region or an owner's count.
 
-A declared report's ``drill`` gives the customers behind a cell (rows of the customers table, plus any
-columns it adds, e.g. reclaim_day); ``drill_list`` shows them with their owner, creation, last and next
-contact and status, searchable, newest first, with how many there are in all.
+A declared report's ``drill`` gives the customers behind a cell: rows of the customers table (or at least their
+LISTED columns), plus any columns it adds, e.g. reclaim_day, and last_contact_at when it knows it. ``drill_list``
+shows them with their owner, creation, last and next contact and status, searchable, newest first, with how many
+there are in all.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pandas as pd
 from .reports import get
 
 COLUMNS = ["customer_id", "name", "owner_id", "created_at", "last_contact_at", "next_contact_at", "status"]
+LISTED = ("customer_id", "name", "owner_id", "created_at", "won_at", "lost_at", "next_contact_at")  # read of a row
+LAST_CONTACT = "last_contact_at"  # a drill-down's rows may carry it, when they know what the viewer would see
 STATUSES = ("open", "won", "lost", "pool")
 DEFAULT_LIMIT = 5000
 RECENT_DAYS = 60
@@ -41,18 +44,20 @@ def drill_list(report: str, scope, row: dict, column: str | None = None, *, sear
 def customer_list(scope, c: ir.Table, limit: int | None = DEFAULT_LIMIT) -> tuple[int, pd.DataFrame]:
     """(how many rows ``c`` has, its first ``limit`` customers as the list shows them), in one statement."""
     base = scope.customers.columns
-    extra = [k for k in c.columns if k not in base]
+    extra = [k for k in c.columns if k not in base and k != LAST_CONTACT]
+    known = [LAST_CONTACT] if LAST_CONTACT in c.columns else []
     status = ibis.cases((c.lost_at.notnull(), "lost"), (c.won_at.notnull(), "won"), (c.owner_id.isnull(), "pool"),
                         else_="open")
-    c = c.select("customer_id", "name", "owner_id", "created_at", "next_contact_at", *extra, status=status,
+    c = c.select("customer_id", "name", "owner_id", "created_at", "next_contact_at", *extra, *known, status=status,
                  total=c.customer_id.count().over(ibis.window()))
     c = c.order_by([ibis.desc(c.created_at), c.customer_id])
     if limit is not None:
         c = c.limit(int(limit))
     shown = scope.run(c)
     total = int(shown["total"].iloc[0]) if len(shown) else 0
-    shown["last_contact_at"] = shown["customer_id"].map(_last_contacts(scope, shown)) if len(shown) else pd.NaT
-    shown["last_contact_at"] = pd.to_datetime(shown["last_contact_at"])
+    if not known:
+        shown[LAST_CONTACT] = shown["customer_id"].map(_last_contacts(scope, shown)) if len(shown) else pd.NaT
+    shown[LAST_CONTACT] = pd.to_datetime(shown[LAST_CONTACT]).astype("datetime64[us]")  # as DuckDB's timestamps
     return total, shown[COLUMNS + extra].reset_index(drop=True)
 
 

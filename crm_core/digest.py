@@ -32,7 +32,7 @@ import pandas as pd
 from .errors import UserError
 from .filters import Filters
 from .markup import html
-from .periods import next_period, period_start
+from .periods import period_start
 from .reports import get
 from .scope import Scope, Viewer, viewer_for
 from .texts import DEFAULT_LANGUAGE, LANGUAGES, text

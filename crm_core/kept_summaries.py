@@ -9,16 +9,18 @@ after that day; else at-risk groups the raw rows as before.
 
 - customer_purchases: early_warning.per_customer of sales.purchases (customer_id, n, first, last);
 - customer_scores: early_warning.latest_scores of the surveys (customer_id, latest, previous, latest_day);
-- customer_last_contacts: the columns of a customer pool risk and hygiene read (OWNED_COLUMNS) and last_at, its
-  latest follow-up by anyone (next_contacts' summary): as of that summary's day they need no join of the
-  customers with it. Stored by owner, handed out narrowed like the customers.
+- customer_last_contacts: the columns of a customer pool risk and hygiene read and their lists show
+  (OWNED_COLUMNS) and last_at, its latest follow-up by anyone (next_contacts' summary): as of that summary's
+  day they need no join of the customers with it, nor their lists. Stored by owner, handed out narrowed like
+  the customers.
 
-Both are compiled from those definitions, rebuilt inside the transaction of any write that changes what they
+All three are compiled from those definitions, rebuilt inside the transaction of any write that changes what they
 are built from (crm_core.kept).
 """
 
 from __future__ import annotations
 
+from . import next_contacts
 from .kept import Kept, table
 
 
@@ -67,15 +69,14 @@ SCORES = Kept(
 )
 
 
-# What pool risk and follow-up hygiene read of a customer, with its latest follow-up by anyone (last_at).
-OWNED_COLUMNS = ("customer_id", "owner_id", "category", "created_at", "assigned_at", "won_at", "lost_at",
+# What pool risk and follow-up hygiene read of a customer, and what their customer lists show (name), with its
+# latest follow-up by anyone (last_at).
+OWNED_COLUMNS = ("customer_id", "name", "owner_id", "category", "created_at", "assigned_at", "won_at", "lost_at",
                  "next_contact_at")
 
 
 def _last_contacts(cur) -> str | None:
     import ibis
-
-    from . import next_contacts
 
     if not next_contacts.contacts_kept(cur):
         return None
@@ -87,11 +88,11 @@ def _last_contacts(cur) -> str | None:
 
 LAST_CONTACTS = Kept(
     table="customer_last_contacts",
-    sources=("customers", "follow_ups", "employees", "departments"),  # next_contacts' sources: its summary
+    sources=("customers", *next_contacts.SOURCES),  # next_contacts' sources: its summary
     digest=f"""SELECT
         (SELECT count(*) || ':' || coalesce(sum(hash({', '.join(OWNED_COLUMNS)})), 0) FROM customers),
-        (SELECT coalesce(max(value), '') FROM settings WHERE key = 'next_contacts_fingerprint')""",
+        (SELECT coalesce(max(value), '') FROM settings WHERE key = '{next_contacts.FINGERPRINT}')""",
     build=_last_contacts,
-    version=1,
+    version=2,
     until="SELECT max(last_at)::DATE FROM customer_contacts",
 )

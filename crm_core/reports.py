@@ -9,9 +9,9 @@ A declaration is the ``@report`` decorator on the function that builds the repor
 It records the CLI name, the columns (DESIGN.md's contract; with ``by`` a department_id or employee_id
 column follows ``period``), the typed options (the function's keyword parameters, each one of OPTIONS), the
 function, and how a cell drills down: ``drill(scope, row, column, **options)`` gives the customers (rows of
-the customers table) behind ``row`` (the report row's values) and ``column`` (the cell's column; None for
-the whole row). Page-internal queries are declared with ``cli=False``: cached like the others, not
-offered on the command line.
+the customers table, or at least the columns a list shows: crm_core.customer_list) behind ``row`` (the report
+row's values) and ``column`` (the cell's column; None for the whole row). Page-internal queries are declared
+with ``cli=False``: cached like the others, not offered on the command line.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from .. import kept_summaries as _summaries
+from ..customer_list import LAST_CONTACT, LISTED
 from ..filters import day_start, in_range
 from ..periods import bucket, periods_between
 from ..reports import report
@@ -80,9 +81,9 @@ def _last_contact(scope, customers: ir.Table, as_of: dt.date, lookback: int) -> 
     the latest follow-up on or before ``as_of`` among those of the last ``lookback`` days. Customers from
     the store's copy (``_customers``) carry their latest follow-up (last_at), which is then the one."""
     since = as_of - dt.timedelta(days=max(lookback, 1) - 1)
-    if LATEST in customers.columns:
+    if LATEST in customers.columns:  # kept for the drill-downs' lists (see _with_customer)
         j = customers.mutate(last_fu=ibis.ifelse(in_range(customers[LATEST], since, as_of), customers[LATEST],
-                                                 ibis.null("timestamp"))).drop(LATEST)
+                                                 ibis.null("timestamp")))
     else:
         last = _last_follow_ups(scope, as_of, since)
         j = customers.left_join(last, customers.customer_id == last.fu_customer).drop("fu_customer")
@@ -101,7 +102,11 @@ def _customers(scope, as_of: dt.date) -> ir.Table:
 
 
 def _with_customer(scope, rows: ir.Table, *columns: str) -> ir.Table:
-    """Every column of the customers of ``rows`` and the ``columns`` of rows (a drill-down's list)."""
+    """The customers of ``rows`` for a drill-down's list, with the ``columns`` of rows. Rows from the store's copy
+    (``_customers``) already hold what the list shows, and their latest follow-up is the one it shows (that copy
+    is handed out only to a viewer who sees every follow-up); other rows get every column of the customers."""
+    if LATEST in rows.columns:
+        return rows.select(*LISTED, *columns, **{LAST_CONTACT: rows[LATEST]})
     c = scope.customers
     r = rows.select("customer_id", *columns).rename(row_customer="customer_id")
     j = c.inner_join(r, c.customer_id == r.row_customer)
