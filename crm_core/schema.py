@@ -115,6 +115,7 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 DEFAULT_DEAL_STAGES = ("lead", "qualified", "proposal", "negotiation", "won")
+STAGES_SETTING = "deal_stages"  # the setting that orders the deal stages (comma-separated), else the default
 DEAL_STATUSES = ("open", "won", "lost")
 POOL_ACTIONS = ("reclaimed", "released", "claimed")
 PERIODS = ("day", "week", "month", "quarter", "year")

@@ -48,21 +48,25 @@ class Count:
             days = scope.customer_days()
             if days is not None:  # the customers' dates counted per day: their sums
                 t = days.filter(days.col == self.date_col, in_range(days.at, start, end))
-                return t.group_by(period=bucket(t.at, period)).aggregate(
-                    metric=ibis.literal(self.value), n=t.n.sum().cast("int64"))
+                return self._summed(t, t.at, period)
         contacts = self.table == "follow_ups" and self.distinct
         days = scope.contact_days() if contacts and by is None else None
         if days is not None:  # the same rows counted per day: their sums
             t, level = days
             t = t.filter(in_range(t.contacted_at, start, end), last_in(t, level, end, period))
-            return t.group_by(period=bucket(t.contacted_at, period)).aggregate(
-                metric=ibis.literal(self.value), n=t.n.sum().cast("int64"))
+            return self._summed(t, t.contacted_at, period)
         kept = scope.next_contacts(per_employee=by == "employee") if contacts and by != "department" else None
         if kept is None:
             return _grouped(scope, self.rows(scope, start, end), self, period, by)
         t, level = kept
         t = t.filter(in_range(t.contacted_at, start, end), last_in(t, level, end, period))
         return _grouped(scope, t, Count(self.table, self.date_col, self.value), period, by)
+
+
+    def _summed(self, days: ir.Table, at: ir.TimestampValue, period: str) -> ir.Table:
+        """(period, metric, n) from rows counted per day (n) by day ``at``."""
+        return days.group_by(period=bucket(at, period)).aggregate(metric=ibis.literal(self.value),
+                                                                  n=days.n.sum().cast("int64"))
 
 
 def last_in(t: ir.Table, level: str, end: dt.date, period: str | None = None) -> ir.BooleanValue:
@@ -149,6 +153,13 @@ def count_series(scope, counts: list[Count], by: By = None,
         long = pd.DataFrame(columns=keys + values)
     groups = group_keys(scope, by) if by else []
     return complete_series(long, periods_between(start, end, period), values, group_col, groups)
+
+
+def created_in(scope, t: ir.Table, source: str) -> ir.Table:
+    """The rows of ``t`` created in the filters' range (created_at; open ends: the span of ``source``'s
+    created_at); none when there is no range (no such rows)."""
+    rng = scope.date_range([(source, "created_at")])
+    return t.filter(ibis.literal(False) if rng is None else in_range(t.created_at, *rng))
 
 
 def bucket_range(scope, period_day: dt.date) -> tuple[dt.date, dt.date]:

@@ -14,8 +14,8 @@ import pandas as pd
 
 from .. import regions as places
 from ..errors import UserError
-from ..filters import in_range
 from ..reports import report
+from .common import created_in
 
 NONE = places.NONE
 
@@ -27,9 +27,7 @@ def clean(col: ir.StringValue) -> ir.StringValue:
 
 def created_in_range(scope) -> ir.Table:
     """Customers created in the filters' range (open ends: the data's span), attributed to their owner."""
-    c = scope.customers
-    rng = scope.date_range([("customers", "created_at")])
-    return c.filter(ibis.literal(False)) if rng is None else c.filter(in_range(c.created_at, *rng))
+    return created_in(scope, scope.customers, "customers")
 
 
 def _ranked(df: pd.DataFrame, key: str) -> pd.DataFrame:

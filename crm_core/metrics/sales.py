@@ -19,15 +19,14 @@ import pandas as pd
 from ..filters import in_range, on_or_before
 from ..periods import bucket, periods_between
 from ..reports import report
-from ..schema import DEFAULT_DEAL_STAGES
-from .common import By, GROUP_COLUMN, bucket_range, complete_series, group_keys, in_group
+from ..schema import DEFAULT_DEAL_STAGES, STAGES_SETTING
+from .common import By, GROUP_COLUMN, bucket_range, complete_series, created_in, group_keys, in_group
 from .distributions import NONE, _ranked, clean, created_in_range
 
 STEPS = ("created", "contacted", "opportunity", "won")
 SEGMENTS = ("champions", "loyal", "new", "potential loyalists", "at risk", "lost", "hibernating", "need attention")
 DIMENSIONS = ("industry", "region", "size", "source", "category")
 PARETO_SHARE = 0.8
-STAGES_SETTING = "deal_stages"
 
 
 def deal_stages(scope) -> list[str]:
@@ -132,8 +131,7 @@ def funnel(scope) -> pd.DataFrame:
     if rows is None:
         rows = funnel_rows(scope)
     else:  # the same steps as the store keeps them (crm_core.customer_steps), of the customers created in the range
-        rng = scope.date_range([("customers", "created_at")])
-        rows = rows.filter(ibis.literal(False) if rng is None else in_range(rows.created_at, *rng))
+        rows = created_in(scope, rows, "customers")
     got = scope.run(rows.aggregate(**{s: (rows.reached >= i).sum() for i, s in enumerate(STEPS)}))
     counts = [int(0 if pd.isna(got[s].iloc[0]) else got[s].iloc[0]) for s in STEPS]
     return _conversions(list(STEPS), counts, "step", "customers")
@@ -141,9 +139,7 @@ def funnel(scope) -> pd.DataFrame:
 
 # -- the deal funnel ---------------------------------------------------------------------------------------
 def _deals_created(scope) -> ir.Table:
-    d = scope.deals
-    rng = scope.date_range([("deals", "created_at")])
-    return d.filter(ibis.literal(False)) if rng is None else d.filter(in_range(d.created_at, *rng))
+    return created_in(scope, scope.deals, "deals")
 
 
 def _stage_index(col: ir.StringValue, stages: list[str]) -> ir.IntegerValue:
@@ -196,8 +192,7 @@ def deal_funnel(scope) -> pd.DataFrame:
         f = _furthest_stage(scope, stages)
         h = stage_spans(_created_history(scope), stages)
     else:  # the same rows as the store keeps them (crm_core.deal_spans): no window over the history
-        rng = scope.date_range([("deals", "created_at")])
-        h = kept.filter(ibis.literal(False) if rng is None else in_range(kept.created_at, *rng))
+        h = created_in(scope, kept, "deals")
         f = h.filter(h.first_row)
     h = h.filter(h.days.notnull())
     # One statement: deals per furthest stage (key: its index) and each stage's median days (key: the stage).
