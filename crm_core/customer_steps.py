@@ -18,25 +18,18 @@ from .kept import Kept, table
 
 
 def _build(cur) -> str | None:
-    """The table's rows, compiled from the funnel's own definition (sales.reached and sales.purchases) on the
+    """The table's rows, compiled from the funnel's own definition (sales.reached and sales.purchase_rows) on the
     raw tables; None (keep nothing) without next_contacts' summary."""
     import ibis
 
-    from .metrics.sales import purchases, reached
+    from .metrics.sales import purchase_rows, reached
 
     if not next_contacts.contacts_kept(cur):
         return None
     c, deals = table(cur, "customers"), table(cur, "deals")
     contacted = table(cur, next_contacts.SUMMARY).customer_id
-
-    class Everything:  # purchases() reads the deals the viewer sees: all of them
-        @staticmethod
-        def visible(name):
-            assert name == "deals"
-            return deals
-
     rows = c.select("customer_id", "owner_id", "created_at",
-                    reached=reached(c, deals, purchases(Everything, among=c), contacted))
+                    reached=reached(c, deals, purchase_rows(deals, c, only_theirs=True), contacted))
     return ibis.to_sql(rows.order_by(rows.created_at, rows.customer_id), dialect="duckdb")
 
 

@@ -24,6 +24,18 @@ def table(cur, name: str):
     return ibis.table({col: DuckDBType.from_string(kind) for col, kind in columns}, name=name)
 
 
+def current(cur, kept: list) -> dict:
+    """{table: its until day} of the tables of ``kept`` that are current (each digest taken once)."""
+    seen: dict = {}
+    return {k.table: k.until_day(cur) for k in kept if k.current(cur, seen=seen)}
+
+
+def bring_up_to_date(cur, kept: list) -> dict:
+    """Bring the tables of ``kept`` up to date, in order; {table: its until day} of those kept now."""
+    seen: dict = {}
+    return {k.table: k.until_day(cur) for k in kept if k.bring_up_to_date(cur, seen)}
+
+
 @dataclass(frozen=True)
 class Kept:
     """One kept table: how to build it, from what, and how to tell whether it is still current."""
@@ -39,22 +51,27 @@ class Kept:
     def fingerprint_key(self) -> str:
         return f"{self.table}_fingerprint"
 
-    def fingerprint(self, cur) -> str:
-        return "/".join(str(v) for v in (self.version, *cur.execute(self.digest).fetchone()))
+    def fingerprint(self, cur, seen: dict | None = None) -> str:
+        """The version and the digest's values. ``seen``: digests already taken in this pass, by their SELECT (two
+        tables built from the same sources the same way share one)."""
+        seen = {} if seen is None else seen
+        if self.digest not in seen:
+            seen[self.digest] = cur.execute(self.digest).fetchone()
+        return "/".join(str(v) for v in (self.version, *seen[self.digest]))
 
     def _exists(self, cur) -> bool:
         return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                                 [self.table]).fetchone()[0])
 
-    def current(self, cur, now: str | None = None) -> bool:
+    def current(self, cur, now: str | None = None, seen: dict | None = None) -> bool:
         """Whether the table exists and was built from the data as it is now (``now``: its fingerprint)."""
         kept = cur.execute("SELECT value FROM settings WHERE key = ?", [self.fingerprint_key]).fetchall()
-        return self._exists(cur) and bool(kept) and kept[0][0] == (now or self.fingerprint(cur))
+        return self._exists(cur) and bool(kept) and kept[0][0] == (now or self.fingerprint(cur, seen))
 
-    def bring_up_to_date(self, cur) -> bool:
+    def bring_up_to_date(self, cur, seen: dict | None = None) -> bool:
         """Rebuild the table when what it is built from changed since it was built (or it is missing); whether
         it is kept now. Runs inside the caller's transaction."""
-        now = self.fingerprint(cur)
+        now = self.fingerprint(cur, seen)
         if self.current(cur, now):
             return True
         select = self.build(cur)

@@ -28,6 +28,7 @@ from . import backend as _backend
 from . import customer_days as _cdays
 from . import customer_steps as _steps
 from . import deal_spans as _spans
+from . import kept_summaries as _summaries
 from . import next_contacts as _next
 from .errors import UserError
 from .filters import FIRST_DAY, LAST_DAY, Filters
@@ -313,6 +314,14 @@ class Scope:
                 and _backend.contacts_until(self.backend) is not None):
             return None
         return self._owned_by_selected(self._raw(_steps.TABLE))
+
+    def purchases(self) -> ir.Table | None:
+        """Every purchase (crm_core.metrics.sales.purchases) as the store keeps them (crm_core.kept_summaries), when
+        the viewer sees everything (they are then every purchase it may see) and the store keeps them current;
+        else None. Not narrowed by the filters' people: purchases are by anyone the viewer sees."""
+        if not (self.viewer.sees_all and _backend.kept_current(self.backend, _summaries.PURCHASE_ROWS.table)):
+            return None
+        return self._raw(_summaries.PURCHASE_ROWS.table)
 
     def summary(self, name: str, as_of: dt.date, owned: bool = False) -> ir.Table | None:
         """The per-customer summary ``name`` the store keeps (crm_core.kept_summaries), over everything, when the

@@ -17,7 +17,7 @@ from typing import Iterator
 import duckdb
 import ibis
 
-from . import customer_days, customer_steps, deal_spans, kept_summaries, next_contacts, schema
+from . import customer_days, customer_steps, deal_spans, kept, kept_summaries, next_contacts, schema
 from .backend import counted
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "crm.duckdb"
@@ -33,8 +33,8 @@ def default_db_path() -> str:
 
 # The tables kept beside the data (crm_core.kept), in the order they are built: after next_contacts, whose
 # summary customer_steps reads.
-KEPT = (deal_spans.KEPT, customer_steps.KEPT, kept_summaries.PURCHASES, kept_summaries.SCORES,
-        kept_summaries.LAST_CONTACTS, customer_days.KEPT)
+KEPT = (deal_spans.KEPT, customer_steps.KEPT, kept_summaries.PURCHASE_ROWS, kept_summaries.PURCHASES,
+        kept_summaries.SCORES, kept_summaries.LAST_CONTACTS, customer_days.KEPT)
 
 
 class Store:
@@ -65,7 +65,7 @@ class Store:
                 self._kept["depths"] = next_contacts.depths(self._con.cursor(), check=True)
                 self._kept["contacts_until"] = _contacts_until(self._con.cursor(), self._kept["depths"])
                 cur = self._con.cursor()
-                self._kept["current"] = {k.table: k.until_day(cur) for k in KEPT if k.current(cur)}
+                self._kept["current"] = kept.current(cur, KEPT)
             self._kept["deal_customers_loaded"] = deal_customers_loaded(self._con.cursor())
         self._version = self._read_version()
 
@@ -158,7 +158,7 @@ class Store:
                 depths = next_contacts.depths(cur)
                 until = _contacts_until(cur, depths)
             current = {t: day for t, day in self._kept["current"].items() if t not in {k.table for k in others}}
-            current |= {k.table: k.until_day(cur) for k in others if k.bring_up_to_date(cur)}
+            current |= kept.bring_up_to_date(cur, others)
             if deals:
                 loaded = deal_customers_loaded(cur)
             cur.execute(
@@ -188,7 +188,7 @@ class Store:
                 rebuild_department_tree(cur)
             if self.keep:
                 next_contacts.bring_up_to_date(cur)
-                current = {k.table: k.until_day(cur) for k in KEPT if k.bring_up_to_date(cur)}
+                current = kept.bring_up_to_date(cur, KEPT)
             else:
                 next_contacts.drop(cur)
                 for k in KEPT:

@@ -26,6 +26,9 @@ from crm_core.metrics.behaviour import contact_frequency
 from crm_core.metrics.early_warning import at_risk
 from crm_core.metrics.sales import deal_funnel, funnel, funnel_rows
 from crm_core.metrics.growth import growth_trends
+from crm_core.metrics.behaviour import repurchase
+from crm_core.metrics.health import clv, lifecycle_transitions, retention
+from crm_core.metrics.sales import purchases, rfm_segments
 from crm_core.scope import ADMIN, Scope, Viewer
 from crm_core.store import Store
 
@@ -86,6 +89,12 @@ WHOLE_RANGE = {  # (no periods: run once per range)
     "at-risk": at_risk,
     "funnel": funnel,  # from crm_core.customer_steps
     "deal-funnel": deal_funnel,  # from crm_core.deal_spans
+    # from the store's purchases (crm_core.kept_summaries)
+    "lifecycle-transitions": lifecycle_transitions,
+    "clv": clv,
+    "retention": retention,
+    "rfm-segments": rfm_segments,
+    "repurchase": repurchase,
     # the customers behind them, as the drill-downs list them
     "contacted or not": lambda s: listed(s, owned_rows(s), "contacted"),
     "days since contact": lambda s: listed(s, hygiene_rows(s, s.filters.end or AS_OF), "days_since_contact"),
@@ -306,6 +315,37 @@ def test_the_funnels_follow_every_write_that_changes_what_they_are_kept_from(com
         cur.execute("UPDATE customers SET owner_id = 'E1' WHERE customer_id = 'C2'")
         cur.execute("UPDATE deals SET owner_id = 'E3' WHERE deal_id = 'O1'")
     assert funnels(departments=("D3",)) == ([0, 0, 0, 0], [1, 1])
+
+
+def test_the_purchases_follow_every_write_that_changes_the_won_deals_or_the_customers_won_without_one(company):
+    """The purchases (sales.purchases) an admin reads are the store's copy (crm_core.kept_summaries); a manager's
+    are built from the deals and customers. Both follow the writes, including ones that keep the row count."""
+    def bought(viewer=ADMIN):
+        s = Scope(company.backend(), viewer=viewer)
+        assert (s.purchases() is not None) == (viewer is ADMIN)
+        p = s.run(purchases(s))
+        return sorted((r.customer_id, str(r.at.date()), r.amount) for r in p.itertuples())
+
+    def both():
+        got = bought()
+        assert got == bought(Viewer("E1", "manager", "D1"))  # D1's tree: E1, E2, E3 own every deal and customer
+        return got
+
+    assert both() == []
+    with company.write() as cur:
+        cur.execute("INSERT INTO deals (deal_id, customer_id, owner_id, status, closed_at, amount) VALUES "
+                    "('W1','C1','E1','won','2024-01-05',100),('W2','C2','E3','won','2024-02-01',NULL),"
+                    "('W3','C2','E3','won',NULL,50),('L1','C1','E2','lost','2024-01-09',70)")
+    assert both() == [("C1", "2024-01-05", 100.0), ("C2", "2024-02-01", 0.0)]  # no close, no purchase
+    with company.write() as cur:  # as many rows as before: an amount changed
+        cur.execute("UPDATE deals SET amount = 250 WHERE deal_id = 'W1'")
+    assert both() == [("C1", "2024-01-05", 250.0), ("C2", "2024-02-01", 0.0)]
+    with company.write() as cur:
+        cur.execute("UPDATE deals SET status = 'lost' WHERE deal_id = 'W1'")
+    assert both() == [("C2", "2024-02-01", 0.0)]
+    with company.write() as cur:  # C1 won without a won deal: won_at stands in, at 0
+        cur.execute("UPDATE customers SET won_at = '2024-03-05' WHERE customer_id IN ('C1', 'C2')")
+    assert both() == [("C1", "2024-03-05", 0.0), ("C2", "2024-02-01", 0.0)]  # C2 has won deals: no stand-in
 
 
 def test_early_warning_follows_every_write_that_changes_the_purchases_or_surveys_it_is_kept_from(company):

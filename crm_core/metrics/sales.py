@@ -46,16 +46,28 @@ def stages_from(raw: str | None) -> list[str]:
 
 
 def purchases(scope, among: ir.Table | None = None) -> ir.Table:
-    """Every purchase the viewer may see: customer_id, at (timestamp), amount. With ``among`` (customers the
-    viewer sees), only theirs: the won deals are narrowed to them before anything is built on every won deal."""
-    d = scope.visible("deals")
-    any_won = d.filter(d.status == "won", d.customer_id.notnull())
-    if among is not None:
-        any_won = any_won.filter(any_won.customer_id.isin(among.customer_id))
+    """Every purchase the viewer may see: customer_id, at (timestamp), amount (see ``purchase_rows``); from the
+    store's copy when it keeps one for the viewer (Scope.purchases). With ``among`` (customers the viewer sees),
+    only theirs: the won deals are narrowed to them before anything is built on every won deal."""
+    kept = scope.purchases()
+    if kept is not None:
+        return kept if among is None else kept.filter(kept.customer_id.isin(among.customer_id))
+    if among is None:
+        return purchase_rows(scope.visible("deals"), scope.visible("customers"))
+    return purchase_rows(scope.visible("deals"), among, only_theirs=True)
+
+
+def purchase_rows(deals: ir.Table, customers: ir.Table, only_theirs: bool = False) -> ir.Table:
+    """The purchases of ``deals`` and ``customers``: each won deal with a customer and a close date (at: its
+    close, amount: its amount, 0 when empty) and, for a customer with won_at and no won deal at all, won_at at 0.
+    Columns: customer_id, at, amount. ``only_theirs``: the won deals of ``customers`` only."""
+    any_won = deals.filter(deals.status == "won", deals.customer_id.notnull())
+    if only_theirs:
+        any_won = any_won.filter(any_won.customer_id.isin(customers.customer_id))
     won = any_won.filter(any_won.closed_at.notnull())
     won = won.select(customer_id=won.customer_id.cast("string"), at=won.closed_at,
                      amount=ibis.coalesce(won.amount, 0.0).cast("float64"))
-    c = scope.visible("customers") if among is None else among
+    c = customers
     # won_at stands in only for a customer with no won deal at all (a won deal without a close date is no date).
     bare = c.filter(c.won_at.notnull(), ~c.customer_id.isin(any_won.customer_id))
     # One schema for both halves (a customer's id is NOT NULL, a deal's is not).
