@@ -289,6 +289,27 @@ def test_customers_per_channel_counted_by_hand(company):
     assert Scope(company.backend()).next_contacts(per_channel=True)[1] == "company_channel"
 
 
+def test_customers_per_owner_counted_by_hand(company):
+    """Read from the store's copy of the customers for the admin (crm_core.kept_summaries), from the customers and
+    follow-ups for a manager of the whole company; C3 was never contacted."""
+    with company.write() as cur:
+        cur.execute("INSERT INTO customers (customer_id, name, owner_id, created_at) VALUES ('C3','C','E2','2024-01-05')")
+
+    def split(start, end, viewer=ADMIN):
+        s = Scope(company.backend(), Filters(start=start, end=end), viewer)
+        assert (s.summary("customer_last_contacts", end) is not None) == (viewer is ADMIN)
+        df = customers_per_owner(s)
+        return list(zip(df.employee_id, df.contacted, df.not_contacted))
+
+    manager = Viewer("E1", "manager", "D1")  # sees E1, E2 and E3 (E4 is in no department)
+    feb = [("E1", 1, 0), ("E2", 0, 1), ("E3", 1, 0)]
+    assert split(D(2024, 2, 1), D(2024, 2, 29)) == [*feb, ("E4", 0, 0)]
+    assert split(D(2024, 2, 1), D(2024, 2, 29), manager) == feb
+    late_feb = [("E1", 1, 0), ("E2", 0, 1), ("E3", 0, 1)]  # C2's follow-ups are of 10 February
+    assert split(D(2024, 2, 15), D(2024, 2, 29)) == [*late_feb, ("E4", 0, 0)]
+    assert split(D(2024, 2, 15), D(2024, 2, 29), manager) == late_feb
+
+
 def test_the_funnels_follow_every_write_that_changes_what_they_are_kept_from(company):
     """The customer funnel (crm_core.customer_steps) and the deal funnel (crm_core.deal_spans), read from what
     the store keeps, after writes that add a deal, win it, add a customer, move a customer and a deal."""

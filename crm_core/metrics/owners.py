@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from .. import kept_summaries as _summaries
 from ..filters import in_range
 from ..reports import report
 from .common import last_in
@@ -17,8 +18,10 @@ from .common import last_in
 PARTS = ("contacted", "not_contacted")
 
 
-def owned_rows(scope, with_contacted: bool = True) -> ir.Table:
-    """Every owned customer in scope with ``contacted``: a follow-up in the filters' range, by anyone."""
+def owned_rows(scope, with_contacted: bool = True, counted: bool = False) -> ir.Table:
+    """Every owned customer in scope with ``contacted``: a follow-up in the filters' range, by anyone.
+    ``counted``: only owner_id and contacted are read (what the counts need), so the rows may come from the
+    store's copy of the customers with their latest follow-up (crm_core.kept_summaries)."""
     c = scope.customers
     c = c.filter(c.owner_id.notnull())
     if not with_contacted:
@@ -26,6 +29,10 @@ def owned_rows(scope, with_contacted: bool = True) -> ir.Table:
     rng = scope.date_range([("follow_ups", "contacted_at")])
     if rng is None:
         return c.mutate(contacted=ibis.literal(False))
+    kept = scope.summary(_summaries.LAST_CONTACTS.table, rng[1], owned=True) if counted else None
+    if kept is not None:  # nothing after the range: contacted in it when its latest follow-up is
+        kept = kept.filter(kept.owner_id.notnull())
+        return kept.mutate(contacted=ibis.coalesce(in_range(kept.last_at, *rng), False))
     summary = scope.contact_summary(as_of=rng[1])
     kept = scope.next_contacts(people=False) if summary is None else None
     if summary is not None:  # nothing after the range: contacted in it when the last follow-up is
@@ -55,7 +62,7 @@ def customers_per_owner(scope) -> pd.DataFrame:
     """Per employee in scope (and any other owner id the customers carry), the customers owned today split
     into contacted / not contacted in the range. Sorted by employee_id; employees owning nothing show 0.
     Columns: employee_id, contacted, not_contacted."""
-    rows = owned_rows(scope)
+    rows = owned_rows(scope, counted=True)
     agg = rows.group_by(employee_id=rows.owner_id).aggregate(
         contacted=rows.contacted.sum(), not_contacted=(~rows.contacted).sum())
     emp = scope.employees.select("employee_id")
