@@ -14,8 +14,9 @@ after that day; else at-risk groups the raw rows as before.
 - customer_purchases: early_warning.per_customer of the purchases (customer_id, n, first, last);
 - customer_scores: early_warning.latest_scores of the surveys (customer_id, latest, previous, latest_day);
 - customer_last_contacts: the columns of a customer pool risk and hygiene read and their lists show
-  (OWNED_COLUMNS) and last_at, its latest follow-up by anyone (next_contacts' summary): as of that summary's
-  day they need no join of the customers with it, nor their lists. Stored by owner, handed out narrowed like
+  (OWNED_COLUMNS) with its follow-ups by anyone as next_contacts' summary has them (n, first_day, last_at): as
+  of that summary's day pool risk, hygiene, customers per owner and at-risk's contact gaps need no join of
+  the customers with it, nor their lists. Stored by owner, handed out narrowed like
   the customers.
 
 All are compiled from those definitions, rebuilt inside the transaction of any write that changes what they
@@ -100,7 +101,7 @@ def _last_contacts(cur) -> str | None:
         return None
     c, s = table(cur, "customers"), table(cur, next_contacts.SUMMARY)
     j = c.left_join(s, c.customer_id == s.customer_id)
-    rows = j.select(*[c[col] for col in OWNED_COLUMNS], last_at=s.last_at)
+    rows = j.select(*[c[col] for col in OWNED_COLUMNS], n=s.n, first_day=s.first_day, last_at=s.last_at)
     return ibis.to_sql(rows.order_by(rows.owner_id, rows.customer_id), dialect="duckdb")
 
 
@@ -111,6 +112,6 @@ LAST_CONTACTS = Kept(
         (SELECT count(*) || ':' || coalesce(sum(hash({', '.join(OWNED_COLUMNS)})), 0) FROM customers),
         (SELECT coalesce(max(value), '') FROM settings WHERE key = '{next_contacts.FINGERPRINT}')""",
     build=_last_contacts,
-    version=2,
+    version=3,
     until="SELECT max(last_at)::DATE FROM customer_contacts",
 )

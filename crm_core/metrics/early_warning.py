@@ -32,6 +32,7 @@ MIN_EVENTS = {"purchase_gap": 3, "contact_gap": 4}
 MIN_SCORE_DROP = 3
 COLUMNS = ["customer_id", "employee_id", "reason", "days_since", "usual_days", "ratio"]
 PURCHASES, SCORES = _summaries.PURCHASES.table, _summaries.SCORES.table  # what the store keeps
+LAST_CONTACTS = _summaries.LAST_CONTACTS.table
 
 
 def as_of(scope) -> dt.date | None:
@@ -105,12 +106,18 @@ def _score_drop(scope, end: dt.date) -> ir.Table:
 
 
 def at_risk_rows(scope, end: dt.date) -> ir.Table:
-    """Every (customer, reason) at risk as of ``end``, with the customer's owner as employee_id."""
-    c = scope.customers
+    """Every (customer, reason) at risk as of ``end``, with the customer's owner as employee_id. The customers
+    come from the store's copy with their follow-ups (crm_core.kept_summaries) when it is the answer as of
+    ``end``: their contact gaps are then read from the customers in scope, not from every customer's summary."""
+    kept = scope.summary(LAST_CONTACTS, as_of=end, owned=True)
+    c = scope.customers if kept is None else kept
     c = c.filter(c.lost_at.isnull() | (c.lost_at >= day_start(end + dt.timedelta(days=1))))
+    if kept is None:
+        contacts = _contacts_per_customer(scope, end)
+    else:
+        contacts = c.filter(c.n.notnull()).select("customer_id", n=c.n, first=c.first_day, last=c.last_at.date())
     rules = ibis.union(_gap(_purchases_per_customer(scope, end), "purchase_gap", end),
-                       _gap(_contacts_per_customer(scope, end), "contact_gap", end),
-                       _score_drop(scope, end))
+                       _gap(contacts, "contact_gap", end), _score_drop(scope, end))
     j = rules.inner_join(c, rules.customer_id == c.customer_id)
     return j.select("customer_id", employee_id=j.owner_id, reason=j.reason, days_since=j.days_since,
                     usual_days=j.usual_days, ratio=j.ratio)
