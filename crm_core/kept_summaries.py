@@ -1,5 +1,7 @@
-"""Per-customer summaries the store keeps (and the purchases they are made of): each customer's purchases and latest survey scores (early warning), and
-each customer with its latest follow-up (pool risk, follow-up hygiene).
+"""Per-customer summaries the store keeps, and the purchases they are made of.
+
+Each customer's purchases and latest survey scores serve early warning; each customer with its latest follow-up
+serves pool risk and follow-up hygiene.
 
 At-risk asks, as of a day E, every customer's purchases (how many, the first and last day) and latest two survey
 scores. At 10M customers grouping every purchase and ranking every survey took most of its 3 s. As of the day of
@@ -11,13 +13,13 @@ after that day; else at-risk groups the raw rows as before.
   purchase at any day, so Scope.purchases hands it to any report of a viewer who sees everything, in place of
   the union of the won deals with the customers won without one (at 10M customers, 1.5 s of lifecycle's 1.6 s
   for one region);
-- customer_purchases: early_warning.per_customer of the purchases (customer_id, n, first, last);
+- customer_purchases: early_warning.per_customer of the purchases table (customer_id, n, first, last);
 - customer_scores: early_warning.latest_scores of the surveys (customer_id, latest, previous, latest_day);
 - customer_last_contacts: the columns of a customer pool risk and hygiene read and their lists show
-  (OWNED_COLUMNS) with its follow-ups by anyone as next_contacts' summary has them (n, first_day, last_at): as
-  of that summary's day pool risk, hygiene, customers per owner and at-risk's contact gaps need no join of
-  the customers with it, nor their lists. Stored by owner, handed out narrowed like
-  the customers.
+  (OWNED_COLUMNS) with its follow-ups by anyone as next_contacts' summary has them (n, first_day, last_at). As
+  of that summary's day, pool risk, hygiene, customers per owner and at-risk's contact gaps need no join of
+  the customers with it, nor do their lists. Stored by owner; Scope.customers_with_last_contact hands it out
+  narrowed like the customers.
 
 All are compiled from those definitions, rebuilt inside the transaction of any write that changes what they
 are built from (crm_core.kept).
@@ -47,7 +49,8 @@ def _per_customer(cur) -> str:
 
     from .metrics.early_warning import per_customer
 
-    return ibis.to_sql(per_customer(_purchase_rows(cur)), dialect="duckdb")
+    # PURCHASE_ROWS comes first in store.KEPT and shares this table's digest: the purchases table is current
+    return ibis.to_sql(per_customer(table(cur, PURCHASE_ROWS.table)), dialect="duckdb")
 
 
 def _scores(cur) -> str:
@@ -74,7 +77,7 @@ PURCHASES = Kept(
     sources=("customers", "deals"),
     digest=_PURCHASES_DIGEST,
     build=_per_customer,
-    version=1,
+    version=2,
     until="""SELECT greatest((SELECT max(closed_at) FROM deals WHERE status = 'won' AND customer_id IS NOT NULL),
                              (SELECT max(won_at) FROM customers))::DATE""",
 )

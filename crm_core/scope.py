@@ -332,6 +332,12 @@ class Scope:
             return None
         return self._owned_by_selected(self._raw(name)) if owned else self._raw(name)
 
+    def customers_with_last_contact(self, as_of: dt.date) -> ir.Table | None:
+        """The store's copy of the customers in scope with their follow-ups by anyone (kept_summaries.LAST_CONTACTS:
+        kept_summaries.OWNED_COLUMNS, n, first_day, last_at), when it is the answer as of ``as_of`` (see
+        ``summary``); else None."""
+        return self.summary(_summaries.LAST_CONTACTS.table, as_of, owned=True)
+
     def _owned_by_selected(self, t: ir.Table) -> ir.Table:
         employees = self._selected_employees
         return t if employees is None else t.filter(t.owner_id.isin(employees.employee_id))

@@ -62,7 +62,6 @@ class Count:
         t = t.filter(in_range(t.contacted_at, start, end), last_in(t, level, end, period))
         return _grouped(scope, t, Count(self.table, self.date_col, self.value), period, by)
 
-
     def _summed(self, days: ir.Table, at: ir.TimestampValue, period: str) -> ir.Table:
         """(period, metric, n) from rows counted per day (n) by day ``at``."""
         return days.group_by(period=bucket(at, period)).aggregate(metric=ibis.literal(self.value),

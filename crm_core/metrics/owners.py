@@ -10,7 +10,6 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from .. import kept_summaries as _summaries
 from ..filters import in_range
 from ..reports import report
 from .common import last_in
@@ -29,7 +28,7 @@ def owned_rows(scope, with_contacted: bool = True, counted: bool = False) -> ir.
     rng = scope.date_range([("follow_ups", "contacted_at")])
     if rng is None:
         return c.mutate(contacted=ibis.literal(False))
-    kept = scope.summary(_summaries.LAST_CONTACTS.table, rng[1], owned=True) if counted else None
+    kept = scope.customers_with_last_contact(rng[1]) if counted else None
     if kept is not None:  # nothing after the range: contacted in it when its latest follow-up is
         kept = kept.filter(kept.owner_id.notnull())
         return kept.mutate(contacted=ibis.coalesce(in_range(kept.last_at, *rng), False))

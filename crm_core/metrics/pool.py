@@ -20,7 +20,6 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from .. import kept_summaries as _summaries
 from ..customer_list import LAST_CONTACT, LISTED
 from ..filters import day_start, in_range
 from ..periods import bucket, periods_between
@@ -97,7 +96,7 @@ def _customers(scope, as_of: dt.date) -> ir.Table:
     """The customers in scope: the store's copy of what pool risk and hygiene read of them, with each one's latest
     follow-up (crm_core.kept_summaries.LAST_CONTACTS), when it is the answer as of ``as_of`` and the viewer sees
     everything; else scope.customers. Either way the rows' customer_id leads back to scope.customers."""
-    kept = scope.summary(_summaries.LAST_CONTACTS.table, as_of, owned=True)
+    kept = scope.customers_with_last_contact(as_of)
     return scope.customers if kept is None else kept
 
 
