@@ -72,11 +72,6 @@ def _kept_contacts(kept: tuple, start: dt.date, end: dt.date, split: dt.date | N
         follow_ups=fu.count(), contacted_customers=last.sum())
 
 
-# The leaderboard's measures per key, as _measures gives them and the statement sums them.
-MEASURE_TYPES = {"new_customers": "int64", "contacted_customers": "int64", "follow_ups": "int64",
-                 "won_customers": "int64", "revenue": "float64", "won_deals": "int64", "closed_deals": "int64"}
-
-
 def _measures(t: ir.Table, *keys: str, contacts: bool = True) -> ir.Table:
     """The leaderboard's measures per ``keys`` over _facts rows (``contacts`` False: those without follow-ups,
     and no contacted_customers nor follow_ups)."""
@@ -90,15 +85,6 @@ def _measures(t: ir.Table, *keys: str, contacts: bool = True) -> ir.Table:
         revenue=t.amount.sum(where=(m == "closed") & t.won),
         won_deals=((m == "closed") & t.won).sum(),
         closed_deals=(m == "closed").sum())
-
-
-def _plus(keys: list[str], *parts: ir.Table) -> ir.Table:
-    """The measures of ``parts`` (each some of MEASURE_TYPES per ``keys``; a missing one is 0) added up per keys."""
-    def whole(t):
-        return t.select(*keys, **{c: (t[c] if c in t.columns else ibis.literal(0)).cast(kind)
-                                  for c, kind in MEASURE_TYPES.items()})
-    u = ibis.union(*[whole(t) for t in parts], distinct=False)
-    return u.group_by(*keys).aggregate(**{c: u[c].sum() for c in MEASURE_TYPES})
 
 
 def _departments(scope) -> ir.Table:
@@ -128,20 +114,22 @@ def leaderboard_rows(scope, start: dt.date, end: dt.date, by: str, split: dt.dat
     extra = ["current"] if split else []
     if by == "department":
         facts = _facts(scope, start, end, split=split)
-        got, keys, key = (_by_department(scope, facts, *extra), _departments(scope).select(department_id="ancestor_id"),
-                          "department_id")
+        parts, keys, key = ([_by_department(scope, facts, *extra)],
+                            _departments(scope).select(department_id="ancestor_id"), "department_id")
     else:
-        # With the store's follow-ups, those are counted per employee on their own and added: the follow-ups
+        # With the store's follow-ups, those are counted per employee on their own and joined: the follow-ups
         # (at M for one region, 1.8M of 2.0M records) then skip the union and its group-by by label.
         kept = scope.next_contacts(per_employee=True)
         unkept = kept is None
-        got = _measures(_facts(scope, start, end, split, contacts=unkept), "employee_id", *extra, contacts=unkept)
+        parts = [_measures(_facts(scope, start, end, split, contacts=unkept), "employee_id", *extra, contacts=unkept)]
         if kept is not None:
-            got = _plus(["employee_id", *extra], got, _kept_contacts(kept, start, end, split))
+            parts.append(_kept_contacts(kept, start, end, split))
         keys, key = scope.employees.select("employee_id"), "employee_id"
     if split:
         keys = keys.cross_join(ibis.memtable({"current": [False, True]}))
-    j = keys.left_join(got, [keys[k] == got[k] for k in [key, *extra]])
+    j = keys
+    for got in parts:  # each holds some of the measures
+        j = j.left_join(got, [j[k] == got[k] for k in [key, *extra]])
     zero = lambda col: ibis.coalesce(j[col], 0)
     return j.select(j[key], *[keys[k] for k in extra], **{c: zero(c).cast("int64") for c in COUNTS},
                     revenue=zero("revenue").cast("float64"), won_deals=zero("won_deals"),
