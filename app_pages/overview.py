@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from ui.charts import growth_trend, sparkline
+from ui.charts import growth_trend
 from ui.data import report
 from ui.drilldown import chart_point, customer_list_view
 from ui.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_period, t
@@ -28,17 +28,14 @@ for row in (list(trends)[:3], list(trends)[3:]):
         change = fmt_int(current - previous) + (f" ({fmt_pct((current - previous) / abs(previous))})" if previous else "")
         col.metric(t(f"metric.{metric}"), fmt_int(current), delta=change,
                    delta_color="inverse" if metric == "churned_customers" else "normal",
-                   help=t(f"help.{metric}") + " · " + compared)
-        col.plotly_chart(sparkline(trends[metric].tolist()), config={"displayModeBar": False, "staticPlot": True},
-                         key=f"spark_{metric}")
+                   help=t(f"help.{metric}") + " · " + compared, chart_data=trends[metric].tolist(), chart_type="area")
 
 revenue = report("revenue", filters)  # the third statement of a redraw (tests/test_spine.py: at most three)
 with st.columns(3)[0]:
     col = st.container(border=True)
     col.metric(t("overview.revenue"), fmt_num(revenue["revenue"].sum(), 0) if len(revenue) else "0",
-               help=t("overview.revenue.help") + " · " + t("overview.revenue.more"))
-    col.plotly_chart(sparkline(revenue["revenue"].tolist()), config={"displayModeBar": False, "staticPlot": True},
-                     key="spark_revenue")
+               help=t("overview.revenue.help") + " · " + t("overview.revenue.more"),
+               chart_data=revenue["revenue"].tolist(), chart_type="area")
 
 st.subheader(t("overview.trends"))
 labels = [fmt_period(p, filters.period) for p in trend["period"]]

@@ -26,6 +26,10 @@ def test_overview_shows_the_kpis_and_revenue_for_the_range(app_db):
     assert labels == ["新增客户", "跟进客户", "下次联系客户", "成交客户", "流失客户", "净增长", "收入"]
     assert all(int(m.value.replace(",", "")) >= 0 for m in at.metric)
     assert int(at.metric[0].value.replace(",", "")) > 100
+    # each card carries its trend (the period is the month): the new customers per month add up to the card's
+    trends = [list(m.proto.chart_data) for m in at.metric]
+    assert all(len(trend) == 11 for trend in trends[:6])  # January to November
+    assert sum(trends[0]) == int(at.metric[0].value.replace(",", ""))
 
 
 def test_overview_numbers_follow_the_filters(app_db):

@@ -50,15 +50,6 @@ def period_bars(df: pd.DataFrame, x: str, y: str, color: str | None = None, barm
     return fig.update_layout(layout(height, **({"yaxis": dict(dtick=1)} if small else {})))
 
 
-def sparkline(values: list, height: int = 70) -> go.Figure:
-    """A small trend line for a KPI card."""
-    return go.Figure(go.Scatter(y=values, mode="lines", line=dict(color=PALETTE[0], width=2), fill="tozeroy",
-                                fillcolor="rgba(37,99,235,0.12)", hoverinfo="skip"),
-                     layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), showlegend=False,
-                                 plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", xaxis=dict(visible=False),
-                                 yaxis=dict(visible=False, rangemode="tozero")))
-
-
 def growth_trend(labels: list[str], new: list[int], churned: list[int], net: list[int],
                  names: tuple[str, str, str], keys: list[str] | None = None) -> go.Figure:
     """New customers up, churned down, net growth as a line: the customer base per period at a glance.
