@@ -18,6 +18,8 @@ import ibis.expr.types as ir
 import pandas as pd
 import sqlglot.expressions as sge
 
+from . import compiled as _compiled
+
 # How many statements have run in this process (Store.query included): tests count them per redraw.
 _statements = itertools.count()
 STATEMENTS = {"n": 0}
@@ -126,7 +128,7 @@ def run(expr: ir.Expr) -> pd.DataFrame:
     counted()
     if backend.name == "duckdb":
         backend._run_pre_execute_hooks(expr)  # registers memtables, as Ibis's own execute does
-        return backend.con.execute(backend.compile(expr)).df()
+        return backend.con.execute(_compiled.sql(backend, expr)).df()
     with _lock(backend):
         return expr.to_pandas()
 

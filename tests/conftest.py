@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 import sys
 from pathlib import Path
@@ -23,6 +24,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Every statement whose SQL is kept per shape is also compiled afresh, and a difference fails the test
+# (crm_core.compiled); set before crm_core is imported, and inherited by the app processes tests start.
+os.environ["CRM_VERIFY_SQL"] = "1"
 
 from crm_core.demo import build_demo  # noqa: E402
 from crm_core.store import Store  # noqa: E402

@@ -126,7 +126,9 @@ def leaderboard_rows(scope, start: dt.date, end: dt.date, by: str, split: dt.dat
             parts.append(_kept_contacts(kept, start, end, split))
         keys, key = scope.employees.select("employee_id"), "employee_id"
     if split:
-        keys = keys.cross_join(ibis.memtable({"current": [False, True]}))
+        # Not an in-memory table of the two values: a statement holding one is compiled anew every time
+        # (crm_core.compiled).
+        keys = ibis.union(keys.mutate(current=False), keys.mutate(current=True), distinct=False)
     j = keys
     for got in parts:  # each holds some of the measures
         j = j.left_join(got, [j[k] == got[k] for k in [key, *extra]])
