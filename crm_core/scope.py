@@ -28,6 +28,7 @@ from . import backend as _backend
 from . import customer_days as _cdays
 from . import customer_steps as _steps
 from . import deal_spans as _spans
+from . import employee_contact_days as _employee_days
 from . import kept_summaries as _summaries
 from . import next_contacts as _next
 from .errors import UserError
@@ -186,6 +187,17 @@ class Scope:
         raw = self._raw(_next.TABLE)
         employees = self._selected_employees if people else self._visible_employees
         return (raw if employees is None else raw.filter(raw.employee_id.isin(employees.employee_id))), level
+
+    def contacts_per_employee_day(self, end: dt.date) -> ir.Table | None:
+        """The store's follow-ups counted per employee and day (crm_core.employee_contact_days: employee_id, day,
+        follow_ups, last_ones), narrowed like ``table("follow_ups")``, when no follow-up comes after ``end``: then
+        last_ones counts the customers whose last follow-up by that employee up to ``end`` falls on that day.
+        None otherwise (or when the store does not keep it): read ``next_contacts(per_employee=True)``."""
+        until = _backend.kept_until(self.backend, _employee_days.TABLE)
+        if until is None or end < until:
+            return None
+        raw, employees = self._raw(_employee_days.TABLE), self._selected_employees
+        return raw if employees is None else raw.filter(raw.employee_id.isin(employees.employee_id))
 
     def contact_days(self) -> tuple[ir.Table, str] | None:
         """The store's next_contacts counted per day (crm_core.next_contacts.DAYS) for the group that is exactly

@@ -17,7 +17,7 @@ from typing import Iterator
 import duckdb
 import ibis
 
-from . import customer_days, customer_steps, deal_spans, kept, kept_summaries, next_contacts, schema
+from . import customer_days, customer_steps, deal_spans, employee_contact_days, kept, kept_summaries, next_contacts, schema
 from .backend import counted
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "crm.duckdb"
@@ -34,7 +34,7 @@ def default_db_path() -> str:
 # The tables kept beside the data (crm_core.kept), in the order they are built: after next_contacts, whose
 # summary customer_steps reads.
 KEPT = (deal_spans.KEPT, customer_steps.KEPT, kept_summaries.PURCHASE_ROWS, kept_summaries.PURCHASES,
-        kept_summaries.SCORES, kept_summaries.LAST_CONTACTS, customer_days.KEPT)
+        kept_summaries.SCORES, kept_summaries.LAST_CONTACTS, customer_days.KEPT, employee_contact_days.KEPT)
 
 
 class Store:

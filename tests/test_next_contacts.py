@@ -21,7 +21,7 @@ from crm_core.importing import load, read_file
 from crm_core.metrics import contacted_customers, growth_summary
 from crm_core.metrics.owners import customers_per_owner, owned_rows
 from crm_core.metrics.pool import followup_hygiene, hygiene_rows, pool_risk
-from crm_core.metrics.team import leaderboard
+from crm_core.metrics.team import leaderboard, leaderboard_change
 from crm_core.metrics.behaviour import contact_frequency
 from crm_core.metrics.early_warning import at_risk
 from crm_core.metrics.sales import deal_funnel, funnel, funnel_rows
@@ -72,6 +72,10 @@ def test_the_copy_keeps_nothing_and_the_demo_keeps_the_table(both):
     assert Scope(kept).deal_spans() is not None and Scope(unkept).deal_spans() is None
     assert Scope(kept).customer_steps() is not None and Scope(unkept).customer_steps() is None
     assert Scope(kept, viewer=MANAGER).customer_steps() is None  # over everything: only for who sees everything
+    # the follow-ups per employee and day: for a range up to the latest follow-up's day (or later) only
+    assert Scope(kept).contacts_per_employee_day(AS_OF) is not None
+    assert Scope(kept).contacts_per_employee_day(AS_OF - dt.timedelta(days=1)) is None
+    assert Scope(unkept).contacts_per_employee_day(AS_OF) is None
 
 
 REPORTS = {
@@ -80,6 +84,7 @@ REPORTS = {
     "growth-trends": growth_trends,
     "growth-summary": growth_summary,
     "leaderboard": leaderboard,
+    "leaderboard-change": leaderboard_change,  # the days after the split range from the per-day counts
     "contact-frequency": contact_frequency,
 }
 WHOLE_RANGE = {  # (no periods: run once per range)
@@ -175,6 +180,14 @@ def test_counted_by_hand(company):
     assert summary.set_index("metric").loc["contacted_customers", ["current", "previous"]].tolist() == [2, 1]
     board = leaderboard(Scope(company.backend(), Filters(start=D(2024, 2, 1), end=D(2024, 2, 20))))
     assert board.set_index("employee_id")["contacted_customers"].to_dict() == {"E1": 1, "E2": 1, "E3": 2, "E4": 0}
+    # up to the last follow-up's day: from the follow-ups per employee and day. E1 follows C1 up again.
+    with company.write() as cur:
+        cur.execute("INSERT INTO follow_ups (follow_up_id, customer_id, employee_id, contacted_at) "
+                    "VALUES ('F8', 'C1', 'E1', '2024-02-21 12:00:00')")
+    assert Scope(company.backend()).contacts_per_employee_day(D(2024, 2, 21)) is not None
+    board = leaderboard(Scope(company.backend(), Filters(start=D(2024, 2, 1), end=D(2024, 2, 21)))).set_index("employee_id")
+    assert board["contacted_customers"].to_dict() == {"E1": 1, "E2": 1, "E3": 2, "E4": 1}
+    assert board["follow_ups"].to_dict() == {"E1": 2, "E2": 1, "E3": 2, "E4": 1}
 
 
 def test_a_write_that_changes_follow_ups_or_the_tree_rebuilds_it_and_other_writes_do_not(company, tmp_path):

@@ -56,11 +56,33 @@ def _after(at: ir.TimestampValue, split: dt.date) -> ir.BooleanValue:
     return at >= day_start(split + dt.timedelta(days=1))
 
 
-def _kept_contacts(kept: tuple, start: dt.date, end: dt.date, split: dt.date | None) -> ir.Table:
+def _kept_contacts(scope, start: dt.date, end: dt.date, split: dt.date | None) -> ir.Table | None:
     """follow_ups and contacted_customers per employee_id (and ``current``, with ``split``) over [start, end],
-    from the store's follow-ups (Scope.next_contacts per employee): a customer counts on the employee's last
-    follow-up of it in the range (common.last_in), so no distinct count is needed."""
-    fu = kept[0]
+    from what the store keeps (None: it keeps nothing; count the follow-ups). A customer counts on the employee's
+    last follow-up of it in the range, so no distinct count is needed: from the follow-ups counted per employee
+    and day (last_ones) when the range ends on or after the latest follow-up, else from next_contacts per
+    employee (common.last_in). With ``split``, the days after it are such a range and [start, split] is not."""
+    days = scope.contacts_per_employee_day(end)
+    kept = scope.next_contacts(per_employee=True)
+    if kept is None:
+        return None
+    if days is None:
+        return _counted(kept[0], start, end, split)
+    if split is None:
+        return _summed(days, start, end)
+    return ibis.union(_counted(kept[0], start, split).mutate(current=False),
+                      _summed(days, split + dt.timedelta(days=1), end).mutate(current=True), distinct=False)
+
+
+def _summed(days: ir.Table, start: dt.date, end: dt.date) -> ir.Table:
+    """Per employee, over Scope.contacts_per_employee_day's rows of [start, end]."""
+    days = days.filter(days.day >= start, days.day <= end)
+    return days.group_by(employee_id=days.employee_id.cast("string")).aggregate(
+        follow_ups=days.follow_ups.sum(), contacted_customers=days.last_ones.sum())
+
+
+def _counted(fu: ir.Table, start: dt.date, end: dt.date, split: dt.date | None = None) -> ir.Table:
+    """Per employee (and ``current``, with ``split``), over next_contacts' rows of [start, end]."""
     fu = fu.filter(in_range(fu.contacted_at, start, end))
     if split is None:
         last, keys = last_in(fu, "employee", end), {}
@@ -119,11 +141,11 @@ def leaderboard_rows(scope, start: dt.date, end: dt.date, by: str, split: dt.dat
     else:
         # With the store's follow-ups, those are counted per employee on their own and joined: the follow-ups
         # (at M for one region, 1.8M of 2.0M records) then skip the union and its group-by by label.
-        kept = scope.next_contacts(per_employee=True)
-        unkept = kept is None
+        contacts = _kept_contacts(scope, start, end, split)
+        unkept = contacts is None
         parts = [_measures(_facts(scope, start, end, split, contacts=unkept), "employee_id", *extra, contacts=unkept)]
-        if kept is not None:
-            parts.append(_kept_contacts(kept, start, end, split))
+        if contacts is not None:
+            parts.append(contacts)
         keys, key = scope.employees.select("employee_id"), "employee_id"
     if split:
         # Not an in-memory table of the two values: a statement holding one is compiled anew every time
