@@ -99,7 +99,9 @@ def test_a_report_for_another_department_and_range_is_a_kept_shape(demo_store):
     """The leaderboard's one statement for two regions and two ranges: compiled for the first only, and each
     result equals the one a fresh compile of the same expression gives."""
     be = demo_store.backend()
-    runs = [(("D110",), D(2026, 1, 1), D(2026, 6, 30)), (("D120",), D(2025, 12, 1), D(2026, 11, 23))]
+    # Both ranges end before the latest follow-up, so both read next_contacts (a range up to it sums the
+    # store's follow-ups per employee and day instead: another shape).
+    runs = [(("D110",), D(2026, 1, 1), D(2026, 6, 30)), (("D120",), D(2025, 12, 1), D(2026, 10, 31))]
     for i, (departments, start, end) in enumerate(runs):
         expr = team.leaderboard_rows(Scope(be, Filters(start=start, end=end, departments=departments)), start, end,
                                      "employee")
@@ -110,3 +112,32 @@ def test_a_report_for_another_department_and_range_is_a_kept_shape(demo_store):
         assert got["new_customers"].sum() > 0
         assert counts()["kept"] == before["kept"] + 1
     assert counts()["compiled"] == before["compiled"]  # the second region: no compile
+
+
+def test_outside_the_suite_a_new_shape_is_compiled_once(visits, monkeypatch):
+    """Without CRM_VERIFY_SQL a new shape costs one compile (with made-up values), and the SQL written from it
+    counts the rows."""
+    monkeypatch.setattr(compiled, "VERIFY", False)
+    before = counts()
+    assert visits_between(visits, D(2026, 1, 2), D(2026, 1, 2), ["ann", "bob", "carl", "O'Neil"]) == 2
+    assert counts()["compiled"] == before["compiled"] + 1 and counts()["kept"] == before["kept"] + 1
+    assert visits_between(visits, D(2026, 1, 1), D(2026, 1, 5), ["ann", "bob", "dan", "O'Neil"]) == 5
+    assert counts()["compiled"] == before["compiled"] + 1
+
+
+def test_a_value_the_sql_shows_in_two_forms_is_not_kept(visits, monkeypatch):
+    """'day' as a column's value and as the unit of a difference is one slot; the compiler writes the unit in
+    capitals, so the made-up value shows both as written and upper-cased: the statement is compiled every time
+    (with or without the check)."""
+    monkeypatch.setattr(compiled, "VERIFY", False)
+    start = ibis.timestamp("2025-12-31 00:00:00")
+
+    def since(unit):
+        return visits.select(u=ibis.literal(unit), d=visits.seen.delta(start, unit=unit)).order_by("d")
+
+    before = counts()
+    for _ in range(2):
+        got = B.run(since("day"))
+        assert got["d"].tolist() == [1, 2, 2, 3, 5] and set(got["u"]) == {"day"}
+    # The made-up compile once, then each run's own.
+    assert counts()["kept"] == before["kept"] and counts()["compiled"] == before["compiled"] + 3
