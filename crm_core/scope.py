@@ -141,9 +141,12 @@ class Scope:
         return emp
 
     # -- tables ----------------------------------------------------------------------------------
-    def table(self, name: str, people: bool = True) -> ir.Table:
+    def table(self, name: str, people: bool = True, parents=None) -> ir.Table:
         """Table ``name`` narrowed to the viewer and, with ``people``, to the filters' departments and
-        employees (see the module)."""
+        employees (see the module). ``parents``, for a table narrowed through its parent (schema.ATTRIBUTED_VIA):
+        a function from the parent table so narrowed to the rows of it the caller wants (the customers created in
+        the range, say). When the viewer or the filters narrow at all, only those rows' children are kept, so
+        later steps carry fewer rows; when nothing narrows the table comes whole, as without it."""
         raw = self._raw(name)
         if name == "department_tree" and not self.viewer.sees_all:
             # The links within the viewer's own tree: no department row above it (its totals are not theirs).
@@ -161,7 +164,8 @@ class Scope:
         if name in ATTRIBUTION:
             return raw.filter(raw[ATTRIBUTION[name]].isin(employees.employee_id))
         parent, key = ATTRIBUTED_VIA[name]
-        return raw.filter(raw[key].isin(self.table(parent, people)[key]))
+        parent_rows = self.table(parent, people)
+        return raw.filter(raw[key].isin((parent_rows if parents is None else parents(parent_rows))[key]))
 
     def _visible_departments(self) -> ir.Column:
         """A manager's department and every one below it; a rep's own department."""

@@ -148,6 +148,19 @@ def test_the_narrowing_is_not_empty_nor_everything(pair):
     assert 0 < mine < everyone
 
 
+def test_a_table_narrowed_through_some_of_its_parents_rows(pair):
+    """customer_tags narrowed through the customers created since June (as the tag report asks): exactly the
+    tags of those of the viewer's customers, counted in the copy that holds only the viewer's data."""
+    whole, narrowed, viewer = pair
+    since = dt.datetime(2026, 6, 1)
+    tags = Scope(whole, viewer=viewer).table("customer_tags", parents=lambda c: c.filter(c.created_at >= since))
+    got = sorted(map(tuple, tags.select("customer_id", "tag").execute().to_numpy().tolist()))
+    want = sorted(map(tuple, narrowed.con.execute(
+        "SELECT customer_id, tag FROM customer_tags WHERE customer_id IN "
+        "(SELECT customer_id FROM customers WHERE created_at >= ?)", [since]).fetchall()))
+    assert got == want and 0 < len(want)
+
+
 def test_a_manager_sees_their_department_tree_and_a_rep_only_themselves(demo_store):
     b = demo_store.backend()
     people = Scope(b, viewer=MANAGER).people()

@@ -76,14 +76,20 @@ def _valued_rows(c: ir.Table, values: ir.Table) -> ir.Table:
     """Each customer of ``c`` once per distinct value it has in ``values`` (customer_id, value), or once
     with "(none)" when it has none."""
     v = values.select("customer_id", value=clean(values.value))
-    v = v.filter(v.value.notnull()).distinct()
+    v = v.filter(v.value.notnull())
+    # Joined first, then made distinct: only the range's customers' values are deduplicated.
     j = c.select("customer_id").left_join(v, c.customer_id == v.customer_id)
-    return j.select(customer_id=j.customer_id, value=ibis.coalesce(j.value, NONE))
+    return j.select(customer_id=j.customer_id, value=ibis.coalesce(j.value, NONE)).distinct()
+
+
+def _of_range_customers(scope, name: str) -> ir.Table:
+    """``name`` (customer_tags, customer_fields) narrowed to the customers created in the range."""
+    return scope.table(name, parents=lambda customers: created_in(scope, customers, "customers"))
 
 
 def tag_rows(scope) -> ir.Table:
     """(customer_id, value) for every tag of every customer created in the range; "(none)" if untagged."""
-    t = scope.customer_tags
+    t = _of_range_customers(scope, "customer_tags")
     return _valued_rows(created_in_range(scope), t.select("customer_id", value=t.tag))
 
 
@@ -100,7 +106,7 @@ def tags(scope) -> pd.DataFrame:
 def field_rows(scope, field: str) -> ir.Table:
     """(customer_id, value) for every value of custom field ``field`` of every customer created in the
     range; "(none)" when the customer has no value for it."""
-    f = scope.customer_fields
+    f = _of_range_customers(scope, "customer_fields")
     f = f.filter(f.field == field)
     return _valued_rows(created_in_range(scope), f.select("customer_id", "value"))
 
