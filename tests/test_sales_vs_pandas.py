@@ -515,6 +515,11 @@ def test_pareto_hand_counted(store):
     check(run(b, "pareto", Filters(**Y2025, departments=("D1",))), "pareto",
           [("C3", 600.0, 600 / 975), ("C1", 125.0, 725 / 975), ("C2", 125.0, 850 / 975)])
     check(run(b, "pareto", Filters(**Y2025, departments=("D3",))), "pareto", [("C5", 25.0, 1.0)])
+    # The page's summary line: buyers, how many bring 80%, revenue (none in an empty range).
+    for filters, want in [(f, [5, 3, 1000.0]), (Filters(**Y2025, employees=("A",)), [3, 2, 850.0]),
+                          (Filters(**Y2025, departments=("D3",)), [1, 1, 25.0]),
+                          (Filters(start=D(2030, 1, 1), end=D(2030, 1, 31)), [0, 0, 0.0])]:
+        assert run(b, "pareto-summary", filters).iloc[0].tolist() == want, filters
 
 
 def test_revenue_hand_counted(store):

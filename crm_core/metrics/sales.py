@@ -360,9 +360,14 @@ def pareto(scope) -> pd.DataFrame:
 
 @report("pareto-summary", cli=False, columns=["buyers", "pareto_customers", "revenue"])
 def pareto_summary(scope) -> pd.DataFrame:
-    """One row: buyers in the range, how many of them bring 80% of revenue, and the revenue."""
-    prefix, buyers, revenue = pareto_share(scope)
-    return pd.DataFrame({"buyers": [buyers], "pareto_customers": [len(prefix)], "revenue": [revenue]})
+    """One row: buyers in the range, how many of them bring 80% of revenue, and the revenue (counted in the
+    statement: the prefix itself is not fetched)."""
+    rows = pareto_rows(scope)
+    got = None if rows is None else scope.run(
+        rows.aggregate(buyers=rows.buyers.max(), pareto_customers=rows.count(), revenue=rows.total.max()))
+    buyers, count, revenue = (0, 0, 0.0) if got is None else got.iloc[0]
+    return pd.DataFrame({"buyers": [0 if pd.isna(buyers) else int(buyers)], "pareto_customers": [int(count)],
+                         "revenue": [0.0 if pd.isna(revenue) else float(revenue)]})
 
 
 # -- RFM ---------------------------------------------------------------------------------------------------
