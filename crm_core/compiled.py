@@ -41,9 +41,14 @@ STATS = {"kept": 0, "compiled": 0}
 
 
 def sql(backend, expr: ir.Table) -> str:
-    """The DuckDB SQL of ``expr``: the kept SQL of its shape with its literals, or a fresh compile."""
+    """The DuckDB SQL of ``expr``: the kept SQL of its shape with its literals, or a fresh compile. An
+    expression holding an in-memory table or a UDF gets Ibis's pre-execute hooks (which register them) run
+    first, as Ibis's own execute does; the others skip them, as they would only walk the expression again."""
     shape = _shape(expr.op())
-    if shape is None or len(shape[1]) > MAX_SLOTS:
+    if shape is None:
+        backend._run_pre_execute_hooks(expr)
+        return _compile(backend, expr)
+    if len(shape[1]) > MAX_SLOTS:
         return _compile(backend, expr)
     key, literals = shape
     if len(_structures) > LIMIT:
@@ -85,7 +90,7 @@ def _slotted(node: Node) -> bool:
 
 def _shape(root: Node) -> tuple[int, dict] | None:
     """(the number of ``root``'s shape, its slotted literal nodes -> slot), or None when it holds an
-    in-memory table."""
+    in-memory table or a UDF."""
     memo: dict[int, int] = {}
     slots: dict[Node, int] = {}
 
@@ -101,7 +106,7 @@ def _shape(root: Node) -> tuple[int, dict] | None:
     def node(n: Node) -> int:
         got = memo.get(id(n))
         if got is None:
-            if isinstance(n, ops.InMemoryTable):
+            if isinstance(n, _NEVER_KEPT):
                 raise _NotKept
             if _slotted(n):
                 structure = ("slot", slots.setdefault(n, len(slots)), n.dtype)
@@ -123,6 +128,11 @@ def _shape(root: Node) -> tuple[int, dict] | None:
 
 class _NotKept(Exception):
     pass
+
+
+# An in-memory table's name is new each time; both need registering with the backend before they run.
+_NEVER_KEPT = (ops.InMemoryTable, ops.ScalarUDF, ops.AggUDF, ops.ElementWiseVectorizedUDF,
+               ops.ReductionVectorizedUDF, ops.AnalyticVectorizedUDF)
 
 
 def _stand_in(i: int, dtype):
