@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ibis
 import ibis.expr.types as ir
 
 _IBIS_UNIT = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
@@ -53,6 +54,17 @@ def coarser_period(start: dt.date, end: dt.date, period: str, groups: int = 1, l
         if len(periods_between(start, end, candidate)) * max(groups, 1) <= limit:
             return candidate
     return PERIODS[-1]
+
+
+def every_period(start: dt.date, end: dt.date, period: str) -> ir.Table:
+    """A table of one column, period: the first day of every bucket that overlaps [start, end], as
+    periods_between gives them, made by the statement (its dates are literals a kept statement fills in)."""
+    step = {"day": ibis.interval(days=1), "week": ibis.interval(weeks=1), "month": ibis.interval(months=1),
+            "quarter": ibis.interval(months=3), "year": ibis.interval(years=1)}[period]
+    first = dt.datetime.combine(period_start(start, period), dt.time())
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    t = ibis.range(ibis.timestamp(first), ibis.timestamp(after), step).unnest().name("period").as_table()
+    return t.select(period=t.period.date())
 
 
 def bucket(col: ir.TimestampValue, period: str) -> ir.DateValue:

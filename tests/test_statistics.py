@@ -315,6 +315,7 @@ def claims(store):
             ("P4", "E2", "east", "claimed", "2025-04-01 00:00:00"),   # after the range
             ("P5", "E1", "east", "released", "2025-02-10 00:00:00"),
             ("P6", None, "east", "reclaimed", "2025-02-11 00:00:00"),
+            ("P7", "E2", None, "claimed", "2025-02-15 12:00:00"),   # no pool: its own row, after the named ones
         ])
     return store.backend()
 
@@ -323,15 +324,15 @@ def test_pool_claims_complete_grid(claims):
     df = pool.pool_claims(Scope(claims, Filters(start=D(2025, 1, 1), end=D(2025, 3, 31))))
     assert list(df.columns) == ["period", "employee_id", "pool", "claims"]
     assert pairs(df) == [
-        (D(2025, 1, 1), "E1", "east", 2), (D(2025, 1, 1), "E2", "south", 0),
-        (D(2025, 2, 1), "E1", "east", 0), (D(2025, 2, 1), "E2", "south", 0),
-        (D(2025, 3, 1), "E1", "east", 0), (D(2025, 3, 1), "E2", "south", 1)]
+        (D(2025, 1, 1), "E1", "east", 2), (D(2025, 1, 1), "E2", "south", 0), (D(2025, 1, 1), "E2", None, 0),
+        (D(2025, 2, 1), "E1", "east", 0), (D(2025, 2, 1), "E2", "south", 0), (D(2025, 2, 1), "E2", None, 1),
+        (D(2025, 3, 1), "E1", "east", 0), (D(2025, 3, 1), "E2", "south", 1), (D(2025, 3, 1), "E2", None, 0)]
 
 
 def test_pool_claims_by_claimer_department_and_empty_range(claims):
     df = pool.pool_claims(Scope(claims, Filters(start=D(2025, 1, 1), end=D(2025, 4, 30), period="quarter", departments=("D2",))))
-    assert pairs(df) == [(D(2025, 1, 1), "E2", "east", 0), (D(2025, 1, 1), "E2", "south", 1),
-                         (D(2025, 4, 1), "E2", "east", 1), (D(2025, 4, 1), "E2", "south", 0)]
+    assert pairs(df) == [(D(2025, 1, 1), "E2", "east", 0), (D(2025, 1, 1), "E2", "south", 1), (D(2025, 1, 1), "E2", None, 1),
+                         (D(2025, 4, 1), "E2", "east", 1), (D(2025, 4, 1), "E2", "south", 0), (D(2025, 4, 1), "E2", None, 0)]
     df = pool.pool_claims(Scope(claims, Filters(start=D(2025, 6, 1), end=D(2025, 7, 31))))
     assert pairs(df) == [(D(2025, 6, 1), None, None, 0), (D(2025, 7, 1), None, None, 0)]
 
