@@ -164,14 +164,17 @@ def _churn_counts(scope, parts) -> pd.DataFrame:
                       gone.select(kind=ibis.literal("lost"), day=gone.lost_at.date()),
                       gone.select(kind=ibis.literal("gone"), day=ibis.greatest(gone.created_at, gone.lost_at).date()),
                       distinct=False)
-    got = scope.run(days.group_by("kind", "day").aggregate(n=days.count()))
-    got["day"] = pd.to_datetime(got["day"]).dt.date
+    got = scope.run(days.group_by("kind", "day").aggregate(n=days.count()).order_by("kind", "day"))
+    per_kind: dict[str, tuple[list[dt.date], list[int]]] = {}
+    for kind, day, n in zip(got["kind"].tolist(), pd.to_datetime(got["day"]).dt.date.tolist(), got["n"].tolist()):
+        day_list, totals = per_kind.setdefault(kind, ([], [0]))
+        day_list.append(day)
+        totals.append(totals[-1] + int(n))
 
     def before(kind: str, day_list: list[dt.date]) -> list[int]:
         """How many of ``kind`` fell on a day before each day of ``day_list``."""
-        k = got[got.kind == kind].sort_values("day")
-        totals, days_sorted = [0, *k.n.cumsum().tolist()], k.day.tolist()
-        return [int(totals[bisect.bisect_left(days_sorted, d)]) for d in day_list]
+        days_sorted, totals = per_kind.get(kind, ([], [0]))
+        return [totals[bisect.bisect_left(days_sorted, d)] for d in day_list]
 
     firsts, after_lasts = [a for _, a, _ in parts], [b + dt.timedelta(days=1) for _, _, b in parts]
     churned = [x - y for x, y in zip(before("lost", after_lasts), before("lost", firsts))]
