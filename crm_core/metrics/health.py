@@ -157,8 +157,18 @@ def _period_firsts(scope, start: dt.date, end: dt.date) -> list[tuple[dt.date, d
 def _churn_counts(scope, parts) -> pd.DataFrame:
     """churned and active_at_start for each (key, first, last) part, in one statement: customers created,
     lost, and gone (created and lost) per day, summed over each part's days in Python. active_at_start on a
-    day a = created before a - created and lost before a; churned = lost on a day of [first, last]."""
+    day a = created before a - created and lost before a; churned = lost on a day of [first, last]. A single
+    part counts both directly (created before a and not lost before a is the same set)."""
     c = scope.customers
+    if len(parts) == 1:  # one part (clv, a range inside one period): the same two counts, in one pass
+        (period, first, last), = parts
+        start = day_start(first)
+        got = scope.run(c.aggregate(
+            churned=ibis.coalesce((c.lost_at.notnull() & in_range(c.lost_at, first, last)).sum(), 0),
+            active_at_start=ibis.coalesce(((c.created_at < start) & (c.lost_at.isnull() | (c.lost_at >= start))).sum(),
+                                          0)))
+        return got.assign(period=[period])[["period", "churned", "active_at_start"]].astype(
+            {"churned": "int64", "active_at_start": "int64"})
     gone = c.filter(c.lost_at.notnull())
     days = ibis.union(c.select(kind=ibis.literal("created"), day=c.created_at.date()),
                       gone.select(kind=ibis.literal("lost"), day=gone.lost_at.date()),
