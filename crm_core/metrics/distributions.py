@@ -40,8 +40,11 @@ def _ranked(df: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def _customers_per_value(scope, rows: ir.Table, column: str) -> pd.DataFrame:
-    """Rows of (customer, value) counted per value, ranked; columns: ``column``, customers."""
-    return _ranked(scope.run(rows.group_by(**{column: rows.value}).aggregate(customers=rows.count())), column)
+    """Rows of (customer, value) counted per value, ranked (as _ranked, by the statement); columns: ``column``,
+    customers."""
+    g = rows.group_by(**{column: rows.value}).aggregate(customers=rows.count())
+    df = scope.run(g.order_by([g[column] == NONE, ibis.desc(g.customers), g[column]]))
+    return df.astype({column: object, "customers": "int64"})
 
 
 def _with_value(rows: ir.Table, value) -> ir.Table:
