@@ -200,8 +200,7 @@ class Scope:
         until = _backend.kept_until(self.backend, _employee_days.TABLE)
         if until is None or end < until:
             return None
-        raw, employees = self._raw(_employee_days.TABLE), self._selected_employees
-        return raw if employees is None else raw.filter(raw.employee_id.isin(employees.employee_id))
+        return self._of_selected(self._raw(_employee_days.TABLE), "employee_id")
 
     def contact_days(self) -> tuple[ir.Table, str] | None:
         """The store's next_contacts counted per day (crm_core.next_contacts.DAYS) for the group that is exactly
@@ -320,7 +319,7 @@ class Scope:
         narrowed like ``self.deals`` (by the deal's owner); None when the store does not keep it current."""
         if not _backend.kept_current(self.backend, _spans.TABLE):
             return None
-        return self._owned_by_selected(self._raw(_spans.TABLE))
+        return self._of_selected(self._raw(_spans.TABLE))
 
     def customer_steps(self) -> ir.Table | None:
         """Every customer's furthest funnel step over everything, as the store keeps it (crm_core.customer_steps),
@@ -329,7 +328,7 @@ class Scope:
         if not (self.viewer.sees_all and _backend.kept_current(self.backend, _steps.TABLE)
                 and _backend.contacts_until(self.backend) is not None):
             return None
-        return self._owned_by_selected(self._raw(_steps.TABLE))
+        return self._of_selected(self._raw(_steps.TABLE))
 
     def purchases(self) -> ir.Table | None:
         """Every purchase (crm_core.metrics.sales.purchases) as the store keeps them (crm_core.kept_summaries), when
@@ -346,7 +345,7 @@ class Scope:
         until = _backend.kept_until(self.backend, name)
         if not self.viewer.sees_all or until is None or as_of < until:
             return None
-        return self._owned_by_selected(self._raw(name)) if owned else self._raw(name)
+        return self._of_selected(self._raw(name)) if owned else self._raw(name)
 
     def customers_with_last_contact(self, as_of: dt.date) -> ir.Table | None:
         """The store's copy of the customers in scope with their follow-ups by anyone (kept_summaries.LAST_CONTACTS:
@@ -354,9 +353,10 @@ class Scope:
         ``summary``); else None."""
         return self.summary(_summaries.LAST_CONTACTS.table, as_of, owned=True)
 
-    def _owned_by_selected(self, t: ir.Table) -> ir.Table:
+    def _of_selected(self, t: ir.Table, column: str = "owner_id") -> ir.Table:
+        """``t``'s rows whose ``column`` is one of the filters' employees (all when the filters pick none)."""
         employees = self._selected_employees
-        return t if employees is None else t.filter(t.owner_id.isin(employees.employee_id))
+        return t if employees is None else t.filter(t[column].isin(employees.employee_id))
 
     def history_of(self, deals: ir.Table) -> ir.Table:
         """The stage history rows of ``deals``, deals this scope handed out (narrowed already): one semi-join on

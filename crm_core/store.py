@@ -17,7 +17,8 @@ from typing import Iterator
 import duckdb
 import ibis
 
-from . import customer_days, customer_steps, deal_spans, employee_contact_days, kept, kept_summaries, next_contacts, schema
+from . import (customer_days, customer_steps, deal_spans, employee_contact_days, kept, kept_summaries, next_contacts,
+               schema)
 from .backend import counted
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "crm.duckdb"

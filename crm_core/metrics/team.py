@@ -63,13 +63,13 @@ def _kept_contacts(scope, start: dt.date, end: dt.date, split: dt.date | None) -
     and day (last_ones) when the range ends on or after the latest follow-up, else from next_contacts per
     employee (common.last_in). With ``split``, the days after it are such a range and [start, split] is not."""
     days = scope.contacts_per_employee_day(end)
+    if days is not None and split is None:
+        return _summed(days, start, end)
     kept = scope.next_contacts(per_employee=True)
     if kept is None:
         return None
     if days is None:
         return _counted(kept[0], start, end, split)
-    if split is None:
-        return _summed(days, start, end)
     return ibis.union(_counted(kept[0], start, split).mutate(current=False),
                       _summed(days, split + dt.timedelta(days=1), end).mutate(current=True), distinct=False)
 
