@@ -21,7 +21,7 @@ from crm_core.importing import load, read_file
 from crm_core.metrics import contacted_customers, growth_summary
 from crm_core.metrics.owners import customers_per_owner, owned_rows
 from crm_core.metrics.pool import followup_hygiene, hygiene_rows, pool_risk
-from crm_core.metrics.team import leaderboard, leaderboard_change
+from crm_core.metrics.team import attainment, leaderboard, leaderboard_change
 from crm_core.metrics.behaviour import contact_frequency
 from crm_core.metrics.early_warning import at_risk
 from crm_core.metrics.sales import deal_funnel, funnel, funnel_rows
@@ -92,6 +92,7 @@ WHOLE_RANGE = {  # (no periods: run once per range)
     "follow-up-hygiene": lambda s: followup_hygiene(s, as_of=s.filters.end or AS_OF),
     "pool-risk": lambda s: pool_risk(s, as_of=s.filters.end or AS_OF),
     "at-risk": at_risk,
+    "attainment": attainment,  # the follow-ups per employee and day, for periods ending on or after the latest
     "funnel": funnel,  # from crm_core.customer_steps
     "deal-funnel": deal_funnel,  # from crm_core.deal_spans
     # from the store's purchases (crm_core.kept_summaries)

@@ -267,16 +267,27 @@ def _actuals(scope, periods: pd.DataFrame, targets: pd.DataFrame) -> ir.Table:
     When the targets are narrowed (a people filter, a manager, a rep), only the employees they name and those
     under the departments they name are counted: the figures of every department they name stay whole."""
     whole = scope.with_filters(start=None, end=None, departments=(), employees=())
-    facts = _facts(whole, periods.period_start.min(), periods.last_day.max())
+    first, last = periods.period_start.min(), periods.last_day.max()
+    # The follow-ups come counted per employee and day from the store when it keeps them up to ``last``.
+    kept = whole.contacts_per_employee_day(last)
+    facts = _facts(whole, first, last, contacts=kept is None)
+    counted = None if kept is None else kept.filter(kept.day >= first, kept.day <= last)
     if scope.filters.restricts_people or not scope.viewer.sees_all:
         emp = whole.employees
         named = emp.employee_id.isin(list(targets.employee_id.dropna().unique()))
         under = emp.department_id.isin(whole.subtree(list(targets.department_id.dropna().unique())))
-        facts = facts.filter(facts.employee_id.isin(emp.filter(named | under).employee_id))
+        people = emp.filter(named | under).employee_id
+        facts = facts.filter(facts.employee_id.isin(people))
+        counted = None if counted is None else counted.filter(counted.employee_id.isin(people))
     m = facts.measure
     daily = facts.group_by("employee_id", day=facts.at.date()).aggregate(
         new_customers=(m == "new").sum(), won_customers=(m == "won").sum(),
         revenue=facts.amount.sum(where=(m == "closed") & facts.won), follow_ups=(m == "contact").sum())
+    if counted is not None:  # the rows are summed per period below: a union is enough
+        daily = ibis.union(daily, counted.select(
+            employee_id=counted.employee_id.cast("string"), day=counted.day, new_customers=ibis.literal(0, "int64"),
+            won_customers=ibis.literal(0, "int64"), revenue=ibis.literal(None, "float64"),
+            follow_ups=counted.follow_ups.cast("int64")), distinct=False)
     # Every day of every period: an equality join (a range join against the periods is several times slower).
     days = pd.DataFrame([(p.period_start, p.period, p.period_start + dt.timedelta(days=i))
                          for p in periods.itertuples(index=False)
