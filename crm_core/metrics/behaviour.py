@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..filters import in_range, on_or_before
-from ..periods import bucket, periods_between
+from ..periods import as_dates, bucket, periods_between
 from ..reports import report
 from .common import bucket_range, last_in
 from .distributions import NONE, clean
@@ -72,7 +72,7 @@ def contact_frequency(scope) -> pd.DataFrame:
         channel, customers = _channel(fu.channel), fu.customer_id.nunique()
     got = scope.run(fu.group_by(period=bucket(fu.contacted_at, period), channel=channel)
                     .aggregate(follow_ups=fu.count(), customers=customers))
-    got["period"] = pd.to_datetime(got["period"]).dt.date
+    got["period"] = as_dates(got["period"])
     channels = sorted(set(got["channel"]), key=lambda v: (v == NONE, v)) or [None]
     grid = pd.MultiIndex.from_product([periods_between(*rng, scope.filters.period), channels],
                                       names=["period", "channel"]).to_frame(index=False)

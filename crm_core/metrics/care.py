@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from ..filters import in_range
+from ..periods import as_dates
 from ..reports import report
 from .early_warning import as_of
 from .sales import pareto_rows
@@ -121,7 +122,7 @@ def care(scope, days: int | None = None) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     r = care_rows(scope, *window)
     out = scope.run(r.order_by([r.date, r.occasion, r.customer_id]))
-    out["date"] = pd.to_datetime(out.date).dt.date
+    out["date"] = as_dates(out.date)
     return out[COLUMNS]
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..filters import in_range
 from ..next_contacts import GRAIN_BIT
-from ..periods import bucket, next_period, periods_between
+from ..periods import as_dates, bucket, next_period, periods_between
 from ..schema import ATTRIBUTION
 
 By = Literal["department", "employee"] | None
@@ -89,7 +89,7 @@ def complete_series(df: pd.DataFrame, periods: list[dt.date], value_cols: list[s
     index_cols = ["period"] + ([group_col] if group_col else [])
     df = df.copy()
     if len(df):
-        df["period"] = pd.to_datetime(df["period"]).dt.date
+        df["period"] = as_dates(df["period"])
     if not group_col:  # the common case, kept cheap
         if df.empty:
             df = pd.DataFrame({"period": [], **{c: [] for c in value_cols}})

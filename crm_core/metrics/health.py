@@ -14,7 +14,7 @@ import ibis
 import pandas as pd
 
 from ..filters import day_start, in_range, on_or_before
-from ..periods import bucket, next_period, periods_between
+from ..periods import as_dates, bucket, next_period, periods_between
 from ..reports import report
 from .common import bucket_range, complete_series
 from .sales import purchases, segment_dimension, segment_value, won_deals
@@ -176,7 +176,7 @@ def _churn_counts(scope, parts) -> pd.DataFrame:
                       distinct=False)
     got = scope.run(days.group_by("kind", "day").aggregate(n=days.count()).order_by("kind", "day"))
     per_kind: dict[str, tuple[list[dt.date], list[int]]] = {}
-    for kind, day, n in zip(got["kind"].tolist(), pd.to_datetime(got["day"]).dt.date.tolist(), got["n"].tolist()):
+    for kind, day, n in zip(got["kind"].tolist(), as_dates(got["day"]), got["n"].tolist()):
         day_list, totals = per_kind.setdefault(kind, ([], [0]))
         day_list.append(day)
         totals.append(totals[-1] + int(n))
@@ -405,8 +405,8 @@ def retention(scope) -> pd.DataFrame:
     if got.empty:
         return pd.DataFrame({"cohort": [], "months_since": pd.Series(dtype="int64"),
                              "customers": pd.Series(dtype="int64"), "share": pd.Series(dtype="float64")})
-    got["cohort"] = pd.to_datetime(got.cohort).dt.date
-    got["month"] = pd.to_datetime(got.month).dt.date
+    got["cohort"] = as_dates(got.cohort)
+    got["month"] = as_dates(got.month)
     sizes = got[got.cohort == got.month].set_index("cohort").customers
     counts = {(c, _months(c, m)): n for c, m, n in got[["cohort", "month", "customers"]].itertuples(index=False)}
     rows = [(c, k, int(counts.get((c, k), 0)), counts.get((c, k), 0) / sizes[c])

@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from ..filters import day_start, in_range
-from ..periods import next_period
+from ..periods import as_dates, next_period
 from ..reports import report
 from .common import By, last_in
 
@@ -323,11 +323,11 @@ def attainment(scope) -> pd.DataFrame:
     if targets is None or targets.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("actual", "target", "attainment") else object)
                              for c in ATTAINMENT_COLUMNS})
-    targets["period_start"] = pd.to_datetime(targets.period_start).dt.date
+    targets["period_start"] = as_dates(targets.period_start)
     periods = targets[["period_start", "period"]].drop_duplicates()
     periods = periods.assign(last_day=[_period_end(d, p) for d, p in periods.itertuples(index=False)])
     got = scope.run(_actuals(scope, periods, targets))
-    got["period_start"] = pd.to_datetime(got.period_start).dt.date
+    got["period_start"] = as_dates(got.period_start)
     keys = ["period_start", "period", "kind", "who", "metric"]
     got = got[got.who.notna()].melt(id_vars=keys[:4], value_vars=list(TARGET_METRICS), var_name="metric",
                                     value_name="actual")
@@ -423,7 +423,7 @@ def forecast(scope) -> pd.DataFrame:
     g = d.group_by(month=d.expected_close_at.truncate("M").cast("date"), employee_id=d.owner_id).aggregate(
         open_deals=d.count(), open_amount=amount.sum(), weighted_amount=(amount * probability).sum())
     out = scope.run(g.order_by(["month", "employee_id"]))
-    out["month"] = pd.to_datetime(out.month).dt.date
+    out["month"] = as_dates(out.month)
     return out.astype({"open_deals": "int64", "open_amount": "float64", "weighted_amount": "float64"})[cols]
 
 
