@@ -145,8 +145,7 @@ class Scope:
         """Table ``name`` narrowed to the viewer and, with ``people``, to the filters' departments and
         employees (see the module). ``parents``, for a table narrowed through its parent (schema.ATTRIBUTED_VIA):
         a function from the parent table so narrowed to the rows of it the caller wants (the customers created in
-        the range, say). When the viewer or the filters narrow at all, only those rows' children are kept, so
-        later steps carry fewer rows; when nothing narrows the table comes whole, as without it."""
+        the range, say): only those rows' children are kept, so later steps carry fewer rows."""
         raw = self._raw(name)
         if name == "department_tree" and not self.viewer.sees_all:
             # The links within the viewer's own tree: no department row above it (its totals are not theirs).
@@ -157,12 +156,12 @@ class Scope:
         if name == "targets":
             return self._targets(raw)
         employees = self._selected_employees if people else self._visible_employees
-        if employees is None:
+        if employees is None and parents is None:
             return raw
         if name == "employees":
             return employees
         if name in ATTRIBUTION:
-            return raw.filter(raw[ATTRIBUTION[name]].isin(employees.employee_id))
+            return raw if employees is None else raw.filter(raw[ATTRIBUTION[name]].isin(employees.employee_id))
         parent, key = ATTRIBUTED_VIA[name]
         parent_rows = self.table(parent, people)
         return raw.filter(raw[key].isin((parent_rows if parents is None else parents(parent_rows))[key]))

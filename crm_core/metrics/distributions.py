@@ -79,10 +79,10 @@ def _valued_rows(c: ir.Table, values: ir.Table) -> ir.Table:
     """Each customer of ``c`` once per distinct value it has in ``values`` (customer_id, value), or once
     with "(none)" when it has none."""
     v = values.select("customer_id", value=clean(values.value))
-    v = v.filter(v.value.notnull())
-    # Joined first, then made distinct: only the range's customers' values are deduplicated.
+    # ``values`` holds only ``c``'s customers' values (Scope.table's parents): made distinct, then joined.
+    v = v.filter(v.value.notnull()).distinct()
     j = c.select("customer_id").left_join(v, c.customer_id == v.customer_id)
-    return j.select(customer_id=j.customer_id, value=ibis.coalesce(j.value, NONE)).distinct()
+    return j.select(customer_id=j.customer_id, value=ibis.coalesce(j.value, NONE))
 
 
 def _of_range_customers(scope, name: str) -> ir.Table:
