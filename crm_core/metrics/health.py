@@ -11,6 +11,7 @@ import bisect
 import datetime as dt
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from ..filters import day_start, in_range, on_or_before
@@ -160,13 +161,9 @@ def _churn_counts(scope, parts) -> pd.DataFrame:
     day a = created before a - created and lost before a; churned = lost on a day of [first, last]. A single
     part counts both directly (created before a and not lost before a is the same set)."""
     c = scope.customers
-    if len(parts) == 1:  # one part (clv, a range inside one period): the same two counts, in one pass
+    if len(parts) == 1:  # one part (a range inside one period): the same two counts, in one pass
         (period, first, last), = parts
-        start = day_start(first)
-        got = scope.run(c.aggregate(
-            churned=ibis.coalesce((c.lost_at.notnull() & in_range(c.lost_at, first, last)).sum(), 0),
-            active_at_start=ibis.coalesce(((c.created_at < start) & (c.lost_at.isnull() | (c.lost_at >= start))).sum(),
-                                          0)))
+        got = scope.run(_churn_in(scope, first, last))
         return got.assign(period=[period])[["period", "churned", "active_at_start"]].astype(
             {"churned": "int64", "active_at_start": "int64"})
     gone = c.filter(c.lost_at.notnull())
@@ -191,6 +188,15 @@ def _churn_counts(scope, parts) -> pd.DataFrame:
     active = [x - y for x, y in zip(before("created", firsts), before("gone", firsts))]
     return pd.DataFrame({"period": [p for p, _, _ in parts], "churned": churned, "active_at_start": active}
                         ).astype({"churned": "int64", "active_at_start": "int64"})
+
+
+def _churn_in(scope, first: dt.date, last: dt.date) -> ir.Table:
+    """One row: churned (lost on a day of [first, last]) and active_at_start (created before ``first``, not lost
+    before it), as _churn_counts counts them for one part."""
+    c, start = scope.customers, day_start(first)
+    return c.aggregate(
+        churned=ibis.coalesce((c.lost_at.notnull() & in_range(c.lost_at, first, last)).sum(), 0),
+        active_at_start=ibis.coalesce(((c.created_at < start) & (c.lost_at.isnull() | (c.lost_at >= start))).sum(), 0))
 
 
 def _churn_drill(scope, row: dict, column: str | None = None):
@@ -251,12 +257,11 @@ def clv(scope) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in CLV_COLUMNS})
     start, end = rng
     d = won_deals(scope, start, end)
-    money = scope.run(d.aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum(), deals=d.count(),
-                                  buyers=d.customer_id.nunique())).iloc[0]
-    churn = _churn_counts(scope, [(start, start, end)]).iloc[0]
-    revenue = float(0 if pd.isna(money.revenue) else money.revenue)
-    parts = clv_parts(revenue, int(money.deals or 0), int(money.buyers or 0), int(churn.churned),
-                      int(churn.active_at_start), (end - start).days + 1)
+    money = d.aggregate(revenue=ibis.coalesce(d.amount, 0.0).sum(), deals=d.count(), buyers=d.customer_id.nunique())
+    got = scope.run(money.cross_join(_churn_in(scope, start, end))).iloc[0]  # one statement
+    revenue = float(0 if pd.isna(got.revenue) else got.revenue)
+    parts = clv_parts(revenue, int(got.deals or 0), int(got.buyers or 0), int(got.churned), int(got.active_at_start),
+                      (end - start).days + 1)
     return pd.DataFrame([parts], columns=CLV_COLUMNS).astype("float64")
 
 
