@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -61,17 +60,6 @@ def as_dates(values) -> list:
     """A column of dates or timestamps as a backend returns it, as datetime.date values (None where missing);
     through numpy's day unit, a third of the time pandas' .dt.date takes."""
     return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[D]").astype(object).tolist()
-
-
-def every_period(start: dt.date, end: dt.date, period: str) -> ir.Table:
-    """A table of one column, period: the first day of every bucket that overlaps [start, end], as
-    periods_between gives them, made by the statement (its dates are literals a kept statement fills in)."""
-    step = {"day": ibis.interval(days=1), "week": ibis.interval(weeks=1), "month": ibis.interval(months=1),
-            "quarter": ibis.interval(months=3), "year": ibis.interval(years=1)}[period]
-    first = dt.datetime.combine(period_start(start, period), dt.time())
-    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
-    t = ibis.range(ibis.timestamp(first), ibis.timestamp(after), step).unnest().name("period").as_table()
-    return t.select(period=t.period.date())
 
 
 def bucket(col: ir.TimestampValue, period: str) -> ir.DateValue:
