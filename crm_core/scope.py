@@ -146,6 +146,9 @@ class Scope:
         employees (see the module). ``parents``, for a table narrowed through its parent (schema.ATTRIBUTED_VIA):
         a function from the parent table so narrowed to the rows of it the caller wants (the customers created in
         the range, say): only those rows' children are kept, so later steps carry fewer rows."""
+        if parents is not None and name not in ATTRIBUTED_VIA:
+            raise ValueError(f"{name} is not narrowed through a parent table: parents= applies to "
+                             f"{', '.join(sorted(ATTRIBUTED_VIA))}")
         raw = self._raw(name)
         if name == "department_tree" and not self.viewer.sees_all:
             # The links within the viewer's own tree: no department row above it (its totals are not theirs).

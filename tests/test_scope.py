@@ -161,6 +161,14 @@ def test_a_table_narrowed_through_some_of_its_parents_rows(pair):
     assert got == want and 0 < len(want)
 
 
+def test_parents_is_refused_for_a_table_not_narrowed_through_a_parent(demo_store):
+    """Asked of customers or employees, ``parents`` would be ignored (or, for employees, give nothing): an error."""
+    scope = Scope(demo_store.backend())
+    for name in ("customers", "employees", "follow_ups"):
+        with pytest.raises(ValueError, match="not narrowed through a parent"):
+            scope.table(name, parents=lambda c: c)
+
+
 def test_a_manager_sees_their_department_tree_and_a_rep_only_themselves(demo_store):
     b = demo_store.backend()
     people = Scope(b, viewer=MANAGER).people()

@@ -160,12 +160,12 @@ def _churn_counts(scope, parts) -> pd.DataFrame:
     lost, and gone (created and lost) per day, summed over each part's days in Python. active_at_start on a
     day a = created before a - created and lost before a; churned = lost on a day of [first, last]. A single
     part counts both directly (created before a and not lost before a is the same set)."""
-    c = scope.customers
     if len(parts) == 1:  # one part (a range inside one period): the same two counts, in one pass
         (period, first, last), = parts
         got = scope.run(_churn_in(scope, first, last))
         return got.assign(period=[period])[["period", "churned", "active_at_start"]].astype(
             {"churned": "int64", "active_at_start": "int64"})
+    c = scope.customers
     gone = c.filter(c.lost_at.notnull())
     days = ibis.union(c.select(kind=ibis.literal("created"), day=c.created_at.date()),
                       gone.select(kind=ibis.literal("lost"), day=gone.lost_at.date()),
