@@ -70,9 +70,12 @@ def test_a_quick_report_is_timed_five_times_even_where_one_run_is_asked_for(monk
 
     (_, ours), (_, sql) = medians_ms([counted("ours"), counted("sql")], repeat=1)
     assert (ours, sql) == ("ours", "sql") and calls == {"ours": 1 + 5, "sql": 1 + 5}  # a warm-up, then five
-    monkeypatch.setattr(run, "QUICK_MS", 0)  # nothing is quick: the one run asked for
+    monkeypatch.setattr(run, "QUICK_MS", 0)  # nothing is quick, but under MID_MS: three runs
     medians_ms([counted("ours")], repeat=1)
-    assert calls["ours"] == 6 + 1 + 1
+    assert calls["ours"] == 6 + 1 + 3
+    monkeypatch.setattr(run, "MID_MS", 0)  # nor that: the one run asked for
+    medians_ms([counted("ours")], repeat=1)
+    assert calls["ours"] == 10 + 1 + 1
 
 
 def test_where_one_run_is_asked_for_a_slow_function_s_warm_up_is_its_time(monkeypatch):
