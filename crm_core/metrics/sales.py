@@ -330,18 +330,6 @@ def pareto_rows(scope) -> ir.Table | None:
     return t.select("customer_id", "revenue", cumulative_share=t.cumulative / t.total, buyers=t.buyers, total=t.total)
 
 
-def pareto_share(scope) -> tuple[pd.DataFrame, int, float]:
-    """(the Pareto prefix, how many customers bought in the range, their revenue), in one statement: the page
-    says "N% of buyers bring 80%"."""
-    rows = pareto_rows(scope)
-    got = None if rows is None else scope.run(rows.order_by([ibis.desc(rows.revenue), rows.customer_id]))
-    if got is None or got.empty:
-        return (pd.DataFrame({"customer_id": pd.Series(dtype=object), "revenue": pd.Series(dtype="float64"),
-                              "cumulative_share": pd.Series(dtype="float64")}), 0, 0.0)
-    prefix = got[["customer_id", "revenue", "cumulative_share"]].astype({"revenue": "float64", "cumulative_share": "float64"})
-    return prefix.reset_index(drop=True), int(got.buyers.iloc[0]), float(got.total.iloc[0])
-
-
 def _pareto_drill(scope, row: dict, column: str | None = None) -> ir.Table:
     """The customer of the row; with no customer_id, every customer of the prefix."""
     c = scope.customers
@@ -355,7 +343,13 @@ def _pareto_drill(scope, row: dict, column: str | None = None) -> ir.Table:
 def pareto(scope) -> pd.DataFrame:
     """Customers ranked by revenue in the range (ties by customer_id): the shortest prefix whose cumulative
     share reaches 80%. Columns: customer_id, revenue, cumulative_share."""
-    return pareto_share(scope)[0]
+    rows = pareto_rows(scope)
+    got = None if rows is None else scope.run(
+        rows.select("customer_id", "revenue", "cumulative_share").order_by([ibis.desc(rows.revenue), rows.customer_id]))
+    if got is None or got.empty:
+        return pd.DataFrame({"customer_id": pd.Series(dtype=object), "revenue": pd.Series(dtype="float64"),
+                             "cumulative_share": pd.Series(dtype="float64")})
+    return got.astype({"revenue": "float64", "cumulative_share": "float64"})
 
 
 @report("pareto-summary", cli=False, columns=["buyers", "pareto_customers", "revenue"])
