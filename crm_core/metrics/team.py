@@ -259,6 +259,19 @@ def _targets_in_range(scope) -> ir.Table | None:
     return t
 
 
+def _every_day(periods: pd.DataFrame) -> ir.Table:
+    """(period_start, period, on): every day of every period (period_start .. last_day), made by the statement,
+    for an equality join (a range join against the periods is several times slower). Its dates are literals,
+    so a kept statement fills them in (crm_core.compiled); an in-memory table would be compiled every time."""
+    parts = []
+    for first, period, last in periods[["period_start", "period", "last_day"]].itertuples(index=False):
+        t = ibis.range(ibis.timestamp(dt.datetime.combine(first, dt.time())),
+                       ibis.timestamp(dt.datetime.combine(last + dt.timedelta(days=1), dt.time())),
+                       ibis.interval(days=1)).unnest().name("on").as_table()
+        parts.append(t.select(period_start=ibis.date(first), period=ibis.literal(period, "string"), on=t.on.date()))
+    return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+
+
 def _actuals(scope, periods: pd.DataFrame, targets: pd.DataFrame) -> ir.Table:
     """(period_start, period, kind, who, measures...) for every target period, per employee and per department,
     counting everything the viewer may see (a target's actual is its employee's or department's whole figure).
@@ -288,12 +301,7 @@ def _actuals(scope, periods: pd.DataFrame, targets: pd.DataFrame) -> ir.Table:
             employee_id=counted.employee_id.cast("string"), day=counted.day, new_customers=ibis.literal(0, "int64"),
             won_customers=ibis.literal(0, "int64"), revenue=ibis.literal(None, "float64"),
             follow_ups=counted.follow_ups.cast("int64")), distinct=False)
-    # Every day of every period: an equality join (a range join against the periods is several times slower).
-    days = pd.DataFrame([(p.period_start, p.period, p.period_start + dt.timedelta(days=i))
-                         for p in periods.itertuples(index=False)
-                         for i in range((p.last_day - p.period_start).days + 1)],
-                        columns=["period_start", "period", "on"])
-    days = ibis.memtable(days, schema={"period_start": "date", "period": "string", "on": "date"})
+    days = _every_day(periods)
     j = daily.inner_join(days, daily.day == days.on)
     per_employee = j.group_by("period_start", "period", "employee_id").aggregate(
         **{k: j[k].sum() for k in TARGET_METRICS})
