@@ -132,9 +132,9 @@ CLOSE = 2.0
 
 def medians_ms(fns: list, repeat: int) -> list[tuple[float, object]]:
     """Median wall time of each function, run in turns (so load from elsewhere hits all alike). Quick ones are
-    run at least QUICK_REPEAT times at any size: one run of a few ms (XL's one run a report) is noise; with one
-    run asked for, a slow one (SLOW_MS) only once where the other sides are far from it (CLOSE): its warm-up is
-    its time."""
+    run at least QUICK_REPEAT times at any size: one run of a few ms (XL's one run a report) is noise; those under
+    MID_MS, or in a close race (CLOSE), at least MID_REPEAT times; with one run asked for, a slow one (SLOW_MS) in a
+    race that is not close only once: its warm-up is its time."""
     results, warm = [], []
     for fn in fns:  # warm-up
         t0 = time.perf_counter()
